@@ -1,0 +1,33 @@
+//! `practice`: a tenant.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "practice")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    #[sea_orm(unique)]
+    pub slug: String,
+    pub name: String,
+    /// IANA zone name, e.g. `America/Chicago`.
+    pub time_zone: String,
+    /// Canonical text form, e.g. `mon,tue,wed,thu,fri 08:00-17:00`.
+    pub business_hours: String,
+    pub created_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {
+    #[sea_orm(has_many = "super::api_token::Entity")]
+    ApiToken,
+}
+
+impl Related<super::api_token::Entity> for Entity {
+    fn to() -> RelationDef {
+        Relation::ApiToken.def()
+    }
+}
+
+impl ActiveModelBehavior for ActiveModel {}

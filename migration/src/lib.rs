@@ -1,0 +1,19 @@
+//! Schema migrations. One file per change; a migration is never edited after it lands.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261124_000001_create_practice;
+mod m20261124_000002_create_api_token;
+
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261124_000001_create_practice::Migration),
+            Box::new(m20261124_000002_create_api_token::Migration),
+        ]
+    }
+}

@@ -1,0 +1,410 @@
+//! OAuth bearer JWTs from configured issuers (e.g. Microsoft Entra ID, which sends its own JWT
+//! when no secret token is set on the enterprise app).
+//!
+//! Each issuer has exactly one key source: an HS256 shared secret, or a JWKS URL whose keys are
+//! cached and refetched when a token names an unknown `kid`. The algorithms accepted follow from
+//! the key source, never from the token: HS256 for a secret, RS256/ES256 for JWKS, so a token
+//! cannot pick `none` or sign with the public key as an HMAC secret (algorithm confusion).
+//! `exp` and `nbf` are checked against the injected clock, not the system clock.
+
+use std::collections::{BTreeMap, HashMap};
+use std::time::{Duration, Instant};
+
+use chrono::{DateTime, Utc};
+use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
+use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::{Mutex, RwLock};
+
+use crate::config::JwtSettings;
+use crate::domain::practice::PracticeSlug;
+use crate::domain::scope::{Scope, Scopes};
+
+/// One trusted issuer, as configured under `[[jwt.issuers]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// Exact `iss` value, e.g. `https://sts.windows.net/<tenant-id>/`.
+    pub issuer: String,
+    /// Accepted `aud` values; at least one.
+    pub audience: Vec<String>,
+    /// Shared secret for HS256 (at least 32 bytes). Exclusive with `jwks_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs256_secret: Option<String>,
+    /// Where the issuer publishes its signing keys. Exclusive with `hs256_secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_url: Option<String>,
+    /// The practice every token of this issuer acts for. Exclusive with `practice_claim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice: Option<String>,
+    /// The claim naming the practice (e.g. `tid`); its value is looked up in `practice_map`, or,
+    /// without a map, taken as the practice slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice_claim: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub practice_map: BTreeMap<String, String>,
+    /// Scopes tokens of this issuer may hold.
+    pub scopes: Vec<String>,
+    /// If set, the token's own scopes (space-separated string or array in this claim) are
+    /// granted, limited to `scopes`. Otherwise every scope in `scopes` is granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_claim: Option<String>,
+}
+
+impl IssuerConfig {
+    pub(crate) fn check(&self) -> Result<(), String> {
+        let who = &self.issuer;
+        if self.issuer.is_empty() {
+            return Err("an issuer has an empty `issuer`".into());
+        }
+        if self.audience.is_empty() {
+            return Err(format!("issuer {who}: `audience` needs at least one value"));
+        }
+        match (&self.hs256_secret, &self.jwks_url) {
+            (Some(secret), None) if secret.len() < 32 => {
+                return Err(format!(
+                    "issuer {who}: `hs256_secret` must be at least 32 bytes"
+                ));
+            }
+            (Some(_), None) => {}
+            (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {}
+            (None, Some(_)) => {
+                return Err(format!("issuer {who}: `jwks_url` must be an http(s) URL"));
+            }
+            _ => {
+                return Err(format!(
+                    "issuer {who}: set exactly one of `hs256_secret` and `jwks_url`"
+                ));
+            }
+        }
+        match (&self.practice, &self.practice_claim) {
+            (Some(slug), None) => {
+                PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
+            }
+            (None, Some(_)) => {
+                for slug in self.practice_map.values() {
+                    PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "issuer {who}: set exactly one of `practice` and `practice_claim`"
+                ));
+            }
+        }
+        Scopes::parse(&self.scopes.join(" ")).map_err(|e| format!("issuer {who}: {e}"))?;
+        Ok(())
+    }
+
+    fn algorithms(&self) -> &'static [Algorithm] {
+        if self.hs256_secret.is_some() {
+            &[Algorithm::HS256]
+        } else {
+            &[Algorithm::RS256, Algorithm::ES256]
+        }
+    }
+}
+
+/// Who a verified JWT says it is.
+#[derive(Debug, Clone)]
+pub struct JwtIdentity {
+    pub issuer: String,
+    pub subject: String,
+    pub practice: PracticeSlug,
+    pub scopes: Scopes,
+}
+
+/// Why a JWT was refused. The detail goes to the log and, generically, to the client.
+#[derive(Debug, thiserror::Error)]
+pub enum JwtError {
+    #[error("the token is not a well-formed JWT")]
+    Malformed,
+    #[error("the token's issuer is not trusted")]
+    UnknownIssuer,
+    #[error("algorithm {0:?} is not accepted for this issuer")]
+    AlgorithmNotAllowed(Algorithm),
+    #[error("no signing key matches the token's key id")]
+    UnknownKey,
+    #[error("the signing keys could not be fetched: {0}")]
+    KeysUnavailable(String),
+    #[error("the token failed validation: {0}")]
+    Invalid(String),
+    #[error("the token has expired")]
+    Expired,
+    #[error("the token is not valid yet")]
+    NotYetValid,
+    #[error("the token does not name a practice this issuer may act for")]
+    NoPractice,
+    #[error("the token grants none of the scopes this issuer may hold")]
+    NoScopes,
+}
+
+/// Verifies JWTs against the configured issuers.
+#[derive(Debug)]
+pub struct JwtVerifier {
+    issuers: Vec<Issuer>,
+    leeway: chrono::Duration,
+}
+
+#[derive(Debug)]
+struct Issuer {
+    config: IssuerConfig,
+    keys: KeySource,
+}
+
+#[derive(Debug)]
+enum KeySource {
+    Secret(DecodingKey),
+    Jwks(JwksCache),
+}
+
+impl JwtVerifier {
+    pub fn new(settings: &JwtSettings, http: reqwest::Client) -> Self {
+        let timing = JwksTiming {
+            ttl: settings.jwks_cache_ttl,
+            min_refetch_interval: settings.jwks_min_refetch_interval,
+        };
+        let configs = &settings.issuers;
+        let leeway_seconds = settings.leeway_seconds;
+        let issuers = configs
+            .iter()
+            .map(|config| Issuer {
+                keys: match (&config.hs256_secret, &config.jwks_url) {
+                    (Some(secret), _) => {
+                        KeySource::Secret(DecodingKey::from_secret(secret.as_bytes()))
+                    }
+                    (None, url) => KeySource::Jwks(JwksCache::new(
+                        url.clone().unwrap_or_default(),
+                        &timing,
+                        http.clone(),
+                    )),
+                },
+                config: config.clone(),
+            })
+            .collect();
+        Self {
+            issuers,
+            leeway: chrono::Duration::seconds(i64::try_from(leeway_seconds).unwrap_or(60)),
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.issuers.is_empty()
+    }
+
+    pub async fn verify(&self, token: &str, now: DateTime<Utc>) -> Result<JwtIdentity, JwtError> {
+        let header = jsonwebtoken::decode_header(token).map_err(|_| JwtError::Malformed)?;
+        let unverified: Value = jsonwebtoken::dangerous::insecure_decode_claims(token)
+            .map_err(|_| JwtError::Malformed)?;
+        let iss = unverified.get("iss").and_then(Value::as_str);
+        let issuer = self
+            .issuers
+            .iter()
+            .find(|i| Some(i.config.issuer.as_str()) == iss)
+            .ok_or(JwtError::UnknownIssuer)?;
+        if !issuer.config.algorithms().contains(&header.alg) {
+            return Err(JwtError::AlgorithmNotAllowed(header.alg));
+        }
+        let key = match &issuer.keys {
+            KeySource::Secret(key) => key.clone(),
+            KeySource::Jwks(cache) => cache.key(header.kid.as_deref(), header.alg).await?,
+        };
+        let mut validation = Validation::new(header.alg);
+        validation.set_issuer(&[&issuer.config.issuer]);
+        validation.set_audience(&issuer.config.audience);
+        validation.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+        // Time claims are checked below against the injected clock.
+        validation.validate_exp = false;
+        validation.validate_nbf = false;
+        let claims: Value = jsonwebtoken::decode(token, &key, &validation)
+            .map_err(|e| JwtError::Invalid(e.to_string()))?
+            .claims;
+
+        let timestamp = |name| claims.get(name).and_then(Value::as_i64);
+        let exp =
+            timestamp("exp").ok_or_else(|| JwtError::Invalid("exp is not a number".into()))?;
+        if now.timestamp() >= exp + self.leeway.num_seconds() {
+            return Err(JwtError::Expired);
+        }
+        if let Some(nbf) = timestamp("nbf")
+            && now.timestamp() + self.leeway.num_seconds() < nbf
+        {
+            return Err(JwtError::NotYetValid);
+        }
+        let subject = claims
+            .get("sub")
+            .and_then(Value::as_str)
+            .ok_or_else(|| JwtError::Invalid("sub is not a string".into()))?
+            .to_owned();
+        Ok(JwtIdentity {
+            issuer: issuer.config.issuer.clone(),
+            subject,
+            practice: practice_of(&issuer.config, &claims)?,
+            scopes: scopes_of(&issuer.config, &claims)?,
+        })
+    }
+}
+
+fn practice_of(config: &IssuerConfig, claims: &Value) -> Result<PracticeSlug, JwtError> {
+    let slug = match (&config.practice, &config.practice_claim) {
+        (Some(fixed), _) => Some(fixed.as_str()),
+        (None, Some(claim)) => {
+            let value = claims.get(claim).and_then(Value::as_str);
+            if config.practice_map.is_empty() {
+                value
+            } else {
+                value
+                    .and_then(|v| config.practice_map.get(v))
+                    .map(String::as_str)
+            }
+        }
+        (None, None) => None,
+    };
+    slug.and_then(|s| PracticeSlug::parse(s).ok())
+        .ok_or(JwtError::NoPractice)
+}
+
+fn scopes_of(config: &IssuerConfig, claims: &Value) -> Result<Scopes, JwtError> {
+    let allowed: Vec<Scope> = config
+        .scopes
+        .iter()
+        .filter_map(|s| s.parse().ok())
+        .collect();
+    let granted: Vec<Scope> = match &config.scopes_claim {
+        None => allowed,
+        Some(claim) => {
+            let words: Vec<&str> = match claims.get(claim) {
+                Some(Value::String(s)) => s.split_whitespace().collect(),
+                Some(Value::Array(items)) => items.iter().filter_map(Value::as_str).collect(),
+                _ => Vec::new(),
+            };
+            words
+                .into_iter()
+                .filter_map(|w| w.parse::<Scope>().ok())
+                .filter(|s| allowed.contains(s))
+                .collect()
+        }
+    };
+    Scopes::from_set(granted.into_iter().collect()).map_err(|_| JwtError::NoScopes)
+}
+
+#[derive(Debug)]
+struct JwksTiming {
+    ttl: Duration,
+    min_refetch_interval: Duration,
+}
+
+#[derive(Debug)]
+struct JwksCache {
+    url: String,
+    ttl: Duration,
+    min_refetch_interval: Duration,
+    http: reqwest::Client,
+    keys: RwLock<Option<FetchedKeys>>,
+    /// Serialises fetches so concurrent misses cause one request.
+    fetching: Mutex<()>,
+}
+
+#[derive(Debug, Clone)]
+struct FetchedKeys {
+    by_kid: HashMap<String, (DecodingKey, Option<Algorithm>)>,
+    fetched_at: Instant,
+}
+
+impl JwksCache {
+    fn new(url: String, timing: &JwksTiming, http: reqwest::Client) -> Self {
+        Self {
+            url,
+            ttl: timing.ttl,
+            min_refetch_interval: timing.min_refetch_interval,
+            http,
+            keys: RwLock::new(None),
+            fetching: Mutex::new(()),
+        }
+    }
+
+    async fn key(&self, kid: Option<&str>, alg: Algorithm) -> Result<DecodingKey, JwtError> {
+        if let Some(found) = self.lookup(kid, alg, false).await? {
+            return Ok(found);
+        }
+        let _guard = self.fetching.lock().await;
+        // Another request may have fetched while we waited.
+        if let Some(found) = self.lookup(kid, alg, true).await? {
+            return Ok(found);
+        }
+        let recently = self
+            .keys
+            .read()
+            .await
+            .as_ref()
+            .is_some_and(|k| k.fetched_at.elapsed() < self.min_refetch_interval);
+        if !recently {
+            let fetched = self.fetch().await?;
+            *self.keys.write().await = Some(fetched);
+        }
+        self.lookup(kid, alg, true)
+            .await?
+            .ok_or(JwtError::UnknownKey)
+    }
+
+    /// A cached key for `kid`, if the cache is fresh (or `accept_stale`).
+    async fn lookup(
+        &self,
+        kid: Option<&str>,
+        alg: Algorithm,
+        accept_stale: bool,
+    ) -> Result<Option<DecodingKey>, JwtError> {
+        let keys = self.keys.read().await;
+        let Some(keys) = keys.as_ref() else {
+            return Ok(None);
+        };
+        if !accept_stale && keys.fetched_at.elapsed() >= self.ttl {
+            return Ok(None);
+        }
+        let entry = match kid {
+            Some(kid) => keys.by_kid.get(kid),
+            // Without a kid, only an unambiguous single-key set will do.
+            None if keys.by_kid.len() == 1 => keys.by_kid.values().next(),
+            None => return Err(JwtError::UnknownKey),
+        };
+        match entry {
+            Some((_, Some(key_alg))) if *key_alg != alg => Err(JwtError::AlgorithmNotAllowed(alg)),
+            Some((key, _)) => Ok(Some(key.clone())),
+            None => Ok(None),
+        }
+    }
+
+    async fn fetch(&self) -> Result<FetchedKeys, JwtError> {
+        let unavailable = |e: reqwest::Error| JwtError::KeysUnavailable(e.to_string());
+        let set: JwkSet = self
+            .http
+            .get(&self.url)
+            .send()
+            .await
+            .and_then(reqwest::Response::error_for_status)
+            .map_err(unavailable)?
+            .json()
+            .await
+            .map_err(unavailable)?;
+        let by_kid = set
+            .keys
+            .iter()
+            .filter_map(|jwk| {
+                let kid = jwk.common.key_id.clone()?;
+                let key = DecodingKey::from_jwk(jwk).ok()?;
+                let alg = match jwk.common.key_algorithm {
+                    Some(KeyAlgorithm::RS256) => Some(Algorithm::RS256),
+                    Some(KeyAlgorithm::ES256) => Some(Algorithm::ES256),
+                    Some(_) => return None,
+                    None => None,
+                };
+                Some((kid, (key, alg)))
+            })
+            .collect();
+        Ok(FetchedKeys {
+            by_kid,
+            fetched_at: Instant::now(),
+        })
+    }
+}

@@ -1,0 +1,245 @@
+//! Typed configuration, loaded once at start-up and passed explicitly.
+//!
+//! Layers, later wins: built-in defaults → `portcullis.toml` (optional, or the file named by
+//! `--config`) → `PORTCULLIS_*` environment variables. Nested keys use `__` in the environment,
+//! e.g. `PORTCULLIS_RATE_LIMIT__PER_SECOND=50`.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use figment::Figment;
+use figment::providers::{Env, Format, Serialized, Toml};
+use serde::{Deserialize, Serialize};
+
+use crate::auth::jwt::IssuerConfig;
+
+/// Everything the service can be told. Field names are the setting names users see in errors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    /// Largest number of pooled database connections.
+    pub database_max_connections: u32,
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// Absolute base URL clients reach us at; used in SCIM `meta.location`. Defaults to
+    /// `http://{listen}`.
+    pub public_url: Option<String>,
+    pub log: LogSettings,
+    pub rate_limit: RateLimitSettings,
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    pub body_limit_bytes: usize,
+    /// Bearer token Prometheus presents on `GET /metrics`; metrics are not served without one.
+    pub metrics_token: Option<String>,
+    pub jwt: JwtSettings,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter directive, e.g. `info` or `portcullis=debug,sqlx=warn`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Quota per credential (API token or JWT subject), not per IP: IdPs call from shared ranges.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Sustained requests per second per credential. Entra asks for at least 25.
+    pub per_second: u32,
+    /// Requests a credential may make in a burst above the sustained rate.
+    pub burst: u32,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JwtSettings {
+    /// Trusted issuers of OAuth bearer JWTs (e.g. Microsoft Entra ID).
+    pub issuers: Vec<IssuerConfig>,
+    /// Allowed clock skew for `exp` and `nbf`, in seconds.
+    pub leeway_seconds: u64,
+    /// How long fetched JWKS keys are trusted before a refresh.
+    #[serde(with = "humantime_serde_compat")]
+    pub jwks_cache_ttl: Duration,
+    /// Least time between JWKS fetches caused by unknown key ids, so tokens with made-up `kid`s
+    /// cannot make us flood the issuer.
+    #[serde(with = "humantime_serde_compat")]
+    pub jwks_min_refetch_interval: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            database_url: "sqlite://portcullis.db?mode=rwc".to_owned(),
+            database_max_connections: 10,
+            listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
+            public_url: None,
+            log: LogSettings {
+                level: "info".to_owned(),
+                format: LogFormat::Pretty,
+            },
+            rate_limit: RateLimitSettings {
+                per_second: 100,
+                burst: 200,
+            },
+            body_limit_bytes: 1024 * 1024,
+            metrics_token: None,
+            jwt: JwtSettings {
+                issuers: Vec::new(),
+                leeway_seconds: 60,
+                jwks_cache_ttl: Duration::from_secs(3600),
+                jwks_min_refetch_interval: Duration::from_secs(10),
+            },
+        }
+    }
+}
+
+/// Why the configuration was refused. Always names the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {}", describe_figment_error(.0))]
+    Load(Box<figment::Error>),
+    #[error("configuration: setting `{setting}`: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// Loads defaults → `file` (if it exists) → `PORTCULLIS_*` environment, then checks values that
+    /// types alone cannot.
+    pub fn load(file: &Path) -> Result<Self, ConfigError> {
+        Self::from_figment(
+            Figment::from(Serialized::defaults(Settings::default()))
+                .merge(Toml::file(file))
+                .merge(Env::prefixed("PORTCULLIS_").split("__")),
+        )
+    }
+
+    pub fn from_figment(figment: Figment) -> Result<Self, ConfigError> {
+        let settings: Settings = figment
+            .extract()
+            .map_err(|e| ConfigError::Load(Box::new(e)))?;
+        settings.check()?;
+        Ok(settings)
+    }
+
+    fn check(&self) -> Result<(), ConfigError> {
+        let invalid = |setting, reason: &str| ConfigError::Invalid {
+            setting,
+            reason: reason.to_owned(),
+        };
+        if !(self.database_url.starts_with("sqlite:")
+            || self.database_url.starts_with("postgres://")
+            || self.database_url.starts_with("postgresql://"))
+        {
+            return Err(invalid(
+                "database_url",
+                "must start with sqlite: or postgres://",
+            ));
+        }
+        if self.database_max_connections == 0 {
+            return Err(invalid("database_max_connections", "must be at least 1"));
+        }
+        if let Some(url) = &self.public_url
+            && !(url.starts_with("http://") || url.starts_with("https://"))
+        {
+            return Err(invalid(
+                "public_url",
+                "must be an absolute http:// or https:// URL",
+            ));
+        }
+        if self.rate_limit.per_second == 0 {
+            return Err(invalid("rate_limit.per_second", "must be at least 1"));
+        }
+        if self.body_limit_bytes < 1024 {
+            return Err(invalid("body_limit_bytes", "must be at least 1024"));
+        }
+        if self
+            .log
+            .level
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
+            return Err(invalid("log.level", "is not a valid tracing filter"));
+        }
+        if matches!(&self.metrics_token, Some(t) if t.len() < 16) {
+            return Err(invalid("metrics_token", "must be at least 16 characters"));
+        }
+        for issuer in &self.jwt.issuers {
+            issuer
+                .check()
+                .map_err(|reason| invalid("jwt.issuers", &reason))?;
+        }
+        Ok(())
+    }
+
+    /// The base URL clients use, without a trailing slash.
+    pub fn public_url(&self) -> String {
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{}", self.listen),
+        }
+    }
+}
+
+/// `setting `rate_limit.per_second` (from PORTCULLIS_RATE_LIMIT__PER_SECOND): invalid …`, one
+/// line per problem, so the user sees which setting to fix and where it came from.
+fn describe_figment_error(error: &figment::Error) -> String {
+    error
+        .clone()
+        .into_iter()
+        .map(|e| {
+            let setting = e.path.join(".");
+            let source = e
+                .metadata
+                .as_ref()
+                .map(|m| match &m.source {
+                    Some(source) => format!(" (from {source})"),
+                    None => format!(" (from {})", m.name),
+                })
+                .unwrap_or_default();
+            if setting.is_empty() {
+                format!("{}{source}", e.kind)
+            } else {
+                format!("setting `{setting}`{source}: {}", e.kind)
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// Durations in configuration read as `"90s"`, `"1h"`, or a number of seconds.
+mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Seconds(s) => Ok(Duration::from_secs(s)),
+            Raw::Text(t) => humantime::parse_duration(&t).map_err(D::Error::custom),
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The domain: types and rules with no knowledge of HTTP or SQL. Values here are parsed once at
+//! the edge; holding one means it is valid.
+
+pub mod practice;
+pub mod scope;
+pub mod token;

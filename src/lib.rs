@@ -1,0 +1,19 @@
+//! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
+//!
+//! Layers, by import direction: wire (`scim`, `api`, `http`, `auth`) → `domain` → `store`.
+//! See ARCHITECTURE.md.
+
+pub mod api;
+pub mod auth;
+pub mod cli;
+pub mod clock;
+pub mod config;
+pub mod domain;
+pub mod http;
+pub mod jobs;
+pub mod openapi;
+pub mod scim;
+pub mod startup;
+pub mod state;
+pub mod store;
+pub mod telemetry;

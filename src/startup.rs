@@ -1,0 +1,244 @@
+//! Building and running the application. Routes are mounted in exactly one place, [`routes`].
+
+use std::net::TcpListener;
+use std::sync::Arc;
+use std::time::Duration;
+
+use actix_web::dev::Server;
+use actix_web::middleware::from_fn;
+use actix_web::{App, HttpServer, web};
+use sha2::{Digest, Sha256};
+use tokio::sync::watch;
+use utoipa::OpenApi;
+use utoipa_actix_web::service_config::ServiceConfig;
+use utoipa_actix_web::{AppExt, scope};
+
+use crate::auth::jwt::JwtVerifier;
+use crate::auth::middleware::{api_guard, scim_guard};
+use crate::auth::ratelimit::CredentialLimiter;
+use crate::clock::{SharedClock, SystemClock};
+use crate::config::Settings;
+use crate::http::allowed_methods::AllowedMethods;
+use crate::http::body_limit::limit_body_size;
+use crate::http::errors::shape_errors;
+use crate::http::metrics::{Metrics, record_metrics};
+use crate::http::request_id::assign_request_id;
+use crate::http::{health, metrics};
+use crate::openapi::ApiDoc;
+use crate::state::AppState;
+use crate::store::{Store, StoreError, StoreOptions};
+use crate::{api, jobs, scim};
+
+#[derive(Debug, thiserror::Error)]
+pub enum StartupError {
+    #[error("cannot open the database: {0}")]
+    Database(#[source] StoreError),
+    #[error("cannot apply database migrations: {0}")]
+    Migrate(#[source] StoreError),
+    #[error("cannot listen on {addr}: {source}")]
+    Bind {
+        addr: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot build the outbound HTTP client: {0}")]
+    HttpClient(#[from] reqwest::Error),
+}
+
+/// Every route of the service. Mounting through utoipa-actix-web means a handler without an
+/// OpenAPI description does not compile here, and `openapi.yaml` is derived from this function.
+pub fn routes(cfg: &mut ServiceConfig) {
+    cfg.service(health::healthz)
+        .service(health::readyz)
+        .service(metrics::metrics)
+        .service(
+            scope("/api/v1")
+                .wrap(from_fn(api_guard))
+                .configure(api::routes),
+        )
+        .service(
+            scope("/scim/v2")
+                .wrap(from_fn(scim_guard))
+                .configure(scim::routes),
+        );
+}
+
+/// The OpenAPI description of everything [`routes`] mounts.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
+/// Opens the store and brings its schema up to date.
+pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let store = Store::connect(&StoreOptions {
+        url: settings.database_url.clone(),
+        max_connections: settings.database_max_connections,
+    })
+    .await
+    .map_err(StartupError::Database)?;
+    store.migrate().await.map_err(StartupError::Migrate)?;
+    Ok(store)
+}
+
+/// Our outbound TLS uses rustls with the ring provider (no C toolchain needed to build).
+pub fn install_crypto_provider() {
+    // Err means a provider is already installed, which is what we want.
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}
+
+/// A bound, ready-to-run server and its background jobs.
+#[allow(missing_debug_implementations)] // actix's Server is not Debug.
+pub struct Application {
+    port: u16,
+    server: Server,
+    shutdown: ShutdownSignal,
+    state: web::Data<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings) -> Result<Self, StartupError> {
+        Self::build_with_clock(settings, Arc::new(SystemClock)).await
+    }
+
+    pub async fn build_with_clock(
+        settings: &Settings,
+        clock: SharedClock,
+    ) -> Result<Self, StartupError> {
+        install_crypto_provider();
+        let store = open_store(settings).await?;
+        match store.describe().await {
+            Ok(description) => tracing::info!(database = %description, "database ready"),
+            Err(err) => tracing::warn!(error = %err, "cannot read database settings"),
+        }
+        if store.count_practices().await.unwrap_or(1) == 0 {
+            tracing::warn!(
+                "no practice yet: create one with `portcullis practice create --slug my-practice \
+                 --name \"My Practice\"`, then a token with `portcullis token create --practice \
+                 my-practice --scope scim,admin:read`"
+            );
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(10))
+            .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
+            .build()?;
+        let state = web::Data::new(AppState {
+            store,
+            clock,
+            jwt: JwtVerifier::new(&settings.jwt, http),
+            limiter: CredentialLimiter::new(&settings.rate_limit),
+            metrics: Metrics::default(),
+            metrics_token_sha256: settings
+                .metrics_token
+                .as_ref()
+                .map(|t| Sha256::digest(t.as_bytes()).into()),
+            body_limit_bytes: settings.body_limit_bytes,
+            allowed_methods: AllowedMethods::from_openapi(&openapi()),
+            public_url: settings.public_url(),
+        });
+
+        let listener = TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
+            addr: settings.listen.to_string(),
+            source,
+        })?;
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.listen.to_string(),
+            source,
+        };
+        let port = listener.local_addr().map_err(bind_error)?.port();
+        let server_state = state.clone();
+        let server = HttpServer::new(move || {
+            let limit = server_state.body_limit_bytes;
+            App::new()
+                .into_utoipa_app()
+                .configure(routes)
+                .into_app()
+                .app_data(server_state.clone())
+                .app_data(web::PayloadConfig::new(limit))
+                .app_data(web::JsonConfig::default().limit(limit))
+                // Innermost first: the last `wrap` sees the request first.
+                .wrap(from_fn(limit_body_size))
+                .wrap(from_fn(shape_errors))
+                .wrap(from_fn(record_metrics))
+                .wrap(from_fn(assign_request_id))
+        })
+        .listen(listener)
+        .map_err(bind_error)?
+        .shutdown_timeout(10)
+        // Signals are ours (see `ShutdownSignal`), so they are caught from the moment
+        // `build` returns rather than from whenever actix's own task first runs.
+        .disable_signals()
+        .run();
+        let shutdown = ShutdownSignal::install().map_err(bind_error)?;
+        tracing::info!(address = %settings.listen, port, "listening");
+        Ok(Self {
+            port,
+            server,
+            shutdown,
+            state,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// Serves until SIGINT/SIGTERM (actix finishes in-flight requests first), then stops the
+    /// background jobs.
+    pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
+        let (stop_jobs, shutdown) = watch::channel(false);
+        let housekeeping = tokio::spawn(jobs::housekeeping::run(self.state.clone(), shutdown));
+        let handle = self.server.handle();
+        let mut server = self.server;
+        let served = tokio::select! {
+            served = &mut server => served,
+            () = self.shutdown.received() => {
+                tracing::info!("shutting down: finishing in-flight requests");
+                // The server future must keep being polled while it stops.
+                let ((), served) = tokio::join!(handle.stop(true), server);
+                served
+            }
+        };
+        let _ = stop_jobs.send(true);
+        let _ = housekeeping.await;
+        served
+    }
+}
+
+/// SIGTERM (orchestrators) or SIGINT (Ctrl-C), registered when created.
+struct ShutdownSignal {
+    #[cfg(unix)]
+    terminate: tokio::signal::unix::Signal,
+    #[cfg(unix)]
+    interrupt: tokio::signal::unix::Signal,
+}
+
+impl ShutdownSignal {
+    fn install() -> std::io::Result<Self> {
+        #[cfg(unix)]
+        {
+            use tokio::signal::unix::{SignalKind, signal};
+            Ok(Self {
+                terminate: signal(SignalKind::terminate())?,
+                interrupt: signal(SignalKind::interrupt())?,
+            })
+        }
+        #[cfg(not(unix))]
+        Ok(Self {})
+    }
+
+    async fn received(&mut self) {
+        #[cfg(unix)]
+        tokio::select! {
+            _ = self.terminate.recv() => {}
+            _ = self.interrupt.recv() => {}
+        }
+        #[cfg(not(unix))]
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}

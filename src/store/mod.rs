@@ -1,0 +1,153 @@
+//! Storage: sea-orm over the `entities` crate, on SQLite (default) or PostgreSQL.
+//!
+//! Tenancy is enforced here, not in handlers: everything a practice owns is reached through a
+//! [`TenantStore`], which only exists for one practice id and adds that id to every query. The
+//! few deployment-wide operations (creating practices, authenticating a credential before its
+//! practice is known, operator CLI commands) live on [`Store`] and say so in their names.
+
+mod practices;
+mod tokens;
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+};
+
+pub use practices::{NewPractice, Practice, PracticeId};
+pub use tokens::{IssuedToken, NewToken, StoredToken, TokenId};
+
+/// Why a storage operation failed, in terms callers can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// A uniqueness constraint refused the write (mapped from the database, never pre-checked).
+    #[error("{0} already exists")]
+    Conflict(&'static str),
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// Stored data that no longer parses; means a bug or a hand edit.
+    #[error("stored {0} is invalid")]
+    Corrupt(&'static str),
+    #[error("database error")]
+    Database(#[from] DbErr),
+}
+
+/// Connection settings the store needs; a subset of [`crate::config::Settings`].
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+/// The database handle shared by the whole service. Cheap to clone.
+#[derive(Debug, Clone)]
+pub struct Store {
+    db: DatabaseConnection,
+}
+
+impl Store {
+    /// Opens the pool. SQLite gets WAL (readers never block the writer), foreign keys, a busy
+    /// timeout instead of instant `SQLITE_BUSY`, and `synchronous=FULL` so a 2xx reply means the
+    /// change survives power loss.
+    pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
+        let mut connect = ConnectOptions::new(options.url.clone());
+        connect
+            .max_connections(options.max_connections)
+            .min_connections(1)
+            .connect_timeout(Duration::from_secs(10))
+            .acquire_timeout(Duration::from_secs(10))
+            .sqlx_logging(false)
+            .map_sqlx_sqlite_opts(|sqlite| {
+                sqlite
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(10))
+            });
+        let db = Database::connect(connect).await?;
+        Ok(Self { db })
+    }
+
+    /// Applies every pending migration. Safe to run from several instances at once on
+    /// PostgreSQL: sea-orm takes the migration table lock.
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        Migrator::up(&self.db, None).await?;
+        Ok(())
+    }
+
+    /// Readiness: a round trip to the database.
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        Ok(self.db.ping().await?)
+    }
+
+    pub fn backend(&self) -> DbBackend {
+        self.db.get_database_backend()
+    }
+
+    /// The connection settings as the database itself reports them, e.g.
+    /// `sqlite journal_mode=wal synchronous=2 foreign_keys=1 busy_timeout=10000`. Logged at
+    /// start-up so an operator can see durability settings took effect.
+    pub async fn describe(&self) -> Result<String, StoreError> {
+        let backend = self.backend();
+        let ask = |sql: &'static str| async move {
+            let row = self
+                .db
+                .query_one_raw(Statement::from_string(backend, sql))
+                .await?
+                .ok_or(StoreError::Corrupt("database settings"))?;
+            row.try_get_by_index::<String>(0)
+                .or_else(|_| row.try_get_by_index::<i64>(0).map(|n| n.to_string()))
+                .map_err(StoreError::from)
+        };
+        match backend {
+            DbBackend::Sqlite => Ok(format!(
+                "sqlite journal_mode={} synchronous={} foreign_keys={} busy_timeout={}",
+                ask("PRAGMA journal_mode").await?,
+                ask("PRAGMA synchronous").await?,
+                ask("PRAGMA foreign_keys").await?,
+                ask("PRAGMA busy_timeout").await?,
+            )),
+            _ => Ok(format!(
+                "postgres server_version={}",
+                ask("SHOW server_version").await?
+            )),
+        }
+    }
+
+    /// The store scoped to one practice. Every query made through it filters by that practice.
+    pub fn tenant(&self, practice: PracticeId) -> TenantStore<'_> {
+        TenantStore {
+            db: &self.db,
+            practice,
+        }
+    }
+
+    pub(crate) fn connection(&self) -> &DatabaseConnection {
+        &self.db
+    }
+}
+
+/// Data access for one practice. The practice id is fixed at construction and added to every
+/// query, so a handler cannot forget it.
+#[derive(Debug, Clone, Copy)]
+pub struct TenantStore<'a> {
+    db: &'a DatabaseConnection,
+    practice: PracticeId,
+}
+
+impl TenantStore<'_> {
+    pub fn practice_id(&self) -> PracticeId {
+        self.practice
+    }
+}
+
+/// Turns a unique-constraint violation into [`StoreError::Conflict`]; anything else stays a
+/// database error. Insert first, map after: a SELECT-then-INSERT check would race.
+pub(crate) fn map_unique(err: DbErr, what: &'static str) -> StoreError {
+    match err.sql_err() {
+        Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(what),
+        _ => StoreError::Database(err),
+    }
+}

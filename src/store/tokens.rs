@@ -1,0 +1,169 @@
+//! API tokens. Issuing and listing are per practice; revoking by id and the authentication
+//! lookup are deployment-wide (the id is globally unique and the practice is not yet known).
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{api_token, practice};
+use sea_orm::ActiveValue::Set;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use uuid::Uuid;
+
+use super::{Practice, PracticeId, Store, StoreError, TenantStore};
+use crate::domain::scope::Scopes;
+use crate::domain::token;
+
+pub type TokenId = Uuid;
+
+/// How often `last_used_at` is written at most: a write per request would turn every read into
+/// a write.
+const LAST_USED_GRANULARITY: Duration = Duration::seconds(60);
+
+#[derive(Debug, Clone)]
+pub struct NewToken {
+    pub name: String,
+    pub scopes: Scopes,
+    pub expires_at: Option<DateTime<Utc>>,
+}
+
+/// A token as stored: everything but the secret.
+#[derive(Debug, Clone)]
+pub struct StoredToken {
+    pub id: TokenId,
+    pub practice_id: PracticeId,
+    pub name: String,
+    pub scopes: Scopes,
+    pub secret_sha256: Vec<u8>,
+    pub created_at: DateTime<Utc>,
+    pub last_used_at: Option<DateTime<Utc>>,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub revoked_at: Option<DateTime<Utc>>,
+}
+
+impl StoredToken {
+    pub fn is_expired(&self, now: DateTime<Utc>) -> bool {
+        self.expires_at.is_some_and(|at| now >= at)
+    }
+
+    fn last_use_is_stale(&self, now: DateTime<Utc>) -> bool {
+        self.last_used_at
+            .is_none_or(|at| now - at >= LAST_USED_GRANULARITY)
+    }
+}
+
+/// A token just issued: the stored row and the text, which is never available again.
+#[derive(Debug)]
+pub struct IssuedToken {
+    pub token: StoredToken,
+    pub text: String,
+}
+
+impl TryFrom<api_token::Model> for StoredToken {
+    type Error = StoreError;
+    fn try_from(m: api_token::Model) -> Result<Self, StoreError> {
+        Ok(Self {
+            id: m.id,
+            practice_id: PracticeId(m.practice_id),
+            name: m.name,
+            scopes: Scopes::parse(&m.scopes).map_err(|_| StoreError::Corrupt("api token"))?,
+            secret_sha256: m.secret_sha256,
+            created_at: m.created_at,
+            last_used_at: m.last_used_at,
+            expires_at: m.expires_at,
+            revoked_at: m.revoked_at,
+        })
+    }
+}
+
+impl TenantStore<'_> {
+    pub async fn issue_token(
+        &self,
+        new: NewToken,
+        now: DateTime<Utc>,
+    ) -> Result<IssuedToken, StoreError> {
+        let generated = token::generate();
+        let model = api_token::ActiveModel {
+            id: Set(generated.id),
+            practice_id: Set(self.practice.0),
+            name: Set(new.name),
+            scopes: Set(new.scopes.to_text()),
+            secret_sha256: Set(generated.secret_sha256.to_vec()),
+            created_at: Set(now),
+            last_used_at: Set(None),
+            expires_at: Set(new.expires_at),
+            revoked_at: Set(None),
+        };
+        let stored = api_token::Entity::insert(model)
+            .exec_with_returning(self.db)
+            .await?;
+        Ok(IssuedToken {
+            token: stored.try_into()?,
+            text: generated.text,
+        })
+    }
+
+    /// Every token of the practice, revoked ones included (they are part of the record).
+    pub async fn list_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
+        api_token::Entity::find()
+            .filter(api_token::Column::PracticeId.eq(self.practice.0))
+            .order_by_asc(api_token::Column::CreatedAt)
+            .order_by_asc(api_token::Column::Id)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(StoredToken::try_from)
+            .collect()
+    }
+}
+
+impl Store {
+    /// Authentication: the token with this id and its practice, whatever the practice.
+    pub async fn token_for_authentication(
+        &self,
+        id: TokenId,
+    ) -> Result<Option<(StoredToken, Practice)>, StoreError> {
+        let found = api_token::Entity::find_by_id(id)
+            .find_also_related(practice::Entity)
+            .one(self.connection())
+            .await?;
+        match found {
+            Some((token, Some(practice))) => Ok(Some((token.try_into()?, practice.try_into()?))),
+            Some((_, None)) => Err(StoreError::Corrupt("api token")),
+            None => Ok(None),
+        }
+    }
+
+    /// Records that a token was used, at most once per [`LAST_USED_GRANULARITY`].
+    pub async fn note_token_used(
+        &self,
+        token: &StoredToken,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if !token.last_use_is_stale(now) {
+            return Ok(());
+        }
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::LastUsedAt, now.into())
+            .filter(api_token::Column::Id.eq(token.id))
+            .exec(self.connection())
+            .await?;
+        Ok(())
+    }
+
+    /// Operator: revokes a token by id. Revoking twice keeps the first time.
+    pub async fn revoke_token(
+        &self,
+        id: TokenId,
+        now: DateTime<Utc>,
+    ) -> Result<StoredToken, StoreError> {
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, now.into())
+            .filter(api_token::Column::Id.eq(id))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(self.connection())
+            .await?;
+        api_token::Entity::find_by_id(id)
+            .one(self.connection())
+            .await?
+            .ok_or(StoreError::NotFound("token"))?
+            .try_into()
+    }
+}

@@ -1,0 +1,113 @@
+//! Every error answers in its protocol's format: SCIM error schema under /scim/v2,
+//! problem+json elsewhere. Never actix's default text or HTML.
+
+use crate::helpers::{
+    Backend, assert_problem, assert_scim_error, spawn_app, spawn_app_with, storage_test,
+};
+
+storage_test!(
+    async fn unknown_paths_get_404_in_the_protocols_format(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "scim,admin:read").await;
+
+        assert_scim_error(app.get("/scim/v2/NoSuchEndpoint", &token).await, 404).await;
+        assert_scim_error(app.get("/scim/v2/Users/x/y/z", &token).await, 404).await;
+        assert_problem(app.get("/api/v1/no-such-thing", &token).await, 404).await;
+        let root = app
+            .client
+            .get(app.url("/no/such/page"))
+            .send()
+            .await
+            .unwrap();
+        assert_problem(root, 404).await;
+    }
+);
+
+storage_test!(
+    async fn wrong_methods_get_405_with_allow(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "scim,admin:read,admin:write").await;
+
+        let health = app.client.post(app.url("/healthz")).send().await.unwrap();
+        assert_eq!(health.headers()["allow"], "GET, HEAD");
+        assert_problem(health, 405).await;
+
+        let whoami = app
+            .client
+            .delete(app.url("/api/v1/whoami"))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(whoami.headers()["allow"], "GET, HEAD");
+        assert_problem(whoami, 405).await;
+    }
+);
+
+storage_test!(
+    async fn oversized_bodies_get_413(backend: Backend) {
+        let app = spawn_app_with(&backend, |s| s.body_limit_bytes = 64 * 1024).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "scim,admin:write").await;
+        let big = vec![b'x'; 64 * 1024 + 1];
+
+        let scim = app
+            .client
+            .post(app.url("/scim/v2/Users"))
+            .bearer_auth(&token)
+            .header("Content-Type", "application/scim+json")
+            .body(big.clone())
+            .send()
+            .await
+            .unwrap();
+        let body = assert_scim_error(scim, 413).await;
+        assert!(body["detail"].as_str().unwrap().contains("65536"));
+
+        let api = app
+            .client
+            .post(app.url("/api/v1/whoami"))
+            .bearer_auth(&token)
+            .body(big)
+            .send()
+            .await
+            .unwrap();
+        assert_problem(api, 413).await;
+    }
+);
+
+/// The default limit is 1 MiB.
+#[tokio::test]
+async fn the_default_body_limit_is_one_mebibyte() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let just_over = app
+        .client
+        .post(app.url("/healthz"))
+        .body(vec![b'x'; 1024 * 1024 + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(just_over, 413).await;
+    let at_limit = app
+        .client
+        .post(app.url("/healthz"))
+        .body(vec![b'x'; 1024 * 1024])
+        .send()
+        .await
+        .unwrap();
+    assert_problem(at_limit, 405).await;
+}
+
+/// Problem bodies carry the request id, so a user can quote it.
+#[tokio::test]
+async fn problem_bodies_carry_the_request_id() {
+    let app = spawn_app(&Backend::Sqlite).await;
+    let response = app.client.get(app.url("/nowhere")).send().await.unwrap();
+    let header = response.headers()["x-request-id"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    let body = assert_problem(response, 404).await;
+    assert_eq!(body["request_id"], header);
+}

@@ -1,0 +1,287 @@
+//! Boots the real application on `127.0.0.1:0` with its own database: a SQLite file in a temp
+//! dir, or a fresh PostgreSQL database when `TEST_DATABASE_URL` is set. Tests talk HTTP to it.
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use portcullis::clock::ManualClock;
+use portcullis::config::Settings;
+use portcullis::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone as Tz};
+use portcullis::domain::scope::Scopes;
+use portcullis::startup::{Application, open_store};
+use portcullis::store::{NewPractice, NewToken, Practice, Store};
+use sea_orm::{ConnectionTrait, Database};
+use tokio::sync::OnceCell;
+
+/// Which database a test runs on.
+#[derive(Debug, Clone)]
+pub enum Backend {
+    Sqlite,
+    /// The server URL from `TEST_DATABASE_URL`; each app gets a fresh database on it.
+    Postgres(String),
+}
+
+impl Backend {
+    /// PostgreSQL, if `TEST_DATABASE_URL` names a server.
+    pub fn postgres() -> Option<Backend> {
+        match std::env::var("TEST_DATABASE_URL") {
+            Ok(url) if !url.is_empty() => Some(Backend::Postgres(url)),
+            _ => {
+                eprintln!("TEST_DATABASE_URL is not set: PostgreSQL variant skipped");
+                None
+            }
+        }
+    }
+
+    /// A database URL for a brand-new, empty database on this backend.
+    pub async fn fresh_database_url(&self, dir: &std::path::Path) -> String {
+        match self {
+            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("portcullis.db").display()),
+            Backend::Postgres(server) => fresh_postgres_database(server).await,
+        }
+    }
+}
+
+/// Writes a test twice: `name::sqlite` and `name::postgres` (the latter runs when
+/// `TEST_DATABASE_URL` is set, as it is in CI).
+macro_rules! storage_test {
+    ($(#[$meta:meta])* async fn $name:ident($backend:ident: Backend) $body:block) => {
+        mod $name {
+            #[allow(unused_imports)]
+            use super::*;
+
+            $(#[$meta])*
+            async fn scenario($backend: $crate::helpers::Backend) $body
+
+            #[tokio::test]
+            async fn sqlite() {
+                scenario($crate::helpers::Backend::Sqlite).await
+            }
+
+            #[tokio::test]
+            async fn postgres() {
+                if let Some(backend) = $crate::helpers::Backend::postgres() {
+                    scenario(backend).await
+                }
+            }
+        }
+    };
+}
+pub(crate) use storage_test;
+
+/// The instant every test app's clock starts at.
+pub fn start_time() -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 11, 24, 12, 0, 0).unwrap()
+}
+
+#[derive(Debug)]
+pub struct TestApp {
+    pub address: String,
+    pub clock: ManualClock,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub settings: Settings,
+    pub dir: tempfile::TempDir,
+}
+
+pub async fn spawn_app(backend: &Backend) -> TestApp {
+    spawn_app_with(backend, |_| {}).await
+}
+
+/// Like [`spawn_app`], with settings adjusted first (rate limits, JWT issuers, …).
+pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings {
+        database_url: backend.fresh_database_url(dir.path()).await,
+        database_max_connections: 4,
+        listen: "127.0.0.1:0".parse().unwrap(),
+        ..Settings::default()
+    };
+    configure(&mut settings);
+
+    let clock = ManualClock::new(start_time());
+    let app = Application::build_with_clock(&settings, Arc::new(clock.clone()))
+        .await
+        .expect("the app builds");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    let store = open_store(&settings).await.unwrap();
+    TestApp {
+        address,
+        clock,
+        client: http_client(),
+        store,
+        settings,
+        dir,
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.address, path)
+    }
+
+    /// A practice, created the way `portcullis practice create` does.
+    pub async fn practice(&self, slug: &str) -> Practice {
+        self.store
+            .create_practice(
+                NewPractice {
+                    slug: PracticeSlug::parse(slug).unwrap(),
+                    name: PracticeName::parse(&format!("{slug} clinic")).unwrap(),
+                    time_zone: Tz::parse("America/Chicago").unwrap(),
+                    business_hours: BusinessHours::default(),
+                },
+                self.clock.now_utc(),
+            )
+            .await
+            .unwrap()
+    }
+
+    /// A token's text, issued the way `portcullis token create` does.
+    pub async fn token(&self, practice: &Practice, scopes: &str) -> String {
+        self.token_expiring(practice, scopes, None).await
+    }
+
+    pub async fn token_expiring(
+        &self,
+        practice: &Practice,
+        scopes: &str,
+        expires_at: Option<DateTime<Utc>>,
+    ) -> String {
+        self.store
+            .tenant(practice.id)
+            .issue_token(
+                NewToken {
+                    name: format!("test {scopes}"),
+                    scopes: Scopes::parse(scopes).unwrap(),
+                    expires_at,
+                },
+                self.clock.now_utc(),
+            )
+            .await
+            .unwrap()
+            .text
+    }
+
+    pub async fn get(&self, path: &str, token: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .bearer_auth(token)
+            .send()
+            .await
+            .unwrap()
+    }
+}
+
+/// An HTTP client for talking to the app (installs the TLS crypto provider reqwest needs).
+pub fn http_client() -> reqwest::Client {
+    portcullis::startup::install_crypto_provider();
+    reqwest::Client::new()
+}
+
+/// The clock's time without naming the trait at every call site.
+pub trait NowUtc {
+    fn now_utc(&self) -> DateTime<Utc>;
+}
+
+impl NowUtc for ManualClock {
+    fn now_utc(&self) -> DateTime<Utc> {
+        portcullis::clock::Clock::now(self)
+    }
+}
+
+/// Creates a uniquely named database on the server and returns its URL. Databases left by
+/// earlier runs are dropped once per test process first.
+async fn fresh_postgres_database(server: &str) -> String {
+    static CLEANED: OnceCell<()> = OnceCell::const_new();
+    let admin = Database::connect(server)
+        .await
+        .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
+    CLEANED
+        .get_or_init(|| async {
+            let rows = admin
+                .query_all_raw(sea_orm::Statement::from_string(
+                    admin.get_database_backend(),
+                    "SELECT datname FROM pg_database WHERE datname LIKE 'portcullis\\_test\\_%'",
+                ))
+                .await
+                .unwrap();
+            for row in rows {
+                let name: String = row.try_get_by_index(0).unwrap();
+                let _ = admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await;
+            }
+        })
+        .await;
+    let name = format!("portcullis_test_{}", uuid::Uuid::new_v4().simple());
+    // Concurrent CREATE DATABASE can collide on the template; retry briefly.
+    let mut attempts = 0;
+    loop {
+        match admin
+            .execute_unprepared(&format!("CREATE DATABASE \"{name}\""))
+            .await
+        {
+            Ok(_) => break,
+            Err(e) if attempts < 10 => {
+                attempts += 1;
+                eprintln!("CREATE DATABASE retry {attempts}: {e}");
+                tokio::time::sleep(std::time::Duration::from_millis(100 * attempts)).await;
+            }
+            Err(e) => panic!("cannot create a test database: {e}"),
+        }
+    }
+    let _ = admin.close().await;
+    let base = server.split('?').next().unwrap_or(server);
+    let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a path");
+    format!("{prefix}/{name}")
+}
+
+/// Asserts a SCIM error response (RFC 7644 §3.12) and returns its body.
+pub async fn assert_scim_error(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/scim+json"),
+        "{content_type}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(
+        body["schemas"][0],
+        "urn:ietf:params:scim:api:messages:2.0:Error"
+    );
+    assert_eq!(
+        body["status"],
+        status.to_string(),
+        "status is a string: {body}"
+    );
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}
+
+/// Asserts an RFC 9457 problem+json response and returns its body.
+pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_json::Value {
+    assert_eq!(response.status().as_u16(), status);
+    let content_type = response.headers()["content-type"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        content_type.starts_with("application/problem+json"),
+        "{content_type}"
+    );
+    let body: serde_json::Value = response.json().await.unwrap();
+    assert_eq!(body["status"], status, "{body}");
+    assert!(body["title"].is_string(), "{body}");
+    assert!(
+        body["detail"].as_str().is_some_and(|d| !d.is_empty()),
+        "{body}"
+    );
+    body
+}

@@ -1,0 +1,16 @@
+//! The one integration-test binary. Each module is one area; `helpers` boots the real app.
+
+// A failed unwrap in a test is a test failure with a location: exactly what we want.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod helpers;
+
+mod cli;
+mod config;
+mod errors;
+mod jwt;
+mod openapi;
+mod operations;
+mod rate_limit;
+mod storage;
+mod tokens;
