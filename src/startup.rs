@@ -119,7 +119,8 @@ impl Application {
             tracing::warn!(
                 "no practice yet: create one with `portcullis practice create --slug my-practice \
                  --name \"My Practice\"`, then a token with `portcullis token create --practice \
-                 my-practice --scope scim,admin:read`"
+                 my-practice --scope scim,admin:read` (from a checkout, `cargo run --release -- \
+                 practice create …`; see the README's first five minutes)"
             );
         }
         let http = reqwest::Client::builder()
