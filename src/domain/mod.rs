@@ -2,5 +2,6 @@
 //! the edge; holding one means it is valid.
 
 pub mod practice;
+pub mod query;
 pub mod scope;
 pub mod token;

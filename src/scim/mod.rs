@@ -1,8 +1,10 @@
 //! The SCIM 2.0 service provider under `/scim/v2` (RFC 7643, RFC 7644).
 //!
-//! Only the guard and error handling exist so far: every request needs a `scim`-scoped
-//! credential, and any path answers in the SCIM error schema. Users, Groups and discovery come
-//! next (issue 3).
+//! So far: the guard and error handling (every request needs a `scim`-scoped credential; every
+//! path answers in the SCIM error schema) and the filter/path grammar. Users, Groups and
+//! discovery are being built (issue 3).
+
+pub mod filter;
 
 use utoipa_actix_web::service_config::ServiceConfig;
 
