@@ -185,11 +185,12 @@ impl Settings {
         Ok(())
     }
 
-    /// The base URL clients use, without a trailing slash.
-    pub fn public_url(&self) -> String {
+    /// The base URL clients use, without a trailing slash: `public_url` if set, otherwise the
+    /// address the server actually bound (which differs from `listen` for port 0).
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{}", self.listen),
+            None => format!("http://{bound}"),
         }
     }
 }

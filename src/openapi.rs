@@ -19,6 +19,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
     modifiers(&SecuritySchemes),
     tags(
         (name = "admin", description = "Admin API for practice staff and their tools"),
+        (name = "scim", description = "SCIM 2.0 service provider (RFC 7643, RFC 7644) for identity providers; content type application/scim+json"),
         (name = "operations", description = "Health, readiness and metrics for operators"),
     )
 )]

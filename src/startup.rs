@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use actix_web::dev::Server;
-use actix_web::middleware::from_fn;
+use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
@@ -128,6 +128,17 @@ impl Application {
             .timeout(Duration::from_secs(10))
             .user_agent(concat!("portcullis/", env!("CARGO_PKG_VERSION")))
             .build()?;
+        let listener = TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
+            addr: settings.listen.to_string(),
+            source,
+        })?;
+        let bind_error = |source| StartupError::Bind {
+            addr: settings.listen.to_string(),
+            source,
+        };
+        // With port 0 the kernel picks the port; links must use the one actually bound.
+        let bound = listener.local_addr().map_err(bind_error)?;
+        let port = bound.port();
         let state = web::Data::new(AppState {
             store,
             clock,
@@ -140,18 +151,9 @@ impl Application {
                 .map(|t| Sha256::digest(t.as_bytes()).into()),
             body_limit_bytes: settings.body_limit_bytes,
             allowed_methods: AllowedMethods::from_openapi(&openapi()),
-            public_url: settings.public_url(),
+            public_url: settings.public_url_for(bound),
         });
 
-        let listener = TcpListener::bind(settings.listen).map_err(|source| StartupError::Bind {
-            addr: settings.listen.to_string(),
-            source,
-        })?;
-        let bind_error = |source| StartupError::Bind {
-            addr: settings.listen.to_string(),
-            source,
-        };
-        let port = listener.local_addr().map_err(bind_error)?.port();
         let server_state = state.clone();
         let server = HttpServer::new(move || {
             let limit = server_state.body_limit_bytes;
@@ -163,6 +165,8 @@ impl Application {
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(web::JsonConfig::default().limit(limit))
                 // Innermost first: the last `wrap` sees the request first.
+                // `/Users/?filter=…` (Microsoft's Postman collection) routes like `/Users`.
+                .wrap(NormalizePath::trim())
                 .wrap(from_fn(limit_body_size))
                 .wrap(from_fn(shape_errors))
                 .wrap(from_fn(record_metrics))

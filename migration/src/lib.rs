@@ -4,6 +4,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_practice;
 mod m20261124_000002_create_api_token;
+mod m20261124_000003_create_directory;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -14,6 +15,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261124_000001_create_practice::Migration),
             Box::new(m20261124_000002_create_api_token::Migration),
+            Box::new(m20261124_000003_create_directory::Migration),
         ]
     }
 }

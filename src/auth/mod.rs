@@ -40,6 +40,14 @@ pub enum Credential {
 }
 
 impl Principal {
+    /// How change records and logs name this caller: never a secret.
+    pub fn actor(&self) -> String {
+        match &self.credential {
+            Credential::ApiToken { id, name } => format!("token {name} ({id})"),
+            Credential::Jwt { issuer, subject } => format!("jwt {subject} ({issuer})"),
+        }
+    }
+
     /// The rate-limit bucket: one per credential, never per IP (IdPs share egress ranges).
     pub fn rate_limit_key(&self) -> String {
         match &self.credential {

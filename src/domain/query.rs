@@ -96,3 +96,91 @@ pub enum CompValue {
     Number(serde_json::Number),
     String(String),
 }
+
+/// A filter resolved against a resource's schema: every attribute is a known [`Field`] and every
+/// value has that field's type. The store compiles this to SQL.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Predicate {
+    Compare {
+        field: Field,
+        op: CompareOp,
+        value: Literal,
+    },
+    /// The field has a value (non-empty for multi-valued fields).
+    Present(Field),
+    And(Box<Predicate>, Box<Predicate>),
+    Or(Box<Predicate>, Box<Predicate>),
+    Not(Box<Predicate>),
+    /// Some element of the multi-valued document attribute `attr` satisfies `inner`, whose
+    /// fields are [`Field::Element`].
+    AnyElement {
+        attr: Vec<String>,
+        inner: Box<Predicate>,
+    },
+    /// Decided without looking at rows (e.g. `meta.resourceType eq "User"`).
+    Constant(bool),
+}
+
+/// Where a filterable value lives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Field {
+    Id,
+    /// Users' userName or groups' displayName: the indexed, lowercased key column.
+    Key,
+    ExternalId,
+    Active,
+    Created,
+    LastModified,
+    /// A single-valued string or boolean in the (lowercased) search document, by path of
+    /// canonical keys, e.g. `["name", "familyName"]`.
+    Document {
+        path: Vec<String>,
+        kind: FieldKind,
+    },
+    /// A sub-attribute of the current element inside [`Predicate::AnyElement`]; `None` for
+    /// the element itself when it is a plain value.
+    Element {
+        key: String,
+        kind: FieldKind,
+    },
+    /// Users: the ids of groups the user belongs to. Groups: the ids of members.
+    Membership,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FieldKind {
+    Text,
+    Boolean,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Literal {
+    /// Already lowercased when the field is case-insensitive.
+    Text(String),
+    Bool(bool),
+    Time(chrono::DateTime<chrono::Utc>),
+}
+
+/// The order of a listing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortField {
+    Key,
+    DisplayName,
+    Created,
+    LastModified,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+/// One page of a listing: 1-based `start_index`, `count` items at most (0 = totals only).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ListQuery {
+    pub filter: Option<Predicate>,
+    pub sort: Option<Sort>,
+    pub start_index: u64,
+    pub count: u64,
+}

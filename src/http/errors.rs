@@ -17,6 +17,7 @@ use serde_json::json;
 
 use super::request_id::RequestId;
 use crate::state::AppState;
+use crate::store::StoreError;
 
 pub const SCIM_ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
@@ -166,6 +167,31 @@ impl WireError {
                 builder
                     .content_type(PROBLEM_CONTENT_TYPE)
                     .body(body.to_string())
+            }
+        }
+    }
+}
+
+/// The one mapping from storage outcomes to the wire (exhaustive: a new store error must be
+/// placed here).
+impl From<StoreError> for WireError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Conflict(what) => {
+                Self::new(StatusCode::CONFLICT, format!("{what} already exists"))
+                    .with_scim_type("uniqueness")
+            }
+            StoreError::NotFound(what) => Self::not_found(format!("{what} not found")),
+            StoreError::VersionMismatch { current } => Self::new(
+                StatusCode::PRECONDITION_FAILED,
+                format!("the resource has changed; its current version is W/\"{current}\""),
+            ),
+            StoreError::Unsupported(e) => {
+                Self::bad_request(e.to_string()).with_scim_type("invalidFilter")
+            }
+            StoreError::Corrupt(_) | StoreError::Database(_) => {
+                tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "storage failed");
+                Self::internal()
             }
         }
     }

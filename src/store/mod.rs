@@ -5,15 +5,18 @@
 //! few deployment-wide operations (creating practices, authenticating a credential before its
 //! practice is known, operator CLI commands) live on [`Store`] and say so in their names.
 
+pub mod directory;
 mod practices;
 mod tokens;
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
     ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
+    TransactionTrait,
 };
 
 pub use practices::{NewPractice, Practice, PracticeId};
@@ -27,6 +30,12 @@ pub enum StoreError {
     Conflict(&'static str),
     #[error("{0} not found")]
     NotFound(&'static str),
+    /// An `If-Match` version did not match the stored one.
+    #[error("the resource has changed (version {current})")]
+    VersionMismatch { current: i64 },
+    /// A filter the store cannot express; the resolver should have refused it.
+    #[error(transparent)]
+    Unsupported(#[from] directory::sql::Unsupported),
     /// Stored data that no longer parses; means a bug or a hand edit.
     #[error("stored {0} is invalid")]
     Corrupt(&'static str),
@@ -45,6 +54,10 @@ pub struct StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// SQLite has one writer at a time; taking this before a write transaction queues writers
+    /// in-process instead of letting them fail with `SQLITE_BUSY` when a read upgrades to a
+    /// write. Unused on PostgreSQL, where row locks and version checks do the job.
+    write_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Store {
@@ -67,7 +80,10 @@ impl Store {
                     .busy_timeout(Duration::from_secs(10))
             });
         let db = Database::connect(connect).await?;
-        Ok(Self { db })
+        Ok(Self {
+            db,
+            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+        })
     }
 
     /// Applies every pending migration. Safe to run from several instances at once on
@@ -120,8 +136,22 @@ impl Store {
     pub fn tenant(&self, practice: PracticeId) -> TenantStore<'_> {
         TenantStore {
             db: &self.db,
+            store: self,
             practice,
         }
+    }
+
+    /// Begins a write transaction (queued behind other writers on SQLite). Dropping the
+    /// returned value without committing rolls back.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let guard = match self.backend() {
+            DbBackend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
+            _ => None,
+        };
+        Ok(WriteTx {
+            tx: self.db.begin().await?,
+            _guard: guard,
+        })
     }
 
     pub(crate) fn connection(&self) -> &DatabaseConnection {
@@ -134,7 +164,21 @@ impl Store {
 #[derive(Debug, Clone, Copy)]
 pub struct TenantStore<'a> {
     db: &'a DatabaseConnection,
+    store: &'a Store,
     practice: PracticeId,
+}
+
+/// A write transaction, holding SQLite's writer slot until it ends.
+#[derive(Debug)]
+pub(crate) struct WriteTx {
+    pub tx: sea_orm::DatabaseTransaction,
+    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl WriteTx {
+    pub async fn commit(self) -> Result<(), StoreError> {
+        Ok(self.tx.commit().await?)
+    }
 }
 
 impl TenantStore<'_> {

@@ -1,0 +1,139 @@
+//! What every SCIM handler needs: the caller and its practice's store, JSON bodies whatever
+//! their content type, `application/scim+json` responses, and ETag preconditions.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, HeaderMap};
+use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
+use serde_json::Value;
+
+use crate::auth::Principal;
+use crate::http::errors::{SCIM_CONTENT_TYPE, WireError};
+use crate::http::request_id::RequestId;
+use crate::state::AppState;
+use crate::store::TenantStore;
+use crate::store::directory::ChangeContext;
+
+/// The authenticated SCIM caller, with what handlers need from the request.
+#[derive(Debug)]
+pub struct ScimCall {
+    pub state: web::Data<AppState>,
+    pub principal: Principal,
+    request_id: Option<String>,
+}
+
+impl FromRequest for ScimCall {
+    type Error = WireError;
+    type Future = Ready<Result<Self, WireError>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let state = req.app_data::<web::Data<AppState>>().cloned();
+        let principal = req.extensions().get::<Principal>().cloned();
+        let request_id = req
+            .extensions()
+            .get::<RequestId>()
+            .map(|r| r.as_str().to_owned());
+        ready(match (state, principal) {
+            (Some(state), Some(principal)) => Ok(Self {
+                state,
+                principal,
+                request_id,
+            }),
+            _ => Err(WireError::unauthorized("missing bearer token")),
+        })
+    }
+}
+
+impl ScimCall {
+    /// The caller's practice: the only data a SCIM request can reach.
+    pub fn store(&self) -> TenantStore<'_> {
+        self.state.store.tenant(self.principal.practice_id)
+    }
+
+    /// `https://host/scim/v2`, for `meta.location` and `$ref`s.
+    pub fn base_url(&self) -> String {
+        format!("{}/scim/v2", self.state.public_url)
+    }
+
+    pub fn change_context(&self) -> ChangeContext {
+        ChangeContext {
+            actor: self.principal.actor(),
+            request_id: self.request_id.clone(),
+            at: self.state.clock.now(),
+        }
+    }
+}
+
+/// Parses a request body as JSON whatever its declared content type (Okta sends
+/// `application/scim+json; charset=utf-8`, others `application/json` or nothing).
+pub fn parse_body(body: &[u8]) -> Result<Value, WireError> {
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err(
+            WireError::bad_request("the request body is empty").with_scim_type("invalidSyntax")
+        );
+    }
+    serde_json::from_slice(body).map_err(|e| {
+        // serde's message gives line and column, never the content.
+        WireError::bad_request(format!("the body is not valid JSON: {e}"))
+            .with_scim_type("invalidSyntax")
+    })
+}
+
+pub fn respond(status: StatusCode, body: &Value) -> HttpResponse {
+    HttpResponse::build(status)
+        .content_type(SCIM_CONTENT_TYPE)
+        .body(body.to_string())
+}
+
+/// A resource response with its `ETag` (and `Location` on 201).
+pub fn respond_resource(status: StatusCode, body: &Value, version: i64) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder
+        .content_type(SCIM_CONTENT_TYPE)
+        .insert_header((header::ETAG, super::resource::etag(version)));
+    if status == StatusCode::CREATED
+        && let Some(location) = body.pointer("/meta/location").and_then(Value::as_str)
+    {
+        builder.insert_header((header::LOCATION, location.to_owned()));
+    }
+    builder.body(body.to_string())
+}
+
+/// The version an `If-Match` header requires, if any (`*` requires none). A value that is
+/// not one of our ETags can never match.
+pub fn if_match(headers: &HeaderMap) -> Option<i64> {
+    let value = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
+    if value == "*" {
+        return None;
+    }
+    Some(value.split(',').find_map(version_of).unwrap_or(-1))
+}
+
+/// Whether `If-None-Match` names the current version (then GET answers 304).
+pub fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
+    headers
+        .get(header::IF_NONE_MATCH)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| {
+            v.trim() == "*" || v.split(',').filter_map(version_of).any(|n| n == version)
+        })
+}
+
+fn version_of(tag: &str) -> Option<i64> {
+    let tag = tag.trim();
+    let tag = tag.strip_prefix("W/").unwrap_or(tag);
+    tag.trim_matches('"').parse().ok()
+}
+
+pub fn not_modified(version: i64) -> HttpResponse {
+    HttpResponse::NotModified()
+        .insert_header((header::ETAG, super::resource::etag(version)))
+        .finish()
+}
+
+/// An id from the path; anything that is not one of our ids is simply not found.
+pub fn resource_id(raw: &str, what: &str) -> Result<uuid::Uuid, WireError> {
+    uuid::Uuid::try_parse(raw).map_err(|_| WireError::not_found(format!("{what} not found")))
+}

@@ -1,0 +1,54 @@
+//! Change records: what a SCIM write changed, for the lifecycle engine (issue 4) to consume.
+
+use entities::directory_change;
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::{ConnectionTrait, EntityTrait};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::ChangeContext;
+use crate::store::{PracticeId, StoreError};
+
+#[derive(Debug, Clone, Copy)]
+pub(super) enum Action {
+    Created,
+    Updated,
+    Deleted,
+}
+
+pub(super) struct Change<'a> {
+    pub resource_type: &'static str,
+    pub resource_id: Uuid,
+    pub action: Action,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub context: &'a ChangeContext,
+}
+
+pub(super) async fn record(
+    db: &impl ConnectionTrait,
+    practice: PracticeId,
+    change: Change<'_>,
+) -> Result<(), StoreError> {
+    let action = match change.action {
+        Action::Created => "created",
+        Action::Updated => "updated",
+        Action::Deleted => "deleted",
+    };
+    directory_change::Entity::insert(directory_change::ActiveModel {
+        seq: NotSet,
+        practice_id: Set(practice.as_uuid()),
+        resource_type: Set(change.resource_type.to_owned()),
+        resource_id: Set(change.resource_id),
+        action: Set(action.to_owned()),
+        before: Set(change.before),
+        after: Set(change.after),
+        actor: Set(change.context.actor.clone()),
+        request_id: Set(change.context.request_id.clone()),
+        at: Set(change.context.at),
+        processed_at: Set(None),
+    })
+    .exec_without_returning(db)
+    .await?;
+    Ok(())
+}

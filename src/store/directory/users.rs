@@ -1,0 +1,385 @@
+//! SCIM users. Every write is one transaction with its change record.
+
+use chrono::{DateTime, Utc};
+use entities::{scim_group_member, scim_user};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, Order};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+};
+use serde_json::{Map, Value, json};
+use uuid::Uuid;
+
+use super::changes::{self, Action, Change};
+use super::sql::{self, Resource};
+use super::{ChangeContext, Page, as_object, name_key, new_id, search_document};
+use crate::domain::query::ListQuery;
+use crate::store::{StoreError, TenantStore, map_unique};
+
+/// A stored user.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserRecord {
+    pub id: Uuid,
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub active: bool,
+    /// SCIM attributes as stored: canonical names, no nulls; excludes id, meta, groups.
+    pub attributes: Map<String, Value>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// What a create or a full replace writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct UserWrite {
+    pub user_name: String,
+    pub external_id: Option<String>,
+    pub active: bool,
+    pub attributes: Map<String, Value>,
+}
+
+impl From<scim_user::Model> for UserRecord {
+    fn from(m: scim_user::Model) -> Self {
+        Self {
+            id: m.id,
+            user_name: m.user_name,
+            external_id: m.external_id,
+            active: m.active,
+            attributes: as_object(m.attributes),
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+impl UserRecord {
+    fn same_content(&self, write: &UserWrite) -> bool {
+        self.user_name == write.user_name
+            && self.external_id == write.external_id
+            && self.active == write.active
+            && self.attributes == write.attributes
+    }
+}
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The attributes access policy can depend on, as recorded in change records.
+fn role_relevant(user_name: &str, active: bool, attributes: &Map<String, Value>) -> Value {
+    let top = |key: &str| attributes.get(key).cloned().unwrap_or(Value::Null);
+    let enterprise = attributes.get(ENTERPRISE);
+    let ext = |key: &str| {
+        enterprise
+            .and_then(|e| e.get(key))
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    json!({
+        "userName": user_name,
+        "active": active,
+        "title": top("title"),
+        "userType": top("userType"),
+        "department": ext("department"),
+        "division": ext("division"),
+        "costCenter": ext("costCenter"),
+        "organization": ext("organization"),
+        "employeeNumber": ext("employeeNumber"),
+        "manager": ext("manager").get("value").cloned().unwrap_or(Value::Null),
+    })
+}
+
+impl TenantStore<'_> {
+    pub async fn create_user(
+        &self,
+        write: UserWrite,
+        context: &ChangeContext,
+    ) -> Result<UserRecord, StoreError> {
+        let tx = self.store.begin_write().await?;
+        let model = scim_user::ActiveModel {
+            id: Set(new_id()),
+            practice_id: Set(self.practice.as_uuid()),
+            user_name_key: Set(name_key(&write.user_name)),
+            search: Set(search_document(&write.attributes)),
+            attributes: Set(Value::Object(write.attributes)),
+            user_name: Set(write.user_name),
+            external_id: Set(write.external_id),
+            active: Set(write.active),
+            created_at: Set(context.at),
+            updated_at: Set(context.at),
+            version: Set(1),
+            deleted_at: Set(None),
+        };
+        let created: UserRecord = scim_user::Entity::insert(model)
+            .exec_with_returning(&tx.tx)
+            .await
+            .map_err(|e| map_unique(e, "a user with this userName"))?
+            .into();
+        changes::record(
+            &tx.tx,
+            self.practice,
+            Change {
+                resource_type: "User",
+                resource_id: created.id,
+                action: Action::Created,
+                before: None,
+                after: Some(role_relevant(
+                    &created.user_name,
+                    created.active,
+                    &created.attributes,
+                )),
+                context,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn user(&self, id: Uuid) -> Result<UserRecord, StoreError> {
+        self.live_user(self.db, id).await
+    }
+
+    async fn live_user(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<UserRecord, StoreError> {
+        scim_user::Entity::find_by_id(id)
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(scim_user::Column::DeletedAt.is_null())
+            .one(db)
+            .await?
+            .map(UserRecord::from)
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    pub async fn list_users(&self, query: &ListQuery) -> Result<Page<UserRecord>, StoreError> {
+        let backend = self.store.backend();
+        let mut select = scim_user::Entity::find()
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(scim_user::Column::DeletedAt.is_null());
+        if let Some(filter) = &query.filter {
+            select = select.filter(sql::compile(filter, Resource::User, backend)?);
+        }
+        let total = select.clone().count(self.db).await?;
+        if query.count == 0 {
+            return Ok(Page {
+                total,
+                items: Vec::new(),
+            });
+        }
+        if let Some(sort) = query.sort {
+            let order = if sort.descending {
+                Order::Desc
+            } else {
+                Order::Asc
+            };
+            select = select.order_by(sql::sort_expr(sort, Resource::User, backend), order);
+        }
+        let items = select
+            .order_by(
+                Expr::col((scim_user::Entity, scim_user::Column::Id)),
+                Order::Asc,
+            )
+            .offset(query.start_index.saturating_sub(1))
+            .limit(query.count)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(UserRecord::from)
+            .collect();
+        Ok(Page { total, items })
+    }
+
+    /// Replaces or patches a user: `change` gets the current record and returns what to
+    /// write. Nothing is written, and the version stays, when nothing changes (RFC 7644
+    /// §3.5.2: a no-op must not bump lastModified). `expected_version` is `If-Match`.
+    pub async fn modify_user<E: From<StoreError>>(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        context: &ChangeContext,
+        change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
+    ) -> Result<UserRecord, E> {
+        let tx = self.store.begin_write().await?;
+        let current = self.lock_user(&tx.tx, id).await?;
+        check_version(expected_version, current.version)?;
+        let write = change(&current)?;
+        if current.same_content(&write) {
+            return Ok(current);
+        }
+        let result = scim_user::Entity::update_many()
+            .col_expr(
+                scim_user::Column::UserName,
+                Expr::value(write.user_name.clone()),
+            )
+            .col_expr(
+                scim_user::Column::UserNameKey,
+                Expr::value(name_key(&write.user_name)),
+            )
+            .col_expr(
+                scim_user::Column::ExternalId,
+                Expr::value(write.external_id.clone()),
+            )
+            .col_expr(scim_user::Column::Active, Expr::value(write.active))
+            .col_expr(
+                scim_user::Column::Attributes,
+                Expr::value(Value::Object(write.attributes.clone())),
+            )
+            .col_expr(
+                scim_user::Column::Search,
+                Expr::value(search_document(&write.attributes)),
+            )
+            .col_expr(scim_user::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
+            .filter(scim_user::Column::Id.eq(id))
+            .filter(scim_user::Column::Version.eq(current.version))
+            .exec(&tx.tx)
+            .await
+            .map_err(|e| map_unique(e, "a user with this userName"))?;
+        if result.rows_affected != 1 {
+            // Another instance won a race the row lock should have prevented.
+            return Err(StoreError::VersionMismatch {
+                current: current.version,
+            }
+            .into());
+        }
+        changes::record(
+            &tx.tx,
+            self.practice,
+            Change {
+                resource_type: "User",
+                resource_id: id,
+                action: Action::Updated,
+                before: Some(role_relevant(
+                    &current.user_name,
+                    current.active,
+                    &current.attributes,
+                )),
+                after: Some(role_relevant(
+                    &write.user_name,
+                    write.active,
+                    &write.attributes,
+                )),
+                context,
+            },
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(UserRecord {
+            user_name: write.user_name,
+            external_id: write.external_id,
+            active: write.active,
+            attributes: write.attributes,
+            updated_at: context.at,
+            version: current.version + 1,
+            ..current
+        })
+    }
+
+    /// Deletes a user: a tombstone stays for the record; memberships end; the userName is
+    /// free for a new user at once.
+    pub async fn delete_user(
+        &self,
+        id: Uuid,
+        expected_version: Option<i64>,
+        context: &ChangeContext,
+    ) -> Result<(), StoreError> {
+        let tx = self.store.begin_write().await?;
+        let current = self.lock_user(&tx.tx, id).await?;
+        check_version(expected_version, current.version)?;
+        let groups: Vec<Uuid> = scim_group_member::Entity::find()
+            .filter(scim_group_member::Column::UserId.eq(id))
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(|m| m.group_id)
+            .collect();
+        scim_group_member::Entity::delete_many()
+            .filter(scim_group_member::Column::UserId.eq(id))
+            .exec(&tx.tx)
+            .await?;
+        scim_user::Entity::update_many()
+            .col_expr(scim_user::Column::DeletedAt, Expr::value(context.at))
+            .col_expr(scim_user::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
+            .filter(scim_user::Column::Id.eq(id))
+            .exec(&tx.tx)
+            .await?;
+        let mut after = role_relevant(&current.user_name, false, &current.attributes);
+        after["deleted"] = json!(true);
+        after["groupsLeft"] = json!(groups);
+        changes::record(
+            &tx.tx,
+            self.practice,
+            Change {
+                resource_type: "User",
+                resource_id: id,
+                action: Action::Deleted,
+                before: Some(role_relevant(
+                    &current.user_name,
+                    current.active,
+                    &current.attributes,
+                )),
+                after: Some(after),
+                context,
+            },
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// The live user, locked for the rest of the transaction on PostgreSQL (SQLite's writer
+    /// slot already excludes other writers).
+    async fn lock_user(
+        &self,
+        db: &impl ConnectionTrait,
+        id: Uuid,
+    ) -> Result<UserRecord, StoreError> {
+        let mut select = scim_user::Entity::find_by_id(id)
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(scim_user::Column::DeletedAt.is_null());
+        if self.store.backend() == sea_orm::DbBackend::Postgres {
+            select = select.lock_exclusive();
+        }
+        select
+            .one(db)
+            .await?
+            .map(UserRecord::from)
+            .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// The live users among `ids`, for membership writes (dangling ids are dropped).
+    pub(super) async fn existing_user_ids(
+        &self,
+        db: &impl ConnectionTrait,
+        ids: &[Uuid],
+    ) -> Result<Vec<Uuid>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut found = Vec::with_capacity(ids.len());
+        // Bounded IN lists: SQLite limits bound parameters per statement.
+        for chunk in ids.chunks(500) {
+            let rows = scim_user::Entity::find()
+                .select_only()
+                .column(scim_user::Column::Id)
+                .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+                .filter(scim_user::Column::DeletedAt.is_null())
+                .filter(scim_user::Column::Id.is_in(chunk.iter().copied()))
+                .into_tuple::<Uuid>()
+                .all(db)
+                .await?;
+            found.extend(rows);
+        }
+        Ok(found)
+    }
+}
+
+pub(super) fn check_version(expected: Option<i64>, current: i64) -> Result<(), StoreError> {
+    match expected {
+        Some(expected) if expected != current => Err(StoreError::VersionMismatch { current }),
+        _ => Ok(()),
+    }
+}
