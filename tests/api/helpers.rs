@@ -285,3 +285,186 @@ pub async fn assert_problem(response: reqwest::Response, status: u16) -> serde_j
     );
     body
 }
+
+/// A SCIM response: status, headers and JSON body (`Null` when empty).
+#[derive(Debug)]
+pub struct ScimResponse {
+    pub status: u16,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: serde_json::Value,
+}
+
+impl ScimResponse {
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.get(name).and_then(|v| v.to_str().ok())
+    }
+
+    /// Asserts the status, showing the body when it differs.
+    #[track_caller]
+    pub fn expect(&self, status: u16) -> &serde_json::Value {
+        assert_eq!(self.status, status, "body: {}", self.body);
+        if status >= 400 {
+            assert_eq!(
+                self.body["schemas"][0],
+                "urn:ietf:params:scim:api:messages:2.0:Error"
+            );
+            assert_eq!(self.body["status"], status.to_string());
+        }
+        &self.body
+    }
+}
+
+/// Talks SCIM to the app with one token, as an IdP does.
+#[derive(Debug, Clone)]
+pub struct Scim {
+    pub base: String,
+    token: String,
+    client: reqwest::Client,
+}
+
+impl TestApp {
+    pub fn scim(&self, token: &str) -> Scim {
+        Scim {
+            base: self.url("/scim/v2"),
+            token: token.to_owned(),
+            client: self.client.clone(),
+        }
+    }
+
+    /// A practice with a SCIM token, ready for provisioning.
+    pub async fn scim_client(&self, slug: &str) -> Scim {
+        let practice = self.practice(slug).await;
+        let token = self.token(&practice, "scim").await;
+        self.scim(&token)
+    }
+}
+
+impl Scim {
+    pub async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<serde_json::Value>,
+        headers: &[(&str, &str)],
+    ) -> ScimResponse {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .bearer_auth(&self.token);
+        for (name, value) in headers {
+            request = request.header(*name, *value);
+        }
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/scim+json; charset=utf-8")
+                .body(body.to_string());
+        }
+        let response = request.send().await.unwrap();
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        if status != 204 && status != 304 {
+            let content_type = headers
+                .get("content-type")
+                .map(|v| v.to_str().unwrap().to_owned());
+            assert!(
+                content_type
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("application/scim+json")),
+                "{status} has content type {content_type:?}"
+            );
+        }
+        let text = response.text().await.unwrap();
+        let body = if text.is_empty() {
+            serde_json::Value::Null
+        } else {
+            serde_json::from_str(&text).unwrap()
+        };
+        ScimResponse {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn get(&self, path: &str) -> ScimResponse {
+        self.send(reqwest::Method::GET, path, None, &[]).await
+    }
+
+    pub async fn post(&self, path: &str, body: serde_json::Value) -> ScimResponse {
+        self.send(reqwest::Method::POST, path, Some(body), &[])
+            .await
+    }
+
+    pub async fn put(&self, path: &str, body: serde_json::Value) -> ScimResponse {
+        self.send(reqwest::Method::PUT, path, Some(body), &[]).await
+    }
+
+    pub async fn patch(&self, path: &str, body: serde_json::Value) -> ScimResponse {
+        self.send(reqwest::Method::PATCH, path, Some(body), &[])
+            .await
+    }
+
+    pub async fn delete(&self, path: &str) -> ScimResponse {
+        self.send(reqwest::Method::DELETE, path, None, &[]).await
+    }
+
+    /// Creates a user and returns its id.
+    pub async fn create_user(&self, user_name: &str) -> String {
+        let created = self
+            .post(
+                "/Users",
+                serde_json::json!({
+                    "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                    "userName": user_name, "active": true,
+                    "name": {"givenName": "Test", "familyName": user_name},
+                }),
+            )
+            .await;
+        created.expect(201)["id"].as_str().unwrap().to_owned()
+    }
+
+    /// `GET /Users?filter=…` (URL-encoded here) and the ids found, in order.
+    pub async fn filter_users(&self, filter: &str) -> Vec<String> {
+        let response = self.find("/Users", filter).await;
+        let body = response.expect(200);
+        body["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["id"].as_str().unwrap().to_owned())
+            .collect()
+    }
+
+    pub async fn find(&self, endpoint: &str, filter: &str) -> ScimResponse {
+        let url = format!("{endpoint}?filter={}", urlencode(filter));
+        self.get(&url).await
+    }
+}
+
+/// Percent-encodes a query value.
+pub fn urlencode(text: &str) -> String {
+    text.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+/// A JSON fixture from tests/fixtures.
+pub fn fixture(path: &str) -> serde_json::Value {
+    let full = format!("{}/tests/fixtures/{path}", env!("CARGO_MANIFEST_DIR"));
+    serde_json::from_str(&std::fs::read_to_string(&full).unwrap_or_else(|e| panic!("{full}: {e}")))
+        .unwrap_or_else(|e| panic!("{full}: {e}"))
+}
+
+/// A fixture with `{{NAME}}` placeholders filled in.
+pub fn filled(path: &str, values: &[(&str, &str)]) -> serde_json::Value {
+    let mut text = fixture(path).to_string();
+    for (name, value) in values {
+        text = text.replace(&format!("{{{{{name}}}}}"), value);
+    }
+    serde_json::from_str(&text).unwrap()
+}

@@ -12,5 +12,6 @@ mod jwt;
 mod openapi;
 mod operations;
 mod rate_limit;
+mod scim_idp;
 mod storage;
 mod tokens;
