@@ -340,6 +340,10 @@ impl TestApp {
 }
 
 impl Scim {
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
     pub async fn send(
         &self,
         method: reqwest::Method,

@@ -12,6 +12,8 @@ mod jwt;
 mod openapi;
 mod operations;
 mod rate_limit;
+mod scim_filters;
 mod scim_idp;
+mod scim_protocol;
 mod storage;
 mod tokens;

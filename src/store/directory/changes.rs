@@ -52,3 +52,48 @@ pub(super) async fn record(
     .await?;
     Ok(())
 }
+
+/// A recorded directory change, as the lifecycle engine reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DirectoryChange {
+    pub seq: i64,
+    pub resource_type: String,
+    pub resource_id: Uuid,
+    pub action: String,
+    pub before: Option<Value>,
+    pub after: Option<Value>,
+    pub actor: String,
+    pub request_id: Option<String>,
+    pub at: chrono::DateTime<chrono::Utc>,
+}
+
+impl crate::store::TenantStore<'_> {
+    /// The practice's changes after `seq`, oldest first, at most `limit`.
+    pub async fn changes_after(
+        &self,
+        seq: i64,
+        limit: u64,
+    ) -> Result<Vec<DirectoryChange>, StoreError> {
+        use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+        Ok(directory_change::Entity::find()
+            .filter(directory_change::Column::PracticeId.eq(self.practice_id().as_uuid()))
+            .filter(directory_change::Column::Seq.gt(seq))
+            .order_by_asc(directory_change::Column::Seq)
+            .limit(limit)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(|m| DirectoryChange {
+                seq: m.seq,
+                resource_type: m.resource_type,
+                resource_id: m.resource_id,
+                action: m.action,
+                before: m.before,
+                after: m.after,
+                actor: m.actor,
+                request_id: m.request_id,
+                at: m.at,
+            })
+            .collect())
+    }
+}

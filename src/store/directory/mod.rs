@@ -10,6 +10,7 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+pub use changes::DirectoryChange;
 pub use groups::{GroupRecord, GroupWrite, Member, MemberOp, MembersChange};
 pub use users::{UserRecord, UserWrite};
 

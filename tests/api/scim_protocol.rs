@@ -1,0 +1,568 @@
+//! SCIM protocol rules beyond the IdP sequences: discovery, methods, ETags, projection, content
+//! types, bad input, atomic PATCH, concurrency, tenancy, and the change records.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, storage_test, urlencode};
+
+const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+storage_test!(
+    async fn discovery_is_truthful(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+
+        let spc = scim.get("/ServiceProviderConfig").await;
+        let body = spc.expect(200);
+        assert_eq!(body["patch"]["supported"], true);
+        assert_eq!(body["bulk"]["supported"], false);
+        assert_eq!(body["etag"]["supported"], true);
+        assert_eq!(body["filter"]["maxResults"], 1000);
+        assert!(
+            body.get("Resources").is_none(),
+            "a single object, not a list"
+        );
+
+        let types = scim.get("/ResourceTypes").await;
+        let body = types.expect(200);
+        assert_eq!(body["Resources"][0]["endpoint"], "/Users");
+        assert_eq!(
+            body["Resources"][0]["schemaExtensions"],
+            json!([{"schema": ENTERPRISE, "required": false}])
+        );
+        assert_eq!(
+            scim.get("/ResourceTypes/Group").await.expect(200)["endpoint"],
+            "/Groups"
+        );
+        scim.get("/ResourceTypes/Printer").await.expect(404);
+
+        let schemas = scim.get("/Schemas").await;
+        let body = schemas.expect(200).clone();
+        let ids: Vec<&str> = body["Resources"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|s| s["id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            ids,
+            vec![
+                "urn:ietf:params:scim:schemas:core:2.0:User",
+                ENTERPRISE,
+                "urn:ietf:params:scim:schemas:core:2.0:Group"
+            ]
+        );
+        let user_attrs: Vec<&str> = body["Resources"][0]["attributes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
+        assert!(user_attrs.contains(&"emails") && user_attrs.contains(&"active"));
+        for absent in [
+            "password",
+            "ims",
+            "photos",
+            "entitlements",
+            "roles",
+            "x509Certificates",
+        ] {
+            assert!(
+                !user_attrs.contains(&absent),
+                "{absent} is not stored, so not advertised"
+            );
+        }
+        assert!(!body.to_string().contains("null"), "no nulls (Entra)");
+        assert_eq!(
+            scim.get(&format!("/Schemas/{ENTERPRISE}"))
+                .await
+                .expect(200)["name"],
+            "EnterpriseUser"
+        );
+        scim.get("/Schemas/urn:nope").await.expect(404);
+
+        for path in ["/ServiceProviderConfig", "/ResourceTypes", "/Schemas"] {
+            for method in [
+                reqwest::Method::POST,
+                reqwest::Method::PUT,
+                reqwest::Method::PATCH,
+                reqwest::Method::DELETE,
+            ] {
+                let response = scim.send(method.clone(), path, Some(json!({})), &[]).await;
+                response.expect(405);
+                assert_eq!(
+                    response.header("allow"),
+                    Some("GET, HEAD"),
+                    "{method} {path}"
+                );
+            }
+        }
+        scim.get("/Me").await.expect(501);
+        scim.post("/Bulk", json!({})).await.expect(501);
+        scim.get("/NoSuchEndpoint").await.expect(404);
+    }
+);
+
+storage_test!(
+    async fn etags_and_preconditions(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let id = scim.create_user("etag@acme.example").await;
+        let path = format!("/Users/{id}");
+        let read = scim.get(&path).await;
+        assert_eq!(read.header("etag"), Some("W/\"1\""));
+        assert_eq!(read.body["meta"]["version"], "W/\"1\"");
+
+        let unchanged = scim
+            .send(
+                reqwest::Method::GET,
+                &path,
+                None,
+                &[("If-None-Match", "W/\"1\"")],
+            )
+            .await;
+        assert_eq!(unchanged.status, 304);
+        let title = |t: &str| json!({"schemas": [PATCH], "Operations": [{"op": "replace", "path": "title", "value": t}]});
+        let stale = scim
+            .send(
+                reqwest::Method::PATCH,
+                &path,
+                Some(title("Nurse")),
+                &[("If-Match", "W/\"7\"")],
+            )
+            .await;
+        stale.expect(412);
+        let fresh = scim
+            .send(
+                reqwest::Method::PATCH,
+                &path,
+                Some(title("Nurse")),
+                &[("If-Match", "W/\"1\"")],
+            )
+            .await;
+        assert_eq!(fresh.expect(200)["meta"]["version"], "W/\"2\"");
+        assert_eq!(fresh.header("etag"), Some("W/\"2\""));
+        scim.send(
+            reqwest::Method::PUT,
+            &path,
+            Some(json!({"userName": "etag@acme.example"})),
+            &[("If-Match", "W/\"1\"")],
+        )
+        .await
+        .expect(412);
+        scim.send(
+            reqwest::Method::DELETE,
+            &path,
+            None,
+            &[("If-Match", "\"1\"")],
+        )
+        .await
+        .expect(412);
+        let changed = scim
+            .send(
+                reqwest::Method::GET,
+                &path,
+                None,
+                &[("If-None-Match", "W/\"1\"")],
+            )
+            .await;
+        changed.expect(200);
+        assert_eq!(
+            scim.send(reqwest::Method::DELETE, &path, None, &[("If-Match", "*")])
+                .await
+                .status,
+            204
+        );
+    }
+);
+
+storage_test!(
+    async fn attributes_and_excluded_attributes(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let created = scim.post("/Users?attributes=userName", json!({
+            "userName": "proj@acme.example", "title": "Coder",
+            "name": {"givenName": "Pat", "familyName": "Roe"}, ENTERPRISE: {"department": "IT", "division": "Ops"}
+        })).await;
+        let body = created.expect(201).clone();
+        let id = body["id"].as_str().unwrap();
+        assert_eq!(
+            body.as_object().unwrap().len(),
+            3,
+            "schemas, id, userName: {body}"
+        );
+
+        let narrowed = scim
+            .get(&format!(
+                "/Users/{id}?attributes=name.givenName,{ENTERPRISE}:department"
+            ))
+            .await;
+        let body = narrowed.expect(200);
+        assert_eq!(body["name"], json!({"givenName": "Pat"}));
+        assert_eq!(body[ENTERPRISE], json!({"department": "IT"}));
+        assert!(body.get("title").is_none() && body.get("meta").is_none());
+
+        let excluded = scim
+            .get(&format!(
+                "/Users?excludedAttributes=title,name,meta&filter={}",
+                urlencode("userName eq \"proj@acme.example\"")
+            ))
+            .await;
+        let user = &excluded.expect(200)["Resources"][0];
+        assert!(
+            user.get("title").is_none() && user.get("name").is_none() && user.get("meta").is_none()
+        );
+        assert_eq!(user["id"], id);
+        assert_eq!(user["userName"], "proj@acme.example");
+    }
+);
+
+storage_test!(
+    /// Bodies are JSON whatever the content type says; anything else is a clear 400.
+    async fn content_types_and_bad_input(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let body = json!({"userName": "ct@acme.example"}).to_string();
+        for (i, content_type) in [Some("application/json"), None, Some("text/plain")]
+            .into_iter()
+            .enumerate()
+        {
+            let mut request = app
+                .client
+                .post(format!("{}/Users", scim.base))
+                .bearer_auth(scim.token());
+            if let Some(ct) = content_type {
+                request = request.header("Content-Type", ct);
+            }
+            let user = body.replace("ct@", &format!("ct{i}@"));
+            let response = request.body(user).send().await.unwrap();
+            assert_eq!(response.status(), 201, "{content_type:?}");
+            assert!(
+                response.headers()["content-type"]
+                    .to_str()
+                    .unwrap()
+                    .starts_with("application/scim+json")
+            );
+        }
+
+        let deep = format!("{}{}", "[".repeat(5000), "]".repeat(5000));
+        for (bad, scim_type) in [
+            ("{not json", "invalidSyntax"),
+            ("", "invalidSyntax"),
+            (deep.as_str(), "invalidSyntax"),
+            ("[1, 2]", "invalidSyntax"),
+            (r#"{"userName": 42, "active": "maybe"}"#, "invalidValue"),
+            (r#"{"name": {"givenName": "No userName"}}"#, "invalidValue"),
+            (r#"{"userName": "x@y", "emails": 42}"#, "invalidValue"),
+            (r#"{"userName": "x@y", "name": "a string"}"#, "invalidValue"),
+        ] {
+            let response = app
+                .client
+                .post(format!("{}/Users", scim.base))
+                .bearer_auth(scim.token())
+                .header("Content-Type", "application/scim+json")
+                .body(bad.to_owned())
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(response.status(), 400, "{bad:.40}");
+            let error: Value = response.json().await.unwrap();
+            assert_eq!(error["scimType"], scim_type, "{bad:.40}: {error}");
+        }
+        assert_eq!(
+            scim.filter_users("userName sw \"x\"").await.len(),
+            0,
+            "nothing partial was written"
+        );
+
+        let id = scim.create_user("patch-bad@acme.example").await;
+        for (ops, scim_type) in [
+            (json!({"Operations": "no"}), "invalidSyntax"),
+            (
+                json!({"Operations": [{"op": "frobnicate", "path": "title", "value": "x"}]}),
+                "invalidSyntax",
+            ),
+            (json!({"Operations": [{"op": "remove"}]}), "noTarget"),
+            (
+                json!({"Operations": [{"op": "replace", "value": "not an object"}]}),
+                "invalidSyntax",
+            ),
+            (
+                json!({"Operations": [{"op": "add", "path": "title"}]}),
+                "invalidSyntax",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "path": "nosuch", "value": "x"}]}),
+                "invalidPath",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "path": "emails[type eq", "value": "x"}]}),
+                "invalidPath",
+            ),
+            (
+                json!({"Operations": [{"op": "remove", "path": "userName"}]}),
+                "mutability",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "path": "id", "value": "x"}]}),
+                "mutability",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "path": "active", "value": "perhaps"}]}),
+                "invalidValue",
+            ),
+            (
+                json!({"Operations": [{"op": "replace", "path": "emails[value co \"x\"].value", "value": "a@b"}]}),
+                "noTarget",
+            ),
+        ] {
+            let response = scim.patch(&format!("/Users/{id}"), ops.clone()).await;
+            assert_eq!(response.expect(400)["scimType"], scim_type, "{ops}");
+        }
+        // Operations: [] (the Entra validator) is a successful no-op.
+        let empty = scim
+            .patch(
+                &format!("/Users/{id}"),
+                json!({"schemas": [PATCH], "Operations": []}),
+            )
+            .await;
+        assert_eq!(empty.expect(200)["meta"]["version"], "W/\"1\"");
+    }
+);
+
+storage_test!(
+    /// All operations of a PATCH apply, or none do.
+    async fn patch_is_atomic(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let id = scim.create_user("atomic@acme.example").await;
+        let ops = json!({"schemas": [PATCH], "Operations": [
+            {"op": "replace", "path": "title", "value": "Should Not Stick"},
+            {"op": "replace", "path": "active", "value": false},
+            {"op": "remove", "path": "userName"}
+        ]});
+        scim.patch(&format!("/Users/{id}"), ops).await.expect(400);
+        let user = scim.get(&format!("/Users/{id}")).await.expect(200).clone();
+        assert!(user.get("title").is_none());
+        assert_eq!(user["active"], true);
+        assert_eq!(user["meta"]["version"], "W/\"1\"");
+
+        // A userName change into a taken one fails whole, with 409.
+        scim.create_user("taken@acme.example").await;
+        let rename = json!({"schemas": [PATCH], "Operations": [
+            {"op": "replace", "path": "title", "value": "Nope"},
+            {"op": "replace", "path": "userName", "value": "TAKEN@acme.example"}
+        ]});
+        assert_eq!(
+            scim.patch(&format!("/Users/{id}"), rename)
+                .await
+                .expect(409)["scimType"],
+            "uniqueness"
+        );
+        assert!(
+            scim.get(&format!("/Users/{id}"))
+                .await
+                .body
+                .get("title")
+                .is_none()
+        );
+    }
+);
+
+storage_test!(
+    /// 20 PATCHes adding different members to one group, in parallel: all survive.
+    async fn concurrent_member_adds_all_survive(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let gid = scim
+            .post("/Groups", json!({"displayName": "Everyone"}))
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let mut users = Vec::new();
+        for i in 0..20 {
+            users.push(scim.create_user(&format!("member{i}@acme.example")).await);
+        }
+        let patches = users.iter().map(|user| {
+            let scim = scim.clone();
+            let path = format!("/Groups/{gid}");
+            let body = json!({"schemas": [PATCH], "Operations": [{"op": "add", "path": "members", "value": [{"value": user}]}]});
+            tokio::spawn(async move { scim.patch(&path, body).await.status })
+        });
+        for status in futures_util::future::join_all(patches).await {
+            assert_eq!(status.unwrap(), 200);
+        }
+        let group = scim
+            .get(&format!("/Groups/{gid}"))
+            .await
+            .expect(200)
+            .clone();
+        let mut members: Vec<String> = group["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|m| m["value"].as_str().unwrap().to_owned())
+            .collect();
+        members.sort();
+        users.sort();
+        assert_eq!(members, users);
+        assert_eq!(group["meta"]["version"], "W/\"21\"");
+    }
+);
+
+storage_test!(
+    /// One practice's SCIM token never sees or touches another practice's people or groups.
+    async fn practices_are_isolated(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let a = app.scim_client("practice-a").await;
+        let b = app.scim_client("practice-b").await;
+        let ann = a.create_user("ann@shared.example").await;
+        let group_a = a
+            .post("/Groups", json!({"displayName": "Billing"}))
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+
+        b.get(&format!("/Users/{ann}")).await.expect(404);
+        b.get(&format!("/Groups/{group_a}")).await.expect(404);
+        assert_eq!(b.get("/Users").await.expect(200)["totalResults"], 0);
+        assert!(
+            b.filter_users("userName eq \"ann@shared.example\"")
+                .await
+                .is_empty()
+        );
+        b.patch(
+            &format!("/Users/{ann}"),
+            json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        )
+        .await
+        .expect(404);
+        b.delete(&format!("/Users/{ann}")).await.expect(404);
+        b.delete(&format!("/Groups/{group_a}")).await.expect(404);
+        // The same userName and group name are free in practice B.
+        let bob = b.create_user("ann@shared.example").await;
+        let group_b = b
+            .post(
+                "/Groups",
+                json!({"displayName": "Billing", "members": [{"value": ann}]}),
+            )
+            .await;
+        assert!(
+            group_b.expect(201).get("members").is_none(),
+            "A's user is not a member candidate in B"
+        );
+        let gb = group_b.body["id"].as_str().unwrap();
+        b.patch(&format!("/Groups/{gb}"), json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": ann}, {"value": bob}]}]})).await.expect(200);
+        let members = b.get(&format!("/Groups/{gb}")).await.body["members"].clone();
+        assert_eq!(members.as_array().unwrap().len(), 1);
+        assert_eq!(members[0]["value"], bob);
+        assert_eq!(
+            a.get(&format!("/Users/{ann}")).await.expect(200)["active"],
+            true
+        );
+    }
+);
+
+storage_test!(
+    /// Every write leaves a change record in the same transaction, with who and what.
+    async fn writes_record_changes(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "scim").await;
+        let scim = app.scim(&token);
+        let id = scim
+            .post(
+                "/Users",
+                json!({"userName": "mover@acme.example", "title": "Front Desk",
+            ENTERPRISE: {"department": "Patient Access"}}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        scim.patch(
+            &format!("/Users/{id}"),
+            json!({"Operations": [{"op": "replace", "path": "title", "value": "Biller"}]}),
+        )
+        .await
+        .expect(200);
+        // A no-op write records nothing.
+        scim.patch(
+            &format!("/Users/{id}"),
+            json!({"Operations": [{"op": "replace", "path": "title", "value": "Biller"}]}),
+        )
+        .await
+        .expect(200);
+        let gid = scim
+            .post(
+                "/Groups",
+                json!({"displayName": "Billing Desk", "members": [{"value": id}]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        scim.patch(
+            &format!("/Users/{id}"),
+            json!({"Operations": [{"op": "replace", "value": {"active": false}}]}),
+        )
+        .await
+        .expect(200);
+        scim.delete(&format!("/Users/{id}")).await.expect(204);
+
+        let changes = app
+            .store
+            .tenant(practice.id)
+            .changes_after(0, 100)
+            .await
+            .unwrap();
+        let summary: Vec<(&str, &str)> = changes
+            .iter()
+            .map(|c| (c.resource_type.as_str(), c.action.as_str()))
+            .collect();
+        assert_eq!(
+            summary,
+            vec![
+                ("User", "created"),
+                ("User", "updated"),
+                ("Group", "created"),
+                ("User", "updated"),
+                ("User", "deleted")
+            ]
+        );
+        assert_eq!(
+            changes[0].after.as_ref().unwrap()["department"],
+            "Patient Access"
+        );
+        assert_eq!(changes[1].before.as_ref().unwrap()["title"], "Front Desk");
+        assert_eq!(changes[1].after.as_ref().unwrap()["title"], "Biller");
+        assert_eq!(changes[2].after.as_ref().unwrap()["added"], json!([id]));
+        assert_eq!(changes[3].after.as_ref().unwrap()["active"], false);
+        assert_eq!(
+            changes[4].after.as_ref().unwrap()["groupsLeft"],
+            json!([gid])
+        );
+        assert!(
+            changes
+                .iter()
+                .all(|c| c.actor.starts_with("token test scim") && c.request_id.is_some())
+        );
+        // Nothing of another practice.
+        let other = app.practice("other").await;
+        assert!(
+            app.store
+                .tenant(other.id)
+                .changes_after(0, 100)
+                .await
+                .unwrap()
+                .is_empty()
+        );
+    }
+);
