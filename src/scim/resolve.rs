@@ -107,8 +107,16 @@ fn resolve_path(path: &AttrPath, kind: ResourceKind) -> Result<Target, WireError
         ResourceKind::Group if is("members") => return membership(sub, path),
         _ => {}
     }
-    let attr = schema::find(kind.core_attrs(), name).ok_or_else(unknown)?;
-    document_target(Vec::new(), attr, sub).ok_or_else(unknown)
+    if let Some(attr) = schema::find(kind.core_attrs(), name) {
+        return document_target(Vec::new(), attr, sub).ok_or_else(unknown);
+    }
+    // Enterprise attributes unprefixed (`manager eq "id"`, as Entra checks a manager).
+    match schema::find(&ENTERPRISE_ATTRS, name) {
+        Some(attr) if kind == ResourceKind::User => {
+            document_target(vec![ENTERPRISE_URN.to_owned()], attr, sub).ok_or_else(unknown)
+        }
+        _ => Err(unknown()),
+    }
 }
 
 /// `groups`, `groups.value`, `members`, `members.value`: membership by id.
@@ -139,15 +147,11 @@ fn document_target(prefix: Vec<String>, attr: &'static Attr, sub: Option<&str>) 
             path.push(sub.name.to_owned());
             sub
         }
+        // `manager eq "id"` means `manager.value eq "id"` (RFC 7644 §3.4.2.2).
         (Kind::Complex, None) => {
-            // Only `pr` makes sense on a whole complex value; the object is never "".
-            return Some(Target::Field(
-                Field::Document {
-                    path,
-                    kind: FieldKind::Text,
-                },
-                ValueType::Text,
-            ));
+            let value = attr.sub_attr("value")?;
+            path.push(value.name.to_owned());
+            value
         }
         (_, Some(_)) => return None,
         (_, None) => attr,

@@ -98,7 +98,33 @@ fn core_slot(kind: ResourceKind, name: &str) -> Slot {
     }
     match schema::find(kind.core_attrs(), name) {
         Some(attr) if attr.is_writable() => Slot::Core(attr),
-        _ => Slot::Ignored,
+        Some(_) => Slot::Ignored,
+        // Old Entra sends `manager` (and friends) without the extension URN; no enterprise
+        // attribute name collides with a core one.
+        None if kind == ResourceKind::User => {
+            schema::find(&ENTERPRISE_ATTRS, name).map_or(Slot::Ignored, Slot::Enterprise)
+        }
+        None => Slot::Ignored,
+    }
+}
+
+/// RFC 7643 §3: a resource names its schemas, and the core one must be among them (a body
+/// like `{"not": "a scim resource"}` is refused rather than stored).
+fn require_core_schema(object: &Map<String, Value>, kind: ResourceKind) -> Result<(), WireError> {
+    let schemas = object
+        .iter()
+        .find(|(k, _)| k.eq_ignore_ascii_case("schemas"))
+        .map(|(_, v)| v);
+    let names_core = |v: &Value| {
+        v.as_str()
+            .is_some_and(|s| s.eq_ignore_ascii_case(kind.core_urn()))
+    };
+    match schemas {
+        Some(Value::Array(list)) if list.iter().any(names_core) => Ok(()),
+        _ => Err(invalid_value(format!(
+            "`schemas` must include {}",
+            kind.core_urn()
+        ))),
     }
 }
 
@@ -252,6 +278,7 @@ pub fn user_from_json(body: &Value, current_active: Option<bool>) -> Result<User
     let object = body.as_object().ok_or_else(|| {
         WireError::bad_request("the body must be a JSON object").with_scim_type("invalidSyntax")
     })?;
+    require_core_schema(object, ResourceKind::User)?;
     let mut doc = Map::new();
     let mut external_id = None;
     let mut active = None;
@@ -299,6 +326,7 @@ pub fn group_from_json(body: &Value) -> Result<(GroupWrite, Vec<Uuid>), WireErro
     let object = body.as_object().ok_or_else(|| {
         WireError::bad_request("the body must be a JSON object").with_scim_type("invalidSyntax")
     })?;
+    require_core_schema(object, ResourceKind::Group)?;
     let mut doc = Map::new();
     let mut external_id = None;
     let mut members = Vec::new();

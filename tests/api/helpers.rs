@@ -394,7 +394,23 @@ impl Scim {
         self.send(reqwest::Method::GET, path, None, &[]).await
     }
 
-    pub async fn post(&self, path: &str, body: serde_json::Value) -> ScimResponse {
+    /// POSTs a resource. Bodies written in tests may leave out `schemas`; the core schema is
+    /// added for them (`content_types_and_bad_input` checks the server requires it).
+    pub async fn post(&self, path: &str, mut body: serde_json::Value) -> ScimResponse {
+        let core = if path.starts_with("/Users") {
+            Some("urn:ietf:params:scim:schemas:core:2.0:User")
+        } else if path.starts_with("/Groups") {
+            Some("urn:ietf:params:scim:schemas:core:2.0:Group")
+        } else {
+            None
+        };
+        if let (Some(core), Some(object)) = (core, body.as_object_mut())
+            && !path.contains(".search")
+        {
+            object
+                .entry("schemas")
+                .or_insert_with(|| serde_json::json!([core]));
+        }
         self.send(reqwest::Method::POST, path, Some(body), &[])
             .await
     }

@@ -430,6 +430,18 @@ storage_test!(
             .await;
         assert!(cleared.expect(200).get(ext).is_none(), "{}", cleared.body);
 
+        // Old Entra: the unprefixed `manager` path (Example 5), and the `manager eq` shorthand
+        // Entra uses to check the current manager.
+        let unprefixed = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+            "Operations": [{"op": "Add", "path": "manager", "value": [{"$ref": null, "value": boss}]}]});
+        scim.patch(&format!("/Users/{id}"), unprefixed)
+            .await
+            .expect(200);
+        assert_eq!(
+            scim.filter_users(&format!("id eq \"{id}\" and manager eq \"{boss}\""))
+                .await,
+            vec![id.clone()]
+        );
         // The other shapes: an array with one object, and a string in a POST.
         let array = json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
             "Operations": [{"op": "replace", "path": format!("{ext}:manager"), "value": [{"value": boss}]}]});

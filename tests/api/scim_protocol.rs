@@ -223,7 +223,7 @@ storage_test!(
     async fn content_types_and_bad_input(backend: Backend) {
         let app = spawn_app(&backend).await;
         let scim = app.scim_client("acme").await;
-        let body = json!({"userName": "ct@acme.example"}).to_string();
+        let body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "ct@acme.example"}).to_string();
         for (i, content_type) in [Some("application/json"), None, Some("text/plain")]
             .into_iter()
             .enumerate()
@@ -252,10 +252,28 @@ storage_test!(
             ("", "invalidSyntax"),
             (deep.as_str(), "invalidSyntax"),
             ("[1, 2]", "invalidSyntax"),
-            (r#"{"userName": 42, "active": "maybe"}"#, "invalidValue"),
-            (r#"{"name": {"givenName": "No userName"}}"#, "invalidValue"),
-            (r#"{"userName": "x@y", "emails": 42}"#, "invalidValue"),
-            (r#"{"userName": "x@y", "name": "a string"}"#, "invalidValue"),
+            (r#"{"not": "a scim resource"}"#, "invalidValue"),
+            (r#"{"userName": "x@y"}"#, "invalidValue"),
+            (
+                r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "userName": "x@y"}"#,
+                "invalidValue",
+            ),
+            (
+                r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": 42, "active": "maybe"}"#,
+                "invalidValue",
+            ),
+            (
+                r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "name": {"givenName": "No userName"}}"#,
+                "invalidValue",
+            ),
+            (
+                r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@y", "emails": 42}"#,
+                "invalidValue",
+            ),
+            (
+                r#"{"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"], "userName": "x@y", "name": "a string"}"#,
+                "invalidValue",
+            ),
         ] {
             let response = app
                 .client
