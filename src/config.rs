@@ -34,6 +34,18 @@ pub struct Settings {
     /// Bearer token Prometheus presents on `GET /metrics`; metrics are not served without one.
     pub metrics_token: Option<String>,
     pub jwt: JwtSettings,
+    /// Serve HTTPS directly (TLS 1.2+). Without it, terminate TLS at a proxy in front:
+    /// identity providers only talk to HTTPS endpoints.
+    pub tls: Option<TlsSettings>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first.
+    pub cert_file: std::path::PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: std::path::PathBuf,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -100,6 +112,7 @@ impl Default for Settings {
                 jwks_cache_ttl: Duration::from_secs(3600),
                 jwks_min_refetch_interval: Duration::from_secs(10),
             },
+            tls: None,
         }
     }
 }
@@ -188,9 +201,10 @@ impl Settings {
     /// The base URL clients use, without a trailing slash: `public_url` if set, otherwise the
     /// address the server actually bound (which differs from `listen` for port 0).
     pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
         match &self.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{bound}"),
+            None => format!("{scheme}://{bound}"),
         }
     }
 }

@@ -43,6 +43,8 @@ pub enum StartupError {
     },
     #[error("cannot build the outbound HTTP client: {0}")]
     HttpClient(#[from] reqwest::Error),
+    #[error("setting `tls`: {0}")]
+    Tls(String),
 }
 
 /// Every route of the service. Mounting through utoipa-actix-web means a handler without an
@@ -172,9 +174,12 @@ impl Application {
                 .wrap(from_fn(record_metrics))
                 .wrap(from_fn(assign_request_id))
         })
-        .listen(listener)
+        .shutdown_timeout(10);
+        let server = match &settings.tls {
+            Some(tls) => server.listen_rustls_0_23(listener, tls_config(tls)?),
+            None => server.listen(listener),
+        }
         .map_err(bind_error)?
-        .shutdown_timeout(10)
         // Signals are ours (see `ShutdownSignal`), so they are caught from the moment
         // `build` returns rather than from whenever actix's own task first runs.
         .disable_signals()
@@ -246,4 +251,30 @@ impl ShutdownSignal {
         #[cfg(not(unix))]
         let _ = tokio::signal::ctrl_c().await;
     }
+}
+
+/// rustls with the ring provider: TLS 1.2 and 1.3 only (rustls has nothing older).
+fn tls_config(settings: &crate::config::TlsSettings) -> Result<rustls::ServerConfig, StartupError> {
+    use rustls::pki_types::pem::PemObject;
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+
+    let certs = CertificateDer::pem_file_iter(&settings.cert_file)
+        .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+        .map_err(|e| {
+            StartupError::Tls(format!("cert_file {}: {e}", settings.cert_file.display()))
+        })?;
+    if certs.is_empty() {
+        return Err(StartupError::Tls(format!(
+            "cert_file {} holds no certificate",
+            settings.cert_file.display()
+        )));
+    }
+    let key = PrivateKeyDer::from_pem_file(&settings.key_file)
+        .map_err(|e| StartupError::Tls(format!("key_file {}: {e}", settings.key_file.display())))?;
+    rustls::ServerConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .and_then(|builder| builder.with_no_client_auth().with_single_cert(certs, key))
+    .map_err(|e| StartupError::Tls(e.to_string()))
 }

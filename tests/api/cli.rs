@@ -43,7 +43,8 @@ fn stdout(output: &Output) -> String {
 pub struct Served {
     pub child: Child,
     pub port: u16,
-    pub stderr: Vec<String>,
+    /// Everything the server has logged so far (stderr keeps being collected).
+    pub stderr: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
 }
 
 impl Served {
@@ -68,8 +69,14 @@ impl Served {
                 break u16::try_from(event["port"].as_u64().unwrap()).unwrap();
             }
         };
-        // Keep draining stderr so the child never blocks on a full pipe.
-        std::thread::spawn(move || for _ in lines {});
+        // Keep collecting stderr, so tests can read it and the child never blocks on a pipe.
+        let stderr = std::sync::Arc::new(std::sync::Mutex::new(stderr));
+        let collected = stderr.clone();
+        std::thread::spawn(move || {
+            for line in lines.map_while(Result::ok) {
+                collected.lock().unwrap().push(line);
+            }
+        });
         Self {
             child,
             port,
@@ -232,7 +239,7 @@ fn first_serve_on_an_empty_database_says_how_to_start() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
     let served = Served::start(portcullis(dir.path(), &db));
-    let said = served.stderr.join("\n");
+    let said = served.stderr.lock().unwrap().join("\n");
     assert!(said.contains("portcullis practice create"), "{said}");
     assert!(said.contains("portcullis token create"), "{said}");
 }
@@ -270,4 +277,80 @@ fn sigterm_shuts_down_gracefully() {
         std::thread::sleep(Duration::from_millis(50));
     };
     assert!(status.success(), "{status}");
+}
+
+/// Logs carry no secrets and no PHI: not the token, not the password Okta sends, not names,
+/// e-mail addresses or filter values. Only method, route pattern, status and timing.
+#[tokio::test]
+async fn logs_hold_no_secrets_or_personal_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    run(portcullis(dir.path(), &db)
+        .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
+    let issued = run(portcullis(dir.path(), &db).args([
+        "token",
+        "create",
+        "--practice",
+        "acme",
+        "--scope",
+        "scim",
+    ]));
+    let token = stdout(&issued).lines().last().unwrap().to_owned();
+    let mut command = portcullis(dir.path(), &db);
+    command.env("PORTCULLIS_LOG__LEVEL", "debug");
+    let served = Served::start(command);
+    let client = crate::helpers::http_client();
+    let user = serde_json::json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+        "userName": "Xiomara.Quenby@clinic.example", "password": "hunter2-Pl@ceholder",
+        "name": {"givenName": "Xiomara", "familyName": "Quenby"}
+    });
+    let created = client
+        .post(served.url("/scim/v2/Users"))
+        .bearer_auth(&token)
+        .json(&user)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(created.status(), 201);
+    let lookup =
+        served.url("/scim/v2/Users?filter=userName%20eq%20%22Xiomara.Quenby%40clinic.example%22");
+    assert_eq!(
+        client
+            .get(lookup)
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+    let bad = client
+        .post(served.url("/scim/v2/Users"))
+        .bearer_auth(&token)
+        .body("{\"userName\": \"Quenby")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(bad.status(), 400);
+    std::thread::sleep(Duration::from_millis(200));
+
+    let logs = served.stderr.lock().unwrap().join("\n");
+    assert!(
+        logs.contains("request finished"),
+        "requests are logged: {logs}"
+    );
+    for secret in [
+        token.as_str(),
+        &token[40..],
+        "hunter2",
+        "Xiomara",
+        "Quenby",
+        "clinic.example",
+    ] {
+        assert!(
+            !logs.contains(secret),
+            "`{secret}` must not be logged:\n{logs}"
+        );
+    }
 }

@@ -16,4 +16,5 @@ mod scim_filters;
 mod scim_idp;
 mod scim_protocol;
 mod storage;
+mod tls;
 mod tokens;

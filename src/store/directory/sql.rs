@@ -2,8 +2,10 @@
 //! PostgreSQL. Every value from a request is a bound parameter; only schema-derived names and
 //! fixed fragments become SQL text.
 //!
-//! Comparisons are wrapped in `COALESCE(…, 1=0)` so a missing attribute is "false", which keeps
-//! `not (…)` meaning "does not match" rather than SQL's unknown.
+//! Under `not (…)`, comparisons are wrapped in `COALESCE(…, 1=0)` so a missing attribute is
+//! "false" and `not` means "does not match" rather than SQL's unknown. Elsewhere a NULL already
+//! acts as false in a WHERE clause, and a bare comparison keeps indexes usable (`userName eq`
+//! is an index lookup).
 
 use sea_orm::sea_query::{Expr, SimpleExpr};
 use sea_orm::{DbBackend, Value};
@@ -50,6 +52,7 @@ pub fn compile(
         text: String::new(),
         params: Vec::new(),
         element_depth: 0,
+        negated: 0,
     };
     sql.predicate(predicate)?;
     Ok(Expr::cust_with_values(sql.text, sql.params))
@@ -83,6 +86,8 @@ struct Sql {
     params: Vec<Value>,
     /// Nesting of `AnyElement`; element aliases are `e1`, `e2`, …
     element_depth: usize,
+    /// Nesting of `NOT`: only under one does a NULL comparison need turning into false.
+    negated: usize,
 }
 
 impl Sql {
@@ -125,15 +130,22 @@ impl Sql {
                 self.push(")");
             }
             Predicate::Not(inner) => {
+                self.negated += 1;
                 self.push("(NOT ");
                 self.predicate(inner)?;
                 self.push(")");
+                self.negated -= 1;
             }
             Predicate::Present(field) => self.present(field)?,
-            Predicate::Compare { field, op, value } => {
+            Predicate::Compare { field, op, value } if self.negated > 0 => {
                 self.push("COALESCE((");
                 self.compare(field, *op, value)?;
                 self.push("), 1=0)");
+            }
+            Predicate::Compare { field, op, value } => {
+                self.push("(");
+                self.compare(field, *op, value)?;
+                self.push(")");
             }
             Predicate::AnyElement { attr, inner } => self.any_element(attr, inner)?,
         }
