@@ -1,7 +1,11 @@
 //! The domain: types and rules with no knowledge of HTTP or SQL. Values here are parsed once at
 //! the edge; holding one means it is valid.
 
+pub mod catalog;
+pub mod lifecycle;
+pub mod policy;
 pub mod practice;
 pub mod query;
 pub mod scope;
+pub mod sla;
 pub mod token;

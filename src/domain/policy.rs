@@ -1,0 +1,235 @@
+//! Access policy: rules that map a person's job attributes and groups to portal roles.
+//!
+//! `when` keys are `title`, `department`, `division`, `costCenter`, `employeeType` (SCIM
+//! `userType`) and `group` (a SCIM group's displayName). Several values in one key match any of
+//! them; several keys must all match; an empty `when` matches everyone. Matching ignores case.
+//! Rules add up: a person gets the union of what every matching rule grants.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PolicyDocument {
+    pub rules: Vec<Rule>,
+    /// Who counts as a vendor or billing-company user: when they leave, the practice must tell
+    /// their company (a `notify_third_party` task).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub third_party: Option<When>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Rule {
+    pub name: String,
+    #[serde(default)]
+    pub when: When,
+    /// Portal slug → role slugs.
+    pub grant: BTreeMap<String, Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct When {
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub title: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub department: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub division: Vec<String>,
+    #[serde(default, rename = "costCenter", skip_serializing_if = "Vec::is_empty")]
+    pub cost_center: Vec<String>,
+    #[serde(
+        default,
+        rename = "employeeType",
+        skip_serializing_if = "Vec::is_empty"
+    )]
+    pub employee_type: Vec<String>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub group: Vec<String>,
+}
+
+/// What policy looks at about a person.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PersonFacts {
+    pub title: Option<String>,
+    pub department: Option<String>,
+    pub division: Option<String>,
+    pub cost_center: Option<String>,
+    pub employee_type: Option<String>,
+    /// displayNames of the groups the person belongs to.
+    pub groups: Vec<String>,
+}
+
+/// Portal slug → role slug → the rules that grant it.
+pub type Entitlements = BTreeMap<String, BTreeMap<String, Vec<String>>>;
+
+impl When {
+    pub fn matches(&self, person: &PersonFacts) -> bool {
+        let one = |wanted: &[String], value: &Option<String>| {
+            wanted.is_empty()
+                || value.as_deref().is_some_and(|v| {
+                    wanted
+                        .iter()
+                        .any(|w| w.trim().eq_ignore_ascii_case(v.trim()))
+                })
+        };
+        one(&self.title, &person.title)
+            && one(&self.department, &person.department)
+            && one(&self.division, &person.division)
+            && one(&self.cost_center, &person.cost_center)
+            && one(&self.employee_type, &person.employee_type)
+            && (self.group.is_empty()
+                || self.group.iter().any(|w| {
+                    person
+                        .groups
+                        .iter()
+                        .any(|g| g.trim().eq_ignore_ascii_case(w.trim()))
+                }))
+    }
+}
+
+impl PolicyDocument {
+    /// The roles a person should have, with the rules that grant each.
+    pub fn entitlements(&self, person: &PersonFacts) -> Entitlements {
+        let mut out = Entitlements::new();
+        for rule in self.rules.iter().filter(|r| r.when.matches(person)) {
+            for (portal, roles) in &rule.grant {
+                let granted = out.entry(portal.clone()).or_default();
+                for role in roles {
+                    granted
+                        .entry(role.clone())
+                        .or_default()
+                        .push(rule.name.clone());
+                }
+            }
+        }
+        out.retain(|_, roles| !roles.is_empty());
+        out
+    }
+
+    pub fn is_third_party(&self, person: &PersonFacts) -> bool {
+        self.third_party
+            .as_ref()
+            .is_some_and(|w| w != &When::default() && w.matches(person))
+    }
+
+    /// Checks every rule against what the practice can grant: `roles_of(portal)` is the role
+    /// slugs of an enabled practice portal, or `None` when the practice does not use it.
+    pub fn validate(
+        &self,
+        roles_of: impl Fn(&str) -> Option<BTreeSet<String>>,
+    ) -> Result<(), PolicyError> {
+        let mut names = BTreeSet::new();
+        for rule in &self.rules {
+            let fail = |message: String| PolicyError {
+                rule: Some(rule.name.clone()),
+                message,
+            };
+            if rule.name.trim().is_empty() {
+                return Err(PolicyError {
+                    rule: None,
+                    message: "every rule needs a name".into(),
+                });
+            }
+            if !names.insert(rule.name.trim().to_lowercase()) {
+                return Err(fail("two rules have this name".into()));
+            }
+            if rule.grant.is_empty() {
+                return Err(fail("grants nothing".into()));
+            }
+            for (portal, roles) in &rule.grant {
+                let known = roles_of(portal).ok_or_else(|| {
+                    fail(format!("portal `{portal}` is not one of the practice's portals (add it under /practice-portals)"))
+                })?;
+                if roles.is_empty() {
+                    return Err(fail(format!("grants no role in `{portal}`")));
+                }
+                if let Some(unknown) = roles.iter().find(|r| !known.contains(*r)) {
+                    return Err(fail(format!("portal `{portal}` has no role `{unknown}`")));
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{}{message}", rule.as_ref().map(|r| format!("rule `{r}`: ")).unwrap_or_default())]
+pub struct PolicyError {
+    pub rule: Option<String>,
+    pub message: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn policy() -> PolicyDocument {
+        serde_json::from_value(serde_json::json!({"rules": [
+            {"name": "Front desk", "when": {"title": ["Front Desk", "Receptionist"]},
+             "grant": {"availity-essentials": ["eligibility-benefits"], "noridian-nmp": ["eligibility"]}},
+            {"name": "Billing", "when": {"department": ["Billing"], "group": ["Billing Desk"]},
+             "grant": {"availity-essentials": ["claim-status", "remittance-viewer", "eligibility-benefits"]}}
+        ], "third_party": {"employeeType": ["Vendor"]}}))
+        .unwrap()
+    }
+
+    #[test]
+    fn rules_match_case_insensitively_and_add_up() {
+        let person = PersonFacts {
+            title: Some("front desk".into()),
+            department: Some("BILLING".into()),
+            groups: vec!["billing desk".into()],
+            ..Default::default()
+        };
+        let got = policy().entitlements(&person);
+        assert_eq!(
+            got["availity-essentials"]["eligibility-benefits"],
+            vec!["Front desk", "Billing"]
+        );
+        assert_eq!(got["availity-essentials"].len(), 3);
+        assert_eq!(
+            got["noridian-nmp"].keys().collect::<Vec<_>>(),
+            vec!["eligibility"]
+        );
+        // All keys of a rule must match: Billing without the group gets nothing from it.
+        let no_group = PersonFacts {
+            department: Some("Billing".into()),
+            ..Default::default()
+        };
+        assert!(policy().entitlements(&no_group).is_empty());
+        assert!(policy().is_third_party(&PersonFacts {
+            employee_type: Some("vendor".into()),
+            ..Default::default()
+        }));
+    }
+
+    #[test]
+    fn validation_names_the_rule() {
+        let known = |portal: &str| match portal {
+            "availity-essentials" => Some(
+                ["eligibility-benefits", "claim-status", "remittance-viewer"]
+                    .map(String::from)
+                    .into(),
+            ),
+            _ => None,
+        };
+        let err = policy().validate(known).unwrap_err();
+        assert_eq!(err.rule.as_deref(), Some("Front desk"));
+        assert!(err.message.contains("noridian-nmp"));
+        let mut bad_role = policy();
+        bad_role.rules.remove(0);
+        bad_role.rules[0]
+            .grant
+            .get_mut("availity-essentials")
+            .unwrap()
+            .push("root".into());
+        assert_eq!(
+            bad_role.validate(known).unwrap_err().to_string(),
+            "rule `Billing`: portal `availity-essentials` has no role `root`"
+        );
+    }
+}
