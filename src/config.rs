@@ -37,6 +37,8 @@ pub struct Settings {
     /// Serve HTTPS directly (TLS 1.2+). Without it, terminate TLS at a proxy in front:
     /// identity providers only talk to HTTPS endpoints.
     pub tls: Option<TlsSettings>,
+    /// A portal catalogue newer than the one built in (same format as `catalog/portals.toml`).
+    pub catalog_file: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -113,6 +115,7 @@ impl Default for Settings {
                 jwks_min_refetch_interval: Duration::from_secs(10),
             },
             tls: None,
+            catalog_file: None,
         }
     }
 }

@@ -18,6 +18,7 @@ use crate::auth::middleware::{api_guard, scim_guard};
 use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
+use crate::domain::catalog::Catalog;
 use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_limit::limit_body_size;
 use crate::http::errors::shape_errors;
@@ -45,6 +46,8 @@ pub enum StartupError {
     HttpClient(#[from] reqwest::Error),
     #[error("setting `tls`: {0}")]
     Tls(String),
+    #[error("setting `catalog_file`: {0}")]
+    Catalog(String),
 }
 
 /// Every route of the service. Mounting through utoipa-actix-web means a handler without an
@@ -77,9 +80,18 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
 
 /// Opens the store and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let catalog = match &settings.catalog_file {
+        Some(path) => std::fs::read_to_string(path)
+            .map_err(|e| StartupError::Catalog(format!("{}: {e}", path.display())))
+            .and_then(|text| {
+                Catalog::parse(&text).map_err(|e| StartupError::Catalog(e.to_string()))
+            })?,
+        None => Catalog::builtin().map_err(|e| StartupError::Catalog(e.to_string()))?,
+    };
     let store = Store::connect(&StoreOptions {
         url: settings.database_url.clone(),
         max_connections: settings.database_max_connections,
+        catalog: Arc::new(catalog),
     })
     .await
     .map_err(StartupError::Database)?;

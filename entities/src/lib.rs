@@ -1,9 +1,15 @@
 //! sea-orm entities: one module per table. Plain data, no behaviour; the service's `store` layer
 //! is the only user.
 
+pub mod access_policy;
 pub mod api_token;
+pub mod audit_event;
 pub mod directory_change;
+pub mod lifecycle_event;
+pub mod portal_account;
 pub mod practice;
+pub mod practice_portal;
 pub mod scim_group;
 pub mod scim_group_member;
 pub mod scim_user;
+pub mod task;

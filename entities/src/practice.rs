@@ -16,6 +16,8 @@ pub struct Model {
     pub business_hours: String,
     pub created_at: DateTimeUtc,
     pub version: i64,
+    /// The practice's SLA settings; `None` means the defaults.
+    pub sla: Option<Json>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -5,6 +5,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261124_000001_create_practice;
 mod m20261124_000002_create_api_token;
 mod m20261124_000003_create_directory;
+mod m20261124_000004_create_lifecycle;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -16,6 +17,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000001_create_practice::Migration),
             Box::new(m20261124_000002_create_api_token::Migration),
             Box::new(m20261124_000003_create_directory::Migration),
+            Box::new(m20261124_000004_create_lifecycle::Migration),
         ]
     }
 }

@@ -1,6 +1,7 @@
 //! The admin JSON API under `/api/v1`. Errors are RFC 9457 problem+json (rendered by
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
+mod tasks;
 mod whoami;
 
 use serde::Serialize;
@@ -10,7 +11,9 @@ use utoipa_actix_web::service_config::ServiceConfig;
 /// Mounts every admin API route. Mounting goes through utoipa-actix-web, so a handler without
 /// an OpenAPI description does not compile here.
 pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(whoami::whoami);
+    cfg.service(whoami::whoami)
+        .service(tasks::list_tasks)
+        .service(tasks::get_task);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

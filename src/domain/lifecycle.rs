@@ -64,6 +64,14 @@ pub enum TaskKind {
 }
 
 impl TaskKind {
+    pub const ALL: [TaskKind; 5] = [
+        TaskKind::Provision,
+        TaskKind::Modify,
+        TaskKind::Deprovision,
+        TaskKind::TransferAdmin,
+        TaskKind::NotifyThirdParty,
+    ];
+
     pub fn as_str(self) -> &'static str {
         match self {
             TaskKind::Provision => "provision",

@@ -189,8 +189,14 @@ impl From<StoreError> for WireError {
             StoreError::Unsupported(e) => {
                 Self::bad_request(e.to_string()).with_scim_type("invalidFilter")
             }
-            StoreError::Corrupt(_) | StoreError::Database(_) => {
-                tracing::error!(error = %err, cause = ?std::error::Error::source(&err), "storage failed");
+            StoreError::Corrupt(what) => {
+                tracing::error!(what, "stored data is invalid");
+                Self::internal()
+            }
+            // Database messages can quote the data (PostgreSQL's `where` detail does), so the
+            // log gets the error's class and code only.
+            StoreError::Database(db) => {
+                tracing::error!(error = %crate::store::describe_db_error(&db), "storage failed");
                 Self::internal()
             }
         }

@@ -99,7 +99,12 @@ pub async fn record_metrics(
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
     let state = req.app_data::<web::Data<AppState>>().cloned();
-    let method = req.method().as_str().to_owned();
+    // Methods outside the standard set share one label: a client must not be able to mint
+    // label values (and memory) with made-up methods.
+    let method = match req.method().as_str() {
+        m @ ("GET" | "HEAD" | "POST" | "PUT" | "PATCH" | "DELETE" | "OPTIONS") => m.to_owned(),
+        _ => "other".to_owned(),
+    };
     let response = next.call(req).await?;
     if let Some(state) = state {
         let route = response.request().match_pattern();

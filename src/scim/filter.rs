@@ -263,7 +263,11 @@ fn describe(token: &Token) -> String {
 
 /// `attrPath = [URI ":"] ATTRNAME *1subAttr`
 fn attr_path(word: &str) -> Result<AttrPath, SyntaxError> {
-    let (urn, rest) = if word.len() > 4 && word[..4].eq_ignore_ascii_case("urn:") {
+    let is_urn = word.len() > 4
+        && word
+            .get(..4)
+            .is_some_and(|p| p.eq_ignore_ascii_case("urn:"));
+    let (urn, rest) = if is_urn {
         match word.rsplit_once(':') {
             Some((urn, rest)) => (Some(urn.to_owned()), rest),
             None => return error(format!("`{word}` is not a valid attribute path")),
@@ -489,6 +493,10 @@ mod tests {
             "1abc eq 2",
             "user%Name eq 1",
             "emails[type eq \"work\"]. eq 1",
+            // Multi-byte characters where a URN prefix would be (once panicked).
+            "abcé eq 1",
+            "é eq 1",
+            "urné:x eq 1",
         ] {
             assert!(parse_filter(bad).is_err(), "{bad:?} should not parse");
         }

@@ -60,7 +60,7 @@ pub async fn create_group(
     let (write, members) = group_from_json(&parse_body(&body)?)?;
     let created = call
         .store()
-        .create_group(write, members, &call.change_context())
+        .create_group(write, members.unwrap_or_default(), &call.change_context())
         .await?;
     let group = load(&call, created.id, &projection).await?;
     Ok(respond_group(
@@ -180,7 +180,8 @@ pub async fn replace_group(
     let (write, members) = group_from_json(&parse_body(&body)?)?;
     call.store()
         .modify_group(id, if_match(req.headers()), &call.change_context(), |_| {
-            Ok::<_, WireError>((write, MembersChange::Replace(members)))
+            let members = members.map_or(MembersChange::Keep, MembersChange::Replace);
+            Ok::<_, WireError>((write, members))
         })
         .await?;
     let group = load(&call, id, &projection).await?;

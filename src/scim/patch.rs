@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::filter::{PatchPath, parse_path};
-use super::resource::{ResourceKind, Slot, coerce, invalid_value, member_ids, slot};
+use super::resource::{ResourceKind, Slot, coerce, invalid_value, member_ids, slot, text};
 use super::schema::{self, Attr, ENTERPRISE_URN, Kind};
 use crate::domain::query::{AttrPath, CompValue, CompareOp, Filter};
 use crate::http::errors::WireError;
@@ -131,13 +131,14 @@ pub fn apply_to_user(current: &UserRecord, ops: &[PatchOp]) -> Result<UserWrite,
             ));
         }
     };
-    // `active` stays in the document (removable, like any attribute); a user whose `active`
-    // was removed has not been deactivated, so counts as active.
+    // `active` can be removed from the document like any attribute (it then reads as
+    // unassigned), but only an explicit true or false changes whether the person works here:
+    // clearing it must never reactivate a leaver, nor deactivate anyone.
     let active = target
         .doc
         .get("active")
         .and_then(Value::as_bool)
-        .unwrap_or(true);
+        .unwrap_or(current.active);
     Ok(UserWrite {
         user_name,
         external_id: target.external_id,
@@ -281,10 +282,7 @@ impl Document {
                 }
                 self.external_id = match (kind, value) {
                     (OpKind::Remove, _) | (_, None) => None,
-                    (_, Some(Value::String(s))) if !s.is_empty() => Some(s.clone()),
-                    (_, Some(Value::Null)) | (_, Some(Value::String(_))) => None,
-                    (_, Some(Value::Number(n))) => Some(n.to_string()),
-                    _ => return Err(invalid_value("`externalId` must be a string")),
+                    (_, Some(v)) => text(v, "externalId")?,
                 };
                 return Ok(());
             }

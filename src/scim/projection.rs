@@ -180,18 +180,20 @@ fn copy_attr(
     };
     match value {
         Value::Array(items) => {
-            let picked: Vec<Value> = items
-                .iter()
-                .filter_map(|item| {
-                    item.as_object().and_then(|o| {
-                        key_of(o, sub).map(|k| {
-                            let mut m = Map::new();
-                            m.insert(k.clone(), o[&k].clone());
-                            Value::Object(m)
-                        })
-                    })
-                })
-                .collect();
+            // Element by element, adding to what earlier sub-attributes already picked
+            // (`emails.value,emails.type` keeps both).
+            let mut picked: Vec<Value> = match target.get(&key) {
+                Some(Value::Array(existing)) if existing.len() == items.len() => existing.clone(),
+                _ => vec![Value::Object(Map::new()); items.len()],
+            };
+            for (item, out) in items.iter().zip(picked.iter_mut()) {
+                if let (Some(o), Value::Object(out)) = (item.as_object(), out)
+                    && let Some(k) = key_of(o, sub)
+                {
+                    out.insert(k.clone(), o[&k].clone());
+                }
+            }
+            picked.retain(|p| p.as_object().is_some_and(|o| !o.is_empty()));
             if !picked.is_empty() {
                 target.insert(key, Value::Array(picked));
             }

@@ -3,7 +3,7 @@
 //! get the field's type, and case-insensitive values are lowercased to match the search
 //! document. Anything unknown or ill-typed is 400 `invalidFilter`, never "match all".
 
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Utc};
 
 use super::resource::ResourceKind;
 use super::schema::{self, Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, Kind};
@@ -237,6 +237,9 @@ fn field_compare(
         CompValue::Bool(b) => Ok(b.to_string()),
         CompValue::Null => Err(invalid_filter("null is not a value here")),
     };
+    if matches!(value, CompValue::String(s) if s.contains('\0')) {
+        return Err(invalid_filter("a value contains a NUL character"));
+    }
     let literal = match value_type {
         ValueType::Text => Literal::Text(text()?.to_lowercase()),
         ValueType::ExactText | ValueType::Id => Literal::Text(text()?),
@@ -254,10 +257,15 @@ fn field_compare(
             Literal::Bool(b)
         }
         ValueType::Time => {
-            let at = DateTime::parse_from_rfc3339(&text()?).map_err(|_| {
-                invalid_filter("a dateTime value must be RFC 3339, e.g. 2026-01-31T09:00:00Z")
-            })?;
-            Literal::Time(at.with_timezone(&Utc))
+            let at = DateTime::parse_from_rfc3339(&text()?)
+                .map(|at| at.with_timezone(&Utc))
+                .ok()
+                // Four-digit years only: beyond them, times stop comparing as text on SQLite.
+                .filter(|at| (1..=9999).contains(&at.year()))
+                .ok_or_else(|| {
+                    invalid_filter("a dateTime value must be RFC 3339, e.g. 2026-01-31T09:00:00Z")
+                })?;
+            Literal::Time(at)
         }
     };
     let allowed = match value_type {

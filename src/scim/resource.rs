@@ -217,8 +217,16 @@ fn coerce_simple(attr: &'static Attr, value: &Value) -> Result<Option<Value>, Wi
                 attr.name
             ))),
         },
+        (Kind::String | Kind::Reference | Kind::DateTime, Value::String(s)) if s.is_empty() => {
+            Ok(None)
+        }
         (Kind::String | Kind::Reference | Kind::DateTime, Value::String(s)) => {
-            Ok((!s.is_empty()).then(|| Value::String(s.clone())))
+            let max = if attr.unique {
+                MAX_KEY_BYTES
+            } else {
+                MAX_VALUE_BYTES
+            };
+            Ok(Some(Value::String(checked(s, max, attr.name)?)))
         }
         (Kind::String | Kind::Reference, Value::Number(n)) => {
             Ok(Some(Value::String(n.to_string())))
@@ -321,19 +329,21 @@ pub fn user_from_json(body: &Value, current_active: Option<bool>) -> Result<User
     })
 }
 
-/// A group document from a POST or PUT body, and the member ids it lists.
-pub fn group_from_json(body: &Value) -> Result<(GroupWrite, Vec<Uuid>), WireError> {
+/// A group document from a POST or PUT body, and the member ids it lists (`None` when it has
+/// no `members` key: a PUT without members keeps them, since clients that read groups with
+/// `excludedAttributes=members` write them back that way).
+pub fn group_from_json(body: &Value) -> Result<(GroupWrite, Option<Vec<Uuid>>), WireError> {
     let object = body.as_object().ok_or_else(|| {
         WireError::bad_request("the body must be a JSON object").with_scim_type("invalidSyntax")
     })?;
     require_core_schema(object, ResourceKind::Group)?;
     let mut doc = Map::new();
     let mut external_id = None;
-    let mut members = Vec::new();
+    let mut members = None;
     for (key, value) in object {
         match slot(ResourceKind::Group, key) {
             Slot::ExternalId => external_id = text(value, "externalId")?,
-            Slot::Core(attr) if attr.name == "members" => members = member_ids(attr, value)?,
+            Slot::Core(attr) if attr.name == "members" => members = Some(member_ids(attr, value)?),
             slot @ Slot::Core(attr) => put(&mut doc, slot, coerce(attr, value)?),
             _ => {}
         }
@@ -365,14 +375,39 @@ pub fn member_ids(attr: &'static Attr, value: &Value) -> Result<Vec<Uuid>, WireE
         .collect())
 }
 
-fn text(value: &Value, name: &str) -> Result<Option<String>, WireError> {
+/// A single string value (`externalId`), tolerating old Entra's `[{"value": …}]` wrapper.
+pub fn text(value: &Value, name: &str) -> Result<Option<String>, WireError> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.is_empty() => Ok(None),
-        Value::String(s) => Ok(Some(s.clone())),
+        Value::String(s) => checked(s, MAX_KEY_BYTES, name).map(Some),
         Value::Number(n) => Ok(Some(n.to_string())),
+        Value::Array(items) if items.len() <= 1 => match items.first() {
+            Some(Value::Object(o)) => text(o.get("value").unwrap_or(&Value::Null), name),
+            Some(other) => text(other, name),
+            None => Ok(None),
+        },
         _ => Err(invalid_value(format!("`{name}` must be a string"))),
     }
+}
+
+/// Longest identifier-like value (userName, externalId, group displayName), in bytes: they
+/// are indexed, and an index entry has a size limit on PostgreSQL.
+pub const MAX_KEY_BYTES: usize = 1024;
+/// Longest other string value, in bytes.
+pub const MAX_VALUE_BYTES: usize = 8192;
+
+/// A string value the store can keep: no NUL (PostgreSQL refuses it), bounded length.
+pub fn checked(s: &str, max: usize, name: &str) -> Result<String, WireError> {
+    if s.contains('\0') {
+        return Err(invalid_value(format!("`{name}` contains a NUL character")));
+    }
+    if s.len() > max {
+        return Err(invalid_value(format!(
+            "`{name}` is longer than {max} bytes"
+        )));
+    }
+    Ok(s.to_owned())
 }
 
 /// `W/"<version>"`: the weak ETag of a version (RFC 7644 §3.14).

@@ -1,70 +1,14 @@
 //! What every SCIM handler needs: the caller and its practice's store, JSON bodies whatever
 //! their content type, `application/scim+json` responses, and ETag preconditions.
 
-use std::future::{Ready, ready};
-
-use actix_web::dev::Payload;
+use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderMap};
-use actix_web::{FromRequest, HttpMessage, HttpRequest, HttpResponse, web};
 use serde_json::Value;
 
-use crate::auth::Principal;
 use crate::http::errors::{SCIM_CONTENT_TYPE, WireError};
-use crate::http::request_id::RequestId;
-use crate::state::AppState;
-use crate::store::TenantStore;
-use crate::store::directory::ChangeContext;
 
-/// The authenticated SCIM caller, with what handlers need from the request.
-#[derive(Debug)]
-pub struct ScimCall {
-    pub state: web::Data<AppState>,
-    pub principal: Principal,
-    request_id: Option<String>,
-}
-
-impl FromRequest for ScimCall {
-    type Error = WireError;
-    type Future = Ready<Result<Self, WireError>>;
-
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        let state = req.app_data::<web::Data<AppState>>().cloned();
-        let principal = req.extensions().get::<Principal>().cloned();
-        let request_id = req
-            .extensions()
-            .get::<RequestId>()
-            .map(|r| r.as_str().to_owned());
-        ready(match (state, principal) {
-            (Some(state), Some(principal)) => Ok(Self {
-                state,
-                principal,
-                request_id,
-            }),
-            _ => Err(WireError::unauthorized("missing bearer token")),
-        })
-    }
-}
-
-impl ScimCall {
-    /// The caller's practice: the only data a SCIM request can reach.
-    pub fn store(&self) -> TenantStore<'_> {
-        self.state.store.tenant(self.principal.practice_id)
-    }
-
-    /// `https://host/scim/v2`, for `meta.location` and `$ref`s.
-    pub fn base_url(&self) -> String {
-        format!("{}/scim/v2", self.state.public_url)
-    }
-
-    pub fn change_context(&self) -> ChangeContext {
-        ChangeContext {
-            actor: self.principal.actor(),
-            request_id: self.request_id.clone(),
-            at: self.state.clock.now(),
-        }
-    }
-}
+pub use crate::http::caller::Caller as ScimCall;
 
 /// Parses a request body as JSON whatever its declared content type (Okta sends
 /// `application/scim+json; charset=utf-8`, others `application/json` or nothing).

@@ -5,8 +5,13 @@
 //! few deployment-wide operations (creating practices, authenticating a credential before its
 //! practice is known, operator CLI commands) live on [`Store`] and say so in their names.
 
+pub mod audit;
 pub mod directory;
+mod lifecycle;
+pub mod policy;
+pub mod portals;
 mod practices;
+pub mod tasks;
 mod tokens;
 
 use std::sync::Arc;
@@ -20,6 +25,8 @@ use sea_orm::{
 };
 
 pub use practices::{NewPractice, Practice, PracticeId};
+
+use crate::domain::catalog::Catalog;
 pub use tokens::{IssuedToken, NewToken, StoredToken, TokenId};
 
 /// Why a storage operation failed, in terms callers can act on.
@@ -48,6 +55,8 @@ pub enum StoreError {
 pub struct StoreOptions {
     pub url: String,
     pub max_connections: u32,
+    /// The portal catalogue practices choose from.
+    pub catalog: Arc<Catalog>,
 }
 
 /// The database handle shared by the whole service. Cheap to clone.
@@ -58,6 +67,7 @@ pub struct Store {
     /// in-process instead of letting them fail with `SQLITE_BUSY` when a read upgrades to a
     /// write. Unused on PostgreSQL, where row locks and version checks do the job.
     write_lock: Arc<tokio::sync::Mutex<()>>,
+    catalog: Arc<Catalog>,
 }
 
 impl Store {
@@ -83,6 +93,7 @@ impl Store {
         Ok(Self {
             db,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            catalog: options.catalog.clone(),
         })
     }
 
@@ -96,6 +107,10 @@ impl Store {
     /// Readiness: a round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
         Ok(self.db.ping().await?)
+    }
+
+    pub fn catalog(&self) -> &Catalog {
+        &self.catalog
     }
 
     pub fn backend(&self) -> DbBackend {
@@ -148,10 +163,21 @@ impl Store {
             DbBackend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
             _ => None,
         };
-        Ok(WriteTx {
-            tx: self.db.begin().await?,
-            _guard: guard,
-        })
+        // IMMEDIATE takes SQLite's write lock up front (waiting up to busy_timeout), so a
+        // transaction that reads and then writes cannot fail mid-way when another process (the
+        // CLI) or an unlocked statement wrote in between.
+        let tx = match self.backend() {
+            DbBackend::Sqlite => {
+                self.db
+                    .begin_with_options(sea_orm::TransactionOptions {
+                        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
+                        ..Default::default()
+                    })
+                    .await?
+            }
+            _ => self.db.begin().await?,
+        };
+        Ok(WriteTx { tx, _guard: guard })
     }
 
     pub(crate) fn connection(&self) -> &DatabaseConnection {
@@ -193,5 +219,32 @@ pub(crate) fn map_unique(err: DbErr, what: &'static str) -> StoreError {
     match err.sql_err() {
         Some(sea_orm::SqlErr::UniqueConstraintViolation(_)) => StoreError::Conflict(what),
         _ => StoreError::Database(err),
+    }
+}
+
+/// A database error described without its message, which can quote row data: the SQLSTATE
+/// code for database errors, the kind otherwise.
+pub fn describe_db_error(err: &DbErr) -> String {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let runtime = match err {
+        DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
+        DbErr::ConnectionAcquire(e) => return format!("connection acquire: {e}"),
+        other => {
+            return format!("{:?}", std::mem::discriminant(other));
+        }
+    };
+    match runtime {
+        RuntimeErr::SqlxError(sqlx) => match sqlx.as_ref() {
+            Sqlx::Database(db) => format!(
+                "database error, sqlstate {}",
+                db.code().as_deref().unwrap_or("unknown")
+            ),
+            Sqlx::PoolTimedOut => "connection pool timed out".to_owned(),
+            Sqlx::PoolClosed => "connection pool closed".to_owned(),
+            Sqlx::Io(e) => format!("database i/o: {}", e.kind()),
+            _ => "database driver error".to_owned(),
+        },
+        _ => "database error".to_owned(),
     }
 }

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, TenantStore, map_unique};
 use crate::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone};
+use crate::domain::sla::SlaSettings;
 
 /// A practice's primary key. Only the store and authentication hand these out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -43,6 +44,7 @@ pub struct Practice {
     pub time_zone: TimeZone,
     pub business_hours: BusinessHours,
     pub created_at: DateTime<Utc>,
+    pub sla: SlaSettings,
 }
 
 impl TryFrom<practice::Model> for Practice {
@@ -58,6 +60,12 @@ impl TryFrom<practice::Model> for Practice {
             business_hours: BusinessHours::parse(&m.business_hours)
                 .map_err(|_| StoreError::Corrupt("practice"))?,
             created_at: m.created_at,
+            sla: match m.sla {
+                Some(json) => {
+                    serde_json::from_value(json).map_err(|_| StoreError::Corrupt("practice"))?
+                }
+                None => SlaSettings::default(),
+            },
         })
     }
 }
@@ -77,6 +85,7 @@ impl Store {
             business_hours: Set(new.business_hours.to_text()),
             created_at: Set(now),
             version: Set(1),
+            sla: Set(None),
         };
         let inserted = practice::Entity::insert(model)
             .exec_with_returning(self.connection())

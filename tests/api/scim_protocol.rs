@@ -584,3 +584,137 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    /// Bugs found in review, each pinned: a non-ASCII attribute name, clearing `active`, a
+    /// group PUT without members, NUL and oversized values, a wrapped externalId, empty
+    /// needles, and where missing values sort.
+    async fn review_regressions(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+
+        // Once panicked a worker (byte slicing inside a multi-byte character).
+        assert_eq!(
+            scim.find("/Users", "abcé eq 1").await.expect(400)["scimType"],
+            "invalidFilter"
+        );
+        scim.patch(
+            "/Users/00000000-0000-0000-0000-000000000000",
+            json!({"Operations": [{"op": "replace", "path": "abcé", "value": 1}]}),
+        )
+        .await;
+        assert_eq!(scim.get("/Users?attributes=abcé").await.status, 400);
+
+        // Clearing `active` never reactivates a leaver.
+        let id = scim.create_user("leaver@acme.example").await;
+        let path = format!("/Users/{id}");
+        scim.patch(
+            &path,
+            json!({"Operations": [{"op": "replace", "path": "active", "value": "False"}]}),
+        )
+        .await
+        .expect(200);
+        for op in [
+            json!({"op": "replace", "path": "active", "value": ""}),
+            json!({"op": "remove", "path": "active"}),
+            json!({"op": "replace", "value": {"active": null}}),
+        ] {
+            scim.patch(&path, json!({"Operations": [op]}))
+                .await
+                .expect(200);
+            assert!(
+                scim.filter_users("active eq true").await.is_empty(),
+                "still a leaver"
+            );
+            assert_eq!(scim.filter_users("active eq false").await, vec![id.clone()]);
+        }
+
+        // A group PUT that leaves `members` out keeps them.
+        let gid = scim
+            .post(
+                "/Groups",
+                json!({"displayName": "Keep", "members": [{"value": id}]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let renamed = scim.put(&format!("/Groups/{gid}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Kept"})).await;
+        assert_eq!(renamed.expect(200)["members"][0]["value"], id);
+        let emptied = scim.put(&format!("/Groups/{gid}"), json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Kept", "members": []})).await;
+        assert!(emptied.expect(200).get("members").is_none());
+
+        // NUL characters and oversized values are 400, on both backends, never 500.
+        for body in [
+            json!({"userName": "a\u{0}b"}),
+            json!({"userName": "x".repeat(2000)}),
+            json!({"userName": "ok@acme.example", "title": "a\u{0}b"}),
+            json!({"userName": "ok@acme.example", "externalId": "e".repeat(2000)}),
+        ] {
+            assert_eq!(
+                scim.post("/Users", body).await.expect(400)["scimType"],
+                "invalidValue"
+            );
+        }
+        assert_eq!(
+            scim.find("/Users", "userName eq \"a\u{0}b\"")
+                .await
+                .expect(400)["scimType"],
+            "invalidFilter"
+        );
+        assert_eq!(
+            scim.find("/Users", "meta.created gt \"9999-12-31T23:59:59-23:59\"")
+                .await
+                .expect(400)["scimType"],
+            "invalidFilter"
+        );
+
+        // Old Entra wraps single values, externalId included.
+        let wrapped = json!({"Operations": [{"op": "Replace", "path": "externalId", "value": [{"$ref": null, "value": "ext1"}]}]});
+        assert_eq!(
+            scim.patch(&path, wrapped).await.expect(200)["externalId"],
+            "ext1"
+        );
+
+        // "" is in every string: co/sw/ew "" match whoever has the attribute, on both backends.
+        let titled = scim
+            .post(
+                "/Users",
+                json!({"userName": "titled@acme.example", "title": "Nurse", "displayName": "Zed"}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        for op in ["co", "sw", "ew"] {
+            assert_eq!(
+                scim.filter_users(&format!("title {op} \"\"")).await,
+                vec![titled.clone()],
+                "{op}"
+            );
+        }
+        // Missing displayName sorts last ascending, first descending.
+        let order = |body: &Value| {
+            body["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|r| r["id"].as_str().unwrap().to_owned())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            order(scim.get("/Users?sortBy=displayName").await.expect(200)),
+            vec![titled.clone(), id.clone()]
+        );
+        assert_eq!(
+            order(
+                scim.get("/Users?sortBy=displayName&sortOrder=descending")
+                    .await
+                    .expect(200)
+            ),
+            vec![id.clone(), titled.clone()]
+        );
+    }
+);

@@ -25,17 +25,18 @@ pub(super) struct Change<'a> {
     pub context: &'a ChangeContext,
 }
 
+/// Records a change; returns its sequence number.
 pub(super) async fn record(
     db: &impl ConnectionTrait,
     practice: PracticeId,
     change: Change<'_>,
-) -> Result<(), StoreError> {
+) -> Result<i64, StoreError> {
     let action = match change.action {
         Action::Created => "created",
         Action::Updated => "updated",
         Action::Deleted => "deleted",
     };
-    directory_change::Entity::insert(directory_change::ActiveModel {
+    let inserted = directory_change::Entity::insert(directory_change::ActiveModel {
         seq: NotSet,
         practice_id: Set(practice.as_uuid()),
         resource_type: Set(change.resource_type.to_owned()),
@@ -48,9 +49,9 @@ pub(super) async fn record(
         at: Set(change.context.at),
         processed_at: Set(None),
     })
-    .exec_without_returning(db)
+    .exec(db)
     .await?;
-    Ok(())
+    Ok(inserted.last_insert_id)
 }
 
 /// A recorded directory change, as the lifecycle engine reads it.

@@ -19,6 +19,7 @@ use super::sql::{self, Resource};
 use super::users::check_version;
 use super::{ChangeContext, Page, as_object, name_key, new_id, search_document};
 use crate::domain::query::ListQuery;
+use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
 
 #[derive(Debug, Clone, PartialEq)]
@@ -114,7 +115,7 @@ impl TenantStore<'_> {
         let added = self
             .add_members(&tx.tx, created.id, &members, context)
             .await?;
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -129,6 +130,7 @@ impl TenantStore<'_> {
             },
         )
         .await?;
+        self.react_members(&tx.tx, &added, seq, context).await?;
         tx.commit().await?;
         Ok(created)
     }
@@ -172,7 +174,11 @@ impl TenantStore<'_> {
             } else {
                 Order::Asc
             };
-            select = select.order_by(sql::sort_expr(sort, Resource::Group, backend), order);
+            select = select.order_by_with_nulls(
+                sql::sort_expr(sort, Resource::Group, backend),
+                order,
+                sql::missing_last(sort),
+            );
         }
         let mut items: Vec<GroupRecord> = select
             .order_by(
@@ -282,7 +288,7 @@ impl TenantStore<'_> {
             .exec(&tx.tx)
             .await
             .map_err(|e| map_unique(e, "a group with this displayName"))?;
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -299,6 +305,15 @@ impl TenantStore<'_> {
             },
         )
         .await?;
+        let affected: Vec<Uuid> = if current.display_name != write.display_name {
+            // Policy may match on the group's name: every member is affected.
+            let mut all = self.members_of(&tx.tx, id).await?;
+            all.extend(removed.iter().copied());
+            all
+        } else {
+            added.iter().chain(removed.iter()).copied().collect()
+        };
+        self.react_members(&tx.tx, &affected, seq, context).await?;
         tx.commit().await?;
         Ok(GroupRecord {
             display_name: write.display_name,
@@ -336,7 +351,7 @@ impl TenantStore<'_> {
             .filter(scim_group::Column::Id.eq(id))
             .exec(&tx.tx)
             .await?;
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -351,6 +366,7 @@ impl TenantStore<'_> {
             },
         )
         .await?;
+        self.react_members(&tx.tx, &removed, seq, context).await?;
         tx.commit().await
     }
 
@@ -390,6 +406,29 @@ impl TenantStore<'_> {
             }
         }
         Ok(result)
+    }
+
+    /// Runs the lifecycle engine for members whose groups changed.
+    async fn react_members(
+        &self,
+        db: &impl ConnectionTrait,
+        users: &[Uuid],
+        seq: i64,
+        context: &ChangeContext,
+    ) -> Result<(), StoreError> {
+        let mut users = users.to_vec();
+        users.sort_unstable();
+        users.dedup();
+        for user in users {
+            self.react(
+                db,
+                user,
+                Trigger::directory(Before::Unchanged, seq),
+                &context.as_actor(),
+            )
+            .await?;
+        }
+        Ok(())
     }
 
     async fn members_of(

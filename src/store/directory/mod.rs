@@ -22,6 +22,16 @@ pub struct ChangeContext {
     pub at: DateTime<Utc>,
 }
 
+impl ChangeContext {
+    pub fn as_actor(&self) -> crate::store::audit::Actor<'_> {
+        crate::store::audit::Actor {
+            name: &self.actor,
+            request_id: self.request_id.as_deref(),
+            at: self.at,
+        }
+    }
+}
+
 /// A page of a listing and the total number of matches.
 #[derive(Debug)]
 pub struct Page<T> {

@@ -79,6 +79,16 @@ pub fn sort_expr(sort: Sort, resource: Resource, backend: DbBackend) -> SimpleEx
     }
 }
 
+/// Resources without the sort attribute come last ascending, first descending (RFC 7644
+/// §3.4.2.3), the same on both backends.
+pub fn missing_last(sort: Sort) -> sea_orm::sea_query::NullOrdering {
+    if sort.descending {
+        sea_orm::sea_query::NullOrdering::First
+    } else {
+        sea_orm::sea_query::NullOrdering::Last
+    }
+}
+
 struct Sql {
     backend: DbBackend,
     resource: Resource,
@@ -288,6 +298,13 @@ impl Sql {
         op: CompareOp,
         text: &str,
     ) -> Result<(), Unsupported> {
+        // Every string contains, starts and ends with "": true wherever there is a value
+        // (and identical on both backends, whose substring functions disagree about 0).
+        if text.is_empty() && matches!(op, CompareOp::Co | CompareOp::Sw | CompareOp::Ew) {
+            self.value_of(field)?;
+            self.push(" IS NOT NULL");
+            return Ok(());
+        }
         let text = text.to_owned();
         match op {
             CompareOp::Co => {

@@ -14,6 +14,7 @@ use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
 use super::{ChangeContext, Page, as_object, name_key, new_id, search_document};
 use crate::domain::query::ListQuery;
+use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
 
 /// A stored user.
@@ -115,7 +116,7 @@ impl TenantStore<'_> {
             .await
             .map_err(|e| map_unique(e, "a user with this userName"))?
             .into();
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -130,6 +131,13 @@ impl TenantStore<'_> {
                 )),
                 context,
             },
+        )
+        .await?;
+        self.react(
+            &tx.tx,
+            created.id,
+            Trigger::directory(Before::New, seq),
+            &context.as_actor(),
         )
         .await?;
         tx.commit().await?;
@@ -175,7 +183,11 @@ impl TenantStore<'_> {
             } else {
                 Order::Asc
             };
-            select = select.order_by(sql::sort_expr(sort, Resource::User, backend), order);
+            select = select.order_by_with_nulls(
+                sql::sort_expr(sort, Resource::User, backend),
+                order,
+                sql::missing_last(sort),
+            );
         }
         let items = select
             .order_by(
@@ -245,7 +257,7 @@ impl TenantStore<'_> {
             }
             .into());
         }
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -264,6 +276,13 @@ impl TenantStore<'_> {
                 )),
                 context,
             },
+        )
+        .await?;
+        self.react(
+            &tx.tx,
+            id,
+            Trigger::directory(Before::Was(current.active), seq),
+            &context.as_actor(),
         )
         .await?;
         tx.commit().await?;
@@ -310,7 +329,7 @@ impl TenantStore<'_> {
         let mut after = role_relevant(&current.user_name, false, &current.attributes);
         after["deleted"] = json!(true);
         after["groupsLeft"] = json!(groups);
-        changes::record(
+        let seq = changes::record(
             &tx.tx,
             self.practice,
             Change {
@@ -325,6 +344,13 @@ impl TenantStore<'_> {
                 after: Some(after),
                 context,
             },
+        )
+        .await?;
+        self.react(
+            &tx.tx,
+            id,
+            Trigger::directory(Before::Was(current.active), seq),
+            &context.as_actor(),
         )
         .await?;
         tx.commit().await
@@ -362,15 +388,19 @@ impl TenantStore<'_> {
         let mut found = Vec::with_capacity(ids.len());
         // Bounded IN lists: SQLite limits bound parameters per statement.
         for chunk in ids.chunks(500) {
-            let rows = scim_user::Entity::find()
+            let mut select = scim_user::Entity::find()
                 .select_only()
                 .column(scim_user::Column::Id)
                 .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
                 .filter(scim_user::Column::DeletedAt.is_null())
-                .filter(scim_user::Column::Id.is_in(chunk.iter().copied()))
-                .into_tuple::<Uuid>()
-                .all(db)
-                .await?;
+                .filter(scim_user::Column::Id.is_in(chunk.iter().copied()));
+            // Shared row locks: a concurrent DELETE of one of these users waits for us, then
+            // removes the membership we add (otherwise it could miss it and leave a deleted
+            // user in the group).
+            if self.store.backend() == sea_orm::DbBackend::Postgres {
+                select = select.lock_shared();
+            }
+            let rows = select.into_tuple::<Uuid>().all(db).await?;
             found.extend(rows);
         }
         Ok(found)

@@ -1,0 +1,46 @@
+//! `task`: one unit of manual work in one portal for one person, with its deadline.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
+#[sea_orm(table_name = "task")]
+pub struct Model {
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub id: Uuid,
+    pub practice_id: Uuid,
+    pub person_id: Uuid,
+    pub portal_slug: Option<String>,
+    pub kind: String,
+    /// open, claimed, done, verified, failed, cancelled.
+    pub state: String,
+    pub roles_add: Json,
+    pub roles_remove: Json,
+    /// What to do, where, in words.
+    pub action: String,
+    /// joiner, mover, leaver, rehire, policy, account_record.
+    pub cause: String,
+    pub event_id: Uuid,
+    pub policy_version: Option<i32>,
+    pub due_at: DateTimeUtc,
+    pub blocked_by: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTimeUtc>,
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTimeUtc>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTimeUtc>,
+    pub evidence: Option<Json>,
+    pub outcome: Option<String>,
+    /// Why it was cancelled or failed.
+    pub reason: Option<String>,
+    pub escalation_level: i32,
+    pub created_at: DateTimeUtc,
+    pub updated_at: DateTimeUtc,
+    pub version: i64,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

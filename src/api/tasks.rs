@@ -1,0 +1,207 @@
+//! `GET /api/v1/tasks` and `GET /api/v1/tasks/{id}`: the work the lifecycle engine created.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::domain::lifecycle::TaskKind;
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+use crate::store::portals::PracticePortal;
+use crate::store::tasks::{TaskFilter, TaskRecord};
+
+const STATES: [&str; 6] = ["open", "claimed", "done", "verified", "failed", "cancelled"];
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Task {
+    pub id: Uuid,
+    /// provision, modify, deprovision, transfer_admin, notify_third_party.
+    pub kind: String,
+    /// open, claimed, done, verified, failed, cancelled.
+    pub state: String,
+    /// The person's SCIM id.
+    pub person_id: Uuid,
+    pub person_display: String,
+    /// Portal slug; absent for work outside a portal (notify_third_party).
+    pub portal: Option<String>,
+    pub portal_name: Option<String>,
+    pub portal_url: Option<String>,
+    pub roles_add: Vec<String>,
+    pub roles_remove: Vec<String>,
+    /// What to do, where, in plain words.
+    pub action: String,
+    pub due_at: DateTime<Utc>,
+    /// Past due and not finished (derived, never stored).
+    pub overdue: bool,
+    /// joiner, mover, leaver, rehire, policy, account_record.
+    pub cause: String,
+    pub event_id: Uuid,
+    pub policy_version: Option<i32>,
+    /// A task that must be done first (a deprovision waits for its transfer_admin).
+    pub blocked_by: Option<Uuid>,
+    pub assignee: Option<String>,
+    /// Why it was cancelled or failed.
+    pub reason: Option<String>,
+    pub escalation_level: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskPage {
+    pub items: Vec<Task>,
+    /// Pass as `cursor` for the next page; absent on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct TaskQuery {
+    /// Comma-separated states: open, claimed, done, verified, failed, cancelled.
+    pub state: Option<String>,
+    /// Comma-separated kinds: provision, modify, deprovision, transfer_admin, notify_third_party.
+    pub kind: Option<String>,
+    /// Portal slug.
+    pub portal: Option<String>,
+    /// The person's SCIM id.
+    pub person: Option<Uuid>,
+    /// `true`: only tasks past due and not finished.
+    pub overdue: Option<bool>,
+    pub cursor: Option<String>,
+    /// Page size, 1 to 200 (default 50).
+    pub limit: Option<u64>,
+}
+
+pub fn task_view(
+    record: TaskRecord,
+    portals: &BTreeMap<String, PracticePortal>,
+    now: DateTime<Utc>,
+) -> Task {
+    let portal = record.portal.as_ref().and_then(|p| portals.get(p));
+    Task {
+        overdue: record.is_overdue(now),
+        portal_name: portal.map(|p| p.portal.name.clone()),
+        portal_url: portal.map(|p| p.portal.url.clone()),
+        id: record.id,
+        kind: record.kind,
+        state: record.state,
+        person_id: record.person_id,
+        person_display: record.person_display,
+        portal: record.portal,
+        roles_add: record.roles_add,
+        roles_remove: record.roles_remove,
+        action: record.action,
+        due_at: record.due_at,
+        cause: record.cause,
+        event_id: record.event_id,
+        policy_version: record.policy_version,
+        blocked_by: record.blocked_by,
+        assignee: record.assignee,
+        reason: record.reason,
+        escalation_level: record.escalation_level,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        version: record.version,
+    }
+}
+
+fn list(text: &Option<String>, allowed: &[&str], name: &str) -> Result<Vec<String>, WireError> {
+    let Some(text) = text else {
+        return Ok(Vec::new());
+    };
+    text.split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            if allowed.contains(&s) {
+                Ok(s.to_owned())
+            } else {
+                Err(WireError::bad_request(format!(
+                    "`{name}` must be among: {}",
+                    allowed.join(", ")
+                )))
+            }
+        })
+        .collect()
+}
+
+fn parse_cursor(text: &str) -> Result<(DateTime<Utc>, Uuid), WireError> {
+    let invalid = || WireError::bad_request("`cursor` is not one this API returned");
+    let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
+    let micros: i64 = micros.parse().map_err(|_| invalid())?;
+    Ok((
+        DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+        Uuid::try_parse(id).map_err(|_| invalid())?,
+    ))
+}
+
+/// The practice's tasks, by due date (soonest first), with filters.
+#[utoipa::path(
+    tag = "admin",
+    params(TaskQuery),
+    responses(
+        (status = 200, description = "A page of tasks", body = TaskPage),
+        (status = 400, description = "Invalid filter or cursor", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 401, description = "Missing or invalid credential", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 403, description = "The credential lacks admin:read", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/tasks")]
+pub async fn list_tasks(
+    call: Caller,
+    query: web::Query<TaskQuery>,
+) -> Result<HttpResponse, WireError> {
+    let kinds = TaskKind::ALL.map(TaskKind::as_str);
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(WireError::bad_request("`limit` must be between 1 and 200"));
+    }
+    let now = call.state.clock.now();
+    let filter = TaskFilter {
+        states: list(&query.state, &STATES, "state")?,
+        kinds: list(&query.kind, &kinds, "kind")?,
+        portal: query.portal.clone(),
+        person: query.person,
+        overdue_at: query.overdue.unwrap_or(false).then_some(now),
+        after: query.cursor.as_deref().map(parse_cursor).transpose()?,
+        limit,
+    };
+    let store = call.store();
+    let records = store.tasks(&filter).await?;
+    let portals = store.practice_portals().await?;
+    let next_cursor = (records.len() as u64 == limit)
+        .then(|| {
+            records
+                .last()
+                .map(|t| format!("{}.{}", t.due_at.timestamp_micros(), t.id))
+        })
+        .flatten();
+    let items = records
+        .into_iter()
+        .map(|t| task_view(t, &portals, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(TaskPage { items, next_cursor }))
+}
+
+/// One task.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The task's id")),
+    responses(
+        (status = 200, description = "The task", body = Task),
+        (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/tasks/{id}")]
+pub async fn get_task(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let id = Uuid::try_parse(&id).map_err(|_| WireError::not_found("task not found"))?;
+    let store = call.store();
+    let record = store.task(id).await?;
+    let portals = store.practice_portals().await?;
+    Ok(HttpResponse::Ok().json(task_view(record, &portals, call.state.clock.now())))
+}

@@ -1,0 +1,161 @@
+//! Reading tasks: the queue an administrator works, filtered and paged by a cursor on
+//! `(due_at, id)` so pages stay stable while tasks are added.
+
+use chrono::{DateTime, Utc};
+use entities::{scim_user, task};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::Value;
+use uuid::Uuid;
+
+use super::lifecycle::OPEN_STATES;
+use super::{StoreError, TenantStore};
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskRecord {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub person_display: String,
+    pub portal: Option<String>,
+    pub kind: String,
+    pub state: String,
+    pub roles_add: Vec<String>,
+    pub roles_remove: Vec<String>,
+    pub action: String,
+    pub cause: String,
+    pub event_id: Uuid,
+    pub policy_version: Option<i32>,
+    pub due_at: DateTime<Utc>,
+    pub blocked_by: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub reason: Option<String>,
+    pub escalation_level: i32,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TaskRecord {
+    /// Overdue is derived, never stored: past due and not finished.
+    pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
+        now > self.due_at && OPEN_STATES.contains(&self.state.as_str())
+    }
+}
+
+/// Which tasks to list.
+#[derive(Debug, Clone, Default)]
+pub struct TaskFilter {
+    pub states: Vec<String>,
+    pub kinds: Vec<String>,
+    pub portal: Option<String>,
+    pub person: Option<Uuid>,
+    /// Only tasks past due at this instant (and not finished).
+    pub overdue_at: Option<DateTime<Utc>>,
+    /// Continue after this `(due_at, id)`.
+    pub after: Option<(DateTime<Utc>, Uuid)>,
+    pub limit: u64,
+}
+
+impl TenantStore<'_> {
+    pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<TaskRecord>, StoreError> {
+        let mut select =
+            task::Entity::find().filter(task::Column::PracticeId.eq(self.practice.as_uuid()));
+        if !filter.states.is_empty() {
+            select = select.filter(task::Column::State.is_in(filter.states.clone()));
+        }
+        if !filter.kinds.is_empty() {
+            select = select.filter(task::Column::Kind.is_in(filter.kinds.clone()));
+        }
+        if let Some(portal) = &filter.portal {
+            select = select.filter(task::Column::PortalSlug.eq(portal.clone()));
+        }
+        if let Some(person) = filter.person {
+            select = select.filter(task::Column::PersonId.eq(person));
+        }
+        if let Some(now) = filter.overdue_at {
+            select = select
+                .filter(task::Column::DueAt.lt(now))
+                .filter(task::Column::State.is_in(OPEN_STATES));
+        }
+        if let Some((due, id)) = filter.after {
+            select = select.filter(
+                Condition::any().add(task::Column::DueAt.gt(due)).add(
+                    Condition::all()
+                        .add(task::Column::DueAt.eq(due))
+                        .add(task::Column::Id.gt(id)),
+                ),
+            );
+        }
+        let rows = select
+            .order_by_asc(task::Column::DueAt)
+            .order_by_asc(task::Column::Id)
+            .limit(filter.limit)
+            .all(self.db)
+            .await?;
+        self.with_people(rows).await
+    }
+
+    pub async fn task(&self, id: Uuid) -> Result<TaskRecord, StoreError> {
+        let row = task::Entity::find_by_id(id)
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound("task"))?;
+        self.with_people(vec![row])
+            .await?
+            .pop()
+            .ok_or(StoreError::NotFound("task"))
+    }
+
+    /// Attaches each task's person's display name (deleted people included: their tasks live on).
+    async fn with_people(&self, rows: Vec<task::Model>) -> Result<Vec<TaskRecord>, StoreError> {
+        let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        let mut names = std::collections::HashMap::new();
+        for chunk in people.chunks(500) {
+            let found: Vec<(Uuid, String, Value)> = scim_user::Entity::find()
+                .select_only()
+                .column(scim_user::Column::Id)
+                .column(scim_user::Column::UserName)
+                .column(scim_user::Column::Attributes)
+                .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+                .filter(Expr::col(scim_user::Column::Id).is_in(chunk.iter().copied()))
+                .into_tuple()
+                .all(self.db)
+                .await?;
+            for (id, user_name, attributes) in found {
+                let display = attributes
+                    .get("displayName")
+                    .and_then(Value::as_str)
+                    .map_or(user_name, str::to_owned);
+                names.insert(id, display);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .map(|t| TaskRecord {
+                person_display: names.get(&t.person_id).cloned().unwrap_or_default(),
+                id: t.id,
+                person_id: t.person_id,
+                portal: t.portal_slug,
+                kind: t.kind,
+                state: t.state,
+                roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
+                roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
+                action: t.action,
+                cause: t.cause,
+                event_id: t.event_id,
+                policy_version: t.policy_version,
+                due_at: t.due_at,
+                blocked_by: t.blocked_by,
+                assignee: t.assignee,
+                reason: t.reason,
+                escalation_level: t.escalation_level,
+                created_at: t.created_at,
+                updated_at: t.updated_at,
+                version: t.version,
+            })
+            .collect())
+    }
+}
