@@ -21,7 +21,7 @@ use crate::config::Settings;
 use crate::domain::catalog::Catalog;
 use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_limit::limit_body_size;
-use crate::http::errors::shape_errors;
+use crate::http::errors::{WireError, shape_errors};
 use crate::http::metrics::{Metrics, record_metrics};
 use crate::http::request_id::assign_request_id;
 use crate::http::{health, metrics};
@@ -177,7 +177,14 @@ impl Application {
                 .into_app()
                 .app_data(server_state.clone())
                 .app_data(web::PayloadConfig::new(limit))
-                .app_data(web::JsonConfig::default().limit(limit))
+                .app_data(
+                    web::JsonConfig::default()
+                        .limit(limit)
+                        .content_type_required(false)
+                        .error_handler(|err, _| {
+                            WireError::bad_request(format!("invalid JSON body: {err}")).into()
+                        }),
+                )
                 // Innermost first: the last `wrap` sees the request first.
                 // `/Users/?filter=…` (Microsoft's Postman collection) routes like `/Users`.
                 .wrap(NormalizePath::trim())

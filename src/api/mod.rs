@@ -1,6 +1,9 @@
 //! The admin JSON API under `/api/v1`. Errors are RFC 9457 problem+json (rendered by
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
+mod people;
+mod policy;
+mod portals;
 mod tasks;
 mod whoami;
 
@@ -13,7 +16,20 @@ use utoipa_actix_web::service_config::ServiceConfig;
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(whoami::whoami)
         .service(tasks::list_tasks)
-        .service(tasks::get_task);
+        .service(tasks::get_task)
+        .service(portals::catalog)
+        .service(portals::list)
+        .service(portals::add)
+        .service(portals::get_one)
+        .service(portals::update)
+        .service(policy::current)
+        .service(policy::history)
+        .service(policy::replace)
+        .service(policy::preview)
+        .service(policy::get_sla)
+        .service(policy::put_sla)
+        .service(people::record_account)
+        .service(people::access);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

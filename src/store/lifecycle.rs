@@ -231,6 +231,17 @@ impl TenantStore<'_> {
         Ok(())
     }
 
+    /// What policy sees of a live person (for previews).
+    pub async fn person_facts(&self, person: Uuid) -> Result<PersonFacts, StoreError> {
+        let row = scim_user::Entity::find_by_id(person)
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(scim_user::Column::DeletedAt.is_null())
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound("person"))?;
+        self.facts(self.db, &row).await
+    }
+
     /// What policy sees of a person: job attributes and group names.
     async fn facts(
         &self,

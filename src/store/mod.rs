@@ -5,6 +5,7 @@
 //! few deployment-wide operations (creating practices, authenticating a credential before its
 //! practice is known, operator CLI commands) live on [`Store`] and say so in their names.
 
+pub mod accounts;
 pub mod audit;
 pub mod directory;
 mod lifecycle;

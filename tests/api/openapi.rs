@@ -22,7 +22,11 @@ async fn every_documented_operation_is_served() {
     let spec = portcullis::startup::openapi();
     let mut checked = 0;
     for (path, item) in &spec.paths.paths {
-        let concrete = path.replace("{id}", &uuid::Uuid::nil().to_string());
+        // Path parameters get a value that names nothing: such a route may answer 404.
+        let mut concrete = path.clone();
+        while let (Some(open), Some(close)) = (concrete.find('{'), concrete.find('}')) {
+            concrete.replace_range(open..=close, &uuid::Uuid::nil().to_string());
+        }
         for (method, present) in [
             (reqwest::Method::GET, item.get.is_some()),
             (reqwest::Method::POST, item.post.is_some()),
@@ -45,7 +49,7 @@ async fn every_documented_operation_is_served() {
                 status != 405,
                 "{method} {path} is documented but not served"
             );
-            if !concrete.contains(&uuid::Uuid::nil().to_string()) && path != "/metrics" {
+            if !path.contains('{') && path != "/metrics" {
                 assert!(
                     status != 404,
                     "{method} {path} is documented but not served"

@@ -1,0 +1,150 @@
+//! A person's access: what policy grants, what they have, what is pending; and recording the
+//! accounts they already hold.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, get, post, web};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::tasks::{Task, task_view};
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+use crate::store::accounts::AccountRecord;
+use crate::store::tasks::TaskFilter;
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccountInput {
+    /// The practice portal's slug.
+    pub portal: String,
+    pub username: Option<String>,
+    /// Role slugs the account holds.
+    pub roles: Vec<String>,
+    /// The person also works for other organizations on this portal.
+    #[serde(default)]
+    pub other_affiliations: bool,
+}
+
+fn person_id(raw: &str) -> Result<Uuid, WireError> {
+    Uuid::try_parse(raw).map_err(|_| WireError::not_found("person not found"))
+}
+
+/// Record an account the person already holds. If policy does not grant it, the task to
+/// remove or change it is created at once.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The person's SCIM id")),
+    request_body = AccountInput,
+    responses(
+        (status = 200, description = "Recorded; the person's access after reconciliation", body = AccessView),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 422, description = "Unknown portal or role", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[post("/people/{id}/accounts")]
+pub async fn record_account(
+    call: Caller,
+    id: web::Path<String>,
+    body: web::Json<AccountInput>,
+) -> Result<HttpResponse, WireError> {
+    let person = person_id(&id)?;
+    let input = body.into_inner();
+    let store = call.store();
+    let portals = store.practice_portals().await?;
+    let portal = portals.get(&input.portal).ok_or_else(|| {
+        WireError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("the practice does not use portal `{}`", input.portal))
+    })?;
+    if let Some(role) = input.roles.iter().find(|r| portal.portal.role(r).is_none()) {
+        return Err(WireError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("portal `{}` has no role `{role}`", input.portal)));
+    }
+    store
+        .record_account(
+            person,
+            AccountRecord {
+                portal: input.portal,
+                username: input.username,
+                roles: input.roles.into_iter().collect(),
+                other_affiliations: input.other_affiliations,
+            },
+            &call.actor(),
+        )
+        .await?;
+    access_view(&call, person).await
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PortalAccess {
+    pub portal: String,
+    pub portal_name: String,
+    /// Roles policy grants, with the granting rules.
+    pub desired: BTreeMap<String, Vec<String>>,
+    /// Roles the recorded account holds.
+    pub actual: Vec<String>,
+    pub username: Option<String>,
+    pub in_step: bool,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessView {
+    pub person_id: Uuid,
+    pub portals: Vec<PortalAccess>,
+    /// Tasks still to do for this person.
+    pub open_tasks: Vec<Task>,
+}
+
+/// Desired versus actual access, per portal, with the open tasks.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The person's SCIM id")),
+    responses(
+        (status = 200, description = "The person's access", body = AccessView),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/people/{id}/access")]
+pub async fn access(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    access_view(&call, person_id(&id)?).await
+}
+
+async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireError> {
+    let store = call.store();
+    let facts = store.person_facts(person).await.or_else(|e| match e {
+        // A deleted person has no desired access, but their accounts and tasks still show.
+        crate::store::StoreError::NotFound(_) => Ok(Default::default()),
+        other => Err(other),
+    })?;
+    let policy = store.policy().await?;
+    let entitlements = policy.document.entitlements(&facts);
+    let accounts = store.accounts_of(person).await?;
+    let portals = store.practice_portals().await?;
+    let mut slugs: BTreeSet<&str> = entitlements.keys().map(String::as_str).collect();
+    slugs.extend(accounts.iter().map(|a| a.portal.as_str()));
+    let views = slugs
+        .into_iter()
+        .filter_map(|slug| {
+            let portal = portals.get(slug)?;
+            let desired = entitlements.get(slug).cloned().unwrap_or_default();
+            let account = accounts.iter().find(|a| a.portal == slug);
+            let actual: Vec<String> = account.map(|a| a.roles.iter().cloned().collect()).unwrap_or_default();
+            Some(PortalAccess {
+                in_step: desired.keys().cloned().collect::<Vec<_>>() == actual,
+                portal: slug.to_owned(),
+                portal_name: portal.portal.name.clone(),
+                desired,
+                actual,
+                username: account.and_then(|a| a.username.clone()),
+            })
+        })
+        .collect();
+    let now = call.state.clock.now();
+    let open = store
+        .tasks(&TaskFilter { person: Some(person), states: vec!["open".into(), "claimed".into()], limit: 200, ..Default::default() })
+        .await?
+        .into_iter()
+        .map(|t| task_view(t, &portals, now))
+        .collect();
+    Ok(HttpResponse::Ok().json(AccessView { person_id: person, portals: views, open_tasks: open }))
+}

@@ -1,0 +1,250 @@
+//! The portal catalogue and the practice's portals ("carrier mapping": which portals the
+//! practice uses, as which organization, with which limits and deadlines).
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, get, post, put, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::domain::catalog::{Portal, check_portal, is_slug};
+use crate::domain::sla::{SlaKey, SlaOverrides};
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CatalogView {
+    /// Version of the catalogue file.
+    pub version: String,
+    pub portals: Vec<Portal>,
+}
+
+/// The carrier portal catalogue shipped with Portcullis.
+#[utoipa::path(
+    tag = "admin",
+    responses((status = 200, description = "Every portal Portcullis knows, with roles and rules", body = CatalogView))
+)]
+#[get("/portals")]
+pub async fn catalog(call: Caller) -> HttpResponse {
+    let catalog = call.state.store.catalog();
+    HttpResponse::Ok().json(CatalogView { version: catalog.version.clone(), portals: catalog.portals.clone() })
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PracticePortalView {
+    pub id: Uuid,
+    /// The portal's slug (the key in policy rules).
+    pub portal: String,
+    /// Defined by the practice rather than the catalogue.
+    pub custom: bool,
+    pub definition: Portal,
+    pub org_scope: OrgScope,
+    pub min_admins: Option<u32>,
+    pub max_admins: Option<u32>,
+    /// Task kind → SLA (preset or ISO 8601 duration), overriding the practice's.
+    #[schema(value_type = Object)]
+    pub sla_overrides: SlaOverrides,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<PracticePortal> for PracticePortalView {
+    fn from(p: PracticePortal) -> Self {
+        Self {
+            id: p.id,
+            portal: p.portal.slug.clone(),
+            custom: p.custom,
+            definition: p.portal,
+            org_scope: p.org_scope,
+            min_admins: p.min_admins,
+            max_admins: p.max_admins,
+            sla_overrides: p.sla_overrides,
+            created_at: p.created_at,
+            updated_at: p.updated_at,
+            version: p.version,
+        }
+    }
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PracticePortalInput {
+    /// A catalogue slug, or the slug of the practice's own portal given in `definition`.
+    pub portal: String,
+    /// For a portal not in the catalogue: its name, URL and roles.
+    #[serde(default)]
+    pub definition: Option<Portal>,
+    #[serde(default)]
+    pub org_scope: OrgScope,
+    #[serde(default)]
+    pub min_admins: Option<u32>,
+    #[serde(default)]
+    pub max_admins: Option<u32>,
+    #[serde(default)]
+    #[schema(value_type = Object)]
+    pub sla_overrides: SlaOverrides,
+    /// Where this practice signs in, if not the catalogue URL.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+fn invalid(detail: impl Into<String>) -> WireError {
+    WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+}
+
+fn digits(value: &Option<String>, len: usize, name: &str) -> Result<(), WireError> {
+    match value {
+        Some(v) if v.len() != len || !v.bytes().all(|b| b.is_ascii_digit()) => {
+            Err(invalid(format!("org_scope.{name} must be {len} digits")))
+        }
+        _ => Ok(()),
+    }
+}
+
+/// NPI check digit (Luhn over `80840` + the first nine digits).
+fn npi_is_valid(npi: &str) -> bool {
+    let digits: Vec<u32> = format!("80840{npi}").chars().filter_map(|c| c.to_digit(10)).collect();
+    let sum: u32 = digits
+        .iter()
+        .rev()
+        .enumerate()
+        .map(|(i, d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { *d })
+        .sum();
+    digits.len() == 15 && sum % 10 == 0
+}
+
+fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalWrite, WireError> {
+    if !is_slug(&input.portal) {
+        return Err(invalid("`portal` must be a slug (lowercase letters, digits, '-')"));
+    }
+    let in_catalog = call.state.store.catalog().portal(&input.portal).is_some();
+    match (&input.definition, in_catalog) {
+        (None, false) => {
+            return Err(invalid(format!(
+                "`{}` is not in the catalogue; give a `definition` to add the practice's own portal",
+                input.portal
+            )));
+        }
+        (Some(_), true) => {
+            return Err(invalid(format!("`{}` is a catalogue portal: leave out `definition`", input.portal)));
+        }
+        (Some(definition), false) => {
+            check_portal(definition).map_err(invalid)?;
+            if definition.slug != input.portal {
+                return Err(invalid("`definition.slug` must equal `portal`"));
+            }
+        }
+        (None, true) => {}
+    }
+    digits(&input.org_scope.tin, 9, "tin")?;
+    digits(&input.org_scope.group_npi, 10, "group_npi")?;
+    if input.org_scope.group_npi.as_deref().is_some_and(|n| !npi_is_valid(n)) {
+        return Err(invalid("org_scope.group_npi fails the NPI check digit"));
+    }
+    if let (Some(min), Some(max)) = (input.min_admins, input.max_admins)
+        && min > max
+    {
+        return Err(invalid("min_admins exceeds max_admins"));
+    }
+    if let Some(key) = input.sla_overrides.keys().find(|k| !SlaKey::ALL.iter().any(|s| s.as_str() == k.as_str())) {
+        return Err(invalid(format!(
+            "sla_overrides: unknown key `{key}` (use deprovision, modify_removal, provision, transfer_admin, notify_third_party)"
+        )));
+    }
+    if let Some(url) = &input.url
+        && !(url.starts_with("https://") || url.starts_with("http://"))
+    {
+        return Err(invalid("`url` must be an http(s) URL"));
+    }
+    Ok(PracticePortalWrite {
+        portal_slug: input.portal,
+        custom: input.definition,
+        org_scope: input.org_scope,
+        min_admins: input.min_admins,
+        max_admins: input.max_admins,
+        sla_overrides: input.sla_overrides,
+        url: input.url,
+    })
+}
+
+/// The portals the practice uses.
+#[utoipa::path(
+    tag = "admin",
+    responses((status = 200, description = "The practice's portals", body = Vec<PracticePortalView>))
+)]
+#[get("/practice-portals")]
+pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
+    let portals: Vec<PracticePortalView> = call.store().practice_portals().await?.into_values().map(Into::into).collect();
+    Ok(HttpResponse::Ok().json(portals))
+}
+
+/// Start using a portal (a catalogue portal, or the practice's own).
+#[utoipa::path(
+    tag = "admin",
+    request_body = PracticePortalInput,
+    responses(
+        (status = 201, description = "Added", body = PracticePortalView),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 409, description = "The practice already uses this portal", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 422, description = "Unknown portal, bad identifiers or SLA", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[post("/practice-portals")]
+pub async fn add(call: Caller, body: web::Json<PracticePortalInput>) -> Result<HttpResponse, WireError> {
+    let write = validate(&call, body.into_inner())?;
+    let added = call.store().add_practice_portal(write, &call.actor()).await?;
+    Ok(HttpResponse::Created().json(PracticePortalView::from(added)))
+}
+
+/// One of the practice's portals.
+#[utoipa::path(
+    tag = "admin",
+    params(("portal" = String, Path, description = "The portal's slug")),
+    responses(
+        (status = 200, description = "The practice portal", body = PracticePortalView),
+        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/practice-portals/{portal}")]
+pub async fn get_one(call: Caller, portal: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let portal = call
+        .store()
+        .practice_portals()
+        .await?
+        .remove(portal.as_str())
+        .ok_or_else(|| WireError::not_found("the practice does not use this portal"))?;
+    Ok(HttpResponse::Ok().json(PracticePortalView::from(portal)))
+}
+
+/// Change a practice portal's org scope, limits, SLA overrides or URL. `If-Match` with the
+/// version guards against overwriting someone else's change.
+#[utoipa::path(
+    tag = "admin",
+    params(("portal" = String, Path, description = "The portal's slug")),
+    request_body = PracticePortalInput,
+    responses(
+        (status = 200, description = "Updated", body = PracticePortalView),
+        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 422, description = "Invalid values", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[put("/practice-portals/{portal}")]
+pub async fn update(
+    call: Caller,
+    req: HttpRequest,
+    portal: web::Path<String>,
+    body: web::Json<PracticePortalInput>,
+) -> Result<HttpResponse, WireError> {
+    let input = body.into_inner();
+    if input.portal != *portal {
+        return Err(invalid("`portal` in the body must match the path"));
+    }
+    let write = validate(&call, input)?;
+    let expected = crate::scim::wire::if_match(req.headers());
+    let updated = call.store().update_practice_portal(write, expected, &call.actor()).await?;
+    Ok(HttpResponse::Ok().json(PracticePortalView::from(updated)))
+}

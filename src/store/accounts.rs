@@ -1,0 +1,83 @@
+//! Portal accounts: what a person really has in a portal. Administrators record existing
+//! accounts (onboarding a practice's current state); recording one that policy does not grant
+//! raises the work to fix it, in the same transaction.
+
+use std::collections::BTreeSet;
+
+use entities::portal_account;
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::OnConflict;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use super::lifecycle::{Before, Trigger};
+use super::{StoreError, TenantStore};
+use crate::domain::lifecycle::{Account, EventKind};
+
+/// An account to record.
+#[derive(Debug, Clone)]
+pub struct AccountRecord {
+    pub portal: String,
+    pub username: Option<String>,
+    pub roles: BTreeSet<String>,
+    pub other_affiliations: bool,
+}
+
+impl TenantStore<'_> {
+    /// Records (or replaces) the person's account in a portal, then reconciles their tasks.
+    pub async fn record_account(
+        &self,
+        person: Uuid,
+        record: AccountRecord,
+        actor: &Actor<'_>,
+    ) -> Result<(), StoreError> {
+        let tx = self.store.begin_write().await?;
+        // The person must be one of ours (a tombstoned leaver's account may still be recorded).
+        entities::scim_user::Entity::find_by_id(person)
+            .filter(entities::scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound("person"))?;
+        portal_account::Entity::insert(portal_account::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            practice_id: Set(self.practice.as_uuid()),
+            person_id: Set(person),
+            portal_slug: Set(record.portal.clone()),
+            username: Set(record.username.clone()),
+            roles: Set(json!(record.roles)),
+            status: Set("active".to_owned()),
+            other_affiliations: Set(record.other_affiliations),
+            created_at: Set(actor.at),
+            updated_at: Set(actor.at),
+            version: Set(1),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                portal_account::Column::PracticeId,
+                portal_account::Column::PersonId,
+                portal_account::Column::PortalSlug,
+            ])
+            .update_columns([
+                portal_account::Column::Username,
+                portal_account::Column::Roles,
+                portal_account::Column::Status,
+                portal_account::Column::OtherAffiliations,
+                portal_account::Column::UpdatedAt,
+            ])
+            .to_owned(),
+        )
+        .exec_without_returning(&tx.tx)
+        .await?;
+        audit::append(&tx.tx, self.practice, actor, "account.recorded", &format!("person {person}"),
+            Some(json!({"portal": record.portal, "username": record.username, "roles": record.roles}))).await?;
+        let trigger = Trigger { before: Before::Unchanged, cause: Some(EventKind::AccountRecord), change_seq: None };
+        self.react(&tx.tx, person, trigger, actor).await?;
+        tx.commit().await
+    }
+
+    pub async fn accounts_of(&self, person: Uuid) -> Result<Vec<Account>, StoreError> {
+        self.active_accounts(self.db, person).await
+    }
+}
