@@ -55,10 +55,16 @@ pub async fn record_account(
     let store = call.store();
     let portals = store.practice_portals().await?;
     let portal = portals.get(&input.portal).ok_or_else(|| {
-        WireError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("the practice does not use portal `{}`", input.portal))
+        WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("the practice does not use portal `{}`", input.portal),
+        )
     })?;
     if let Some(role) = input.roles.iter().find(|r| portal.portal.role(r).is_none()) {
-        return Err(WireError::new(StatusCode::UNPROCESSABLE_ENTITY, format!("portal `{}` has no role `{role}`", input.portal)));
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("portal `{}` has no role `{role}`", input.portal),
+        ));
     }
     store
         .record_account(
@@ -111,11 +117,12 @@ pub async fn access(call: Caller, id: web::Path<String>) -> Result<HttpResponse,
 
 async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireError> {
     let store = call.store();
-    let facts = store.person_facts(person).await.or_else(|e| match e {
-        // A deleted person has no desired access, but their accounts and tasks still show.
-        crate::store::StoreError::NotFound(_) => Ok(Default::default()),
-        other => Err(other),
-    })?;
+    // A deleted person has no desired access, but their accounts and tasks still show.
+    let facts = match store.person_is_live(person).await? {
+        Some(true) => store.person_facts(person).await?,
+        Some(false) => Default::default(),
+        None => return Err(WireError::not_found("person not found")),
+    };
     let policy = store.policy().await?;
     let entitlements = policy.document.entitlements(&facts);
     let accounts = store.accounts_of(person).await?;
@@ -128,7 +135,9 @@ async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireEr
             let portal = portals.get(slug)?;
             let desired = entitlements.get(slug).cloned().unwrap_or_default();
             let account = accounts.iter().find(|a| a.portal == slug);
-            let actual: Vec<String> = account.map(|a| a.roles.iter().cloned().collect()).unwrap_or_default();
+            let actual: Vec<String> = account
+                .map(|a| a.roles.iter().cloned().collect())
+                .unwrap_or_default();
             Some(PortalAccess {
                 in_step: desired.keys().cloned().collect::<Vec<_>>() == actual,
                 portal: slug.to_owned(),
@@ -141,10 +150,19 @@ async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireEr
         .collect();
     let now = call.state.clock.now();
     let open = store
-        .tasks(&TaskFilter { person: Some(person), states: vec!["open".into(), "claimed".into()], limit: 200, ..Default::default() })
+        .tasks(&TaskFilter {
+            person: Some(person),
+            states: vec!["open".into(), "claimed".into()],
+            limit: 200,
+            ..Default::default()
+        })
         .await?
         .into_iter()
         .map(|t| task_view(t, &portals, now))
         .collect();
-    Ok(HttpResponse::Ok().json(AccessView { person_id: person, portals: views, open_tasks: open }))
+    Ok(HttpResponse::Ok().json(AccessView {
+        person_id: person,
+        portals: views,
+        open_tasks: open,
+    }))
 }

@@ -24,7 +24,12 @@ pub struct PolicyView {
 
 impl From<PolicyVersion> for PolicyView {
     fn from(p: PolicyVersion) -> Self {
-        Self { version: p.version, document: p.document, actor: p.actor, created_at: p.created_at }
+        Self {
+            version: p.version,
+            document: p.document,
+            actor: p.actor,
+            created_at: p.created_at,
+        }
     }
 }
 
@@ -39,7 +44,13 @@ pub async fn current(call: Caller) -> Result<HttpResponse, WireError> {
 #[utoipa::path(tag = "admin", responses((status = 200, description = "Policy versions", body = Vec<PolicyView>)))]
 #[get("/policy/history")]
 pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
-    let versions: Vec<PolicyView> = call.store().policy_history().await?.into_iter().map(Into::into).collect();
+    let versions: Vec<PolicyView> = call
+        .store()
+        .policy_history()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
     Ok(HttpResponse::Ok().json(versions))
 }
 
@@ -56,12 +67,19 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     )
 )]
 #[put("/policy")]
-pub async fn replace(call: Caller, body: web::Json<PolicyDocument>) -> Result<HttpResponse, WireError> {
+pub async fn replace(
+    call: Caller,
+    body: web::Json<PolicyDocument>,
+) -> Result<HttpResponse, WireError> {
     let document = body.into_inner();
     let store = call.store();
     let portals = store.practice_portals().await?;
     document
-        .validate(|slug| portals.get(slug).map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect()))
+        .validate(|slug| {
+            portals
+                .get(slug)
+                .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
+        })
         .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     store.replace_policy(&document, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))
@@ -117,11 +135,20 @@ pub struct PreviewView {
     )
 )]
 #[post("/policy/preview")]
-pub async fn preview(call: Caller, body: web::Json<PreviewInput>) -> Result<HttpResponse, WireError> {
+pub async fn preview(
+    call: Caller,
+    body: web::Json<PreviewInput>,
+) -> Result<HttpResponse, WireError> {
     let store = call.store();
     let facts = match body.into_inner() {
-        PreviewInput { person_id: Some(id), person: None } => store.person_facts(id).await?,
-        PreviewInput { person_id: None, person: Some(p) } => PersonFacts {
+        PreviewInput {
+            person_id: Some(id),
+            person: None,
+        } => store.person_facts(id).await?,
+        PreviewInput {
+            person_id: None,
+            person: Some(p),
+        } => PersonFacts {
             title: p.title,
             department: p.department,
             division: p.division,
@@ -129,7 +156,12 @@ pub async fn preview(call: Caller, body: web::Json<PreviewInput>) -> Result<Http
             employee_type: p.employee_type,
             groups: p.groups,
         },
-        _ => return Err(WireError::new(StatusCode::UNPROCESSABLE_ENTITY, "give exactly one of person_id and person")),
+        _ => {
+            return Err(WireError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "give exactly one of person_id and person",
+            ));
+        }
     };
     let policy = store.policy().await?;
     let grants = policy
@@ -137,7 +169,11 @@ pub async fn preview(call: Caller, body: web::Json<PreviewInput>) -> Result<Http
         .entitlements(&facts)
         .into_iter()
         .flat_map(|(portal, roles)| {
-            roles.into_iter().map(move |(role, rules)| GrantView { portal: portal.clone(), role, rules })
+            roles.into_iter().map(move |(role, rules)| GrantView {
+                portal: portal.clone(),
+                role,
+                rules,
+            })
         })
         .collect();
     Ok(HttpResponse::Ok().json(PreviewView {
@@ -165,7 +201,10 @@ pub async fn get_sla(call: Caller) -> Result<HttpResponse, WireError> {
     )
 )]
 #[put("/settings/sla")]
-pub async fn put_sla(call: Caller, body: web::Json<SlaSettings>) -> Result<HttpResponse, WireError> {
+pub async fn put_sla(
+    call: Caller,
+    body: web::Json<SlaSettings>,
+) -> Result<HttpResponse, WireError> {
     let sla = body.into_inner();
     call.store().set_sla(&sla, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(sla))

@@ -29,7 +29,10 @@ pub struct CatalogView {
 #[get("/portals")]
 pub async fn catalog(call: Caller) -> HttpResponse {
     let catalog = call.state.store.catalog();
-    HttpResponse::Ok().json(CatalogView { version: catalog.version.clone(), portals: catalog.portals.clone() })
+    HttpResponse::Ok().json(CatalogView {
+        version: catalog.version.clone(),
+        portals: catalog.portals.clone(),
+    })
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -106,19 +109,31 @@ fn digits(value: &Option<String>, len: usize, name: &str) -> Result<(), WireErro
 
 /// NPI check digit (Luhn over `80840` + the first nine digits).
 fn npi_is_valid(npi: &str) -> bool {
-    let digits: Vec<u32> = format!("80840{npi}").chars().filter_map(|c| c.to_digit(10)).collect();
+    let digits: Vec<u32> = format!("80840{npi}")
+        .chars()
+        .filter_map(|c| c.to_digit(10))
+        .collect();
     let sum: u32 = digits
         .iter()
         .rev()
         .enumerate()
-        .map(|(i, d)| if i % 2 == 1 { let x = d * 2; if x > 9 { x - 9 } else { x } } else { *d })
+        .map(|(i, d)| {
+            if i % 2 == 1 {
+                let x = d * 2;
+                if x > 9 { x - 9 } else { x }
+            } else {
+                *d
+            }
+        })
         .sum();
-    digits.len() == 15 && sum % 10 == 0
+    digits.len() == 15 && sum.is_multiple_of(10)
 }
 
 fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalWrite, WireError> {
     if !is_slug(&input.portal) {
-        return Err(invalid("`portal` must be a slug (lowercase letters, digits, '-')"));
+        return Err(invalid(
+            "`portal` must be a slug (lowercase letters, digits, '-')",
+        ));
     }
     let in_catalog = call.state.store.catalog().portal(&input.portal).is_some();
     match (&input.definition, in_catalog) {
@@ -129,7 +144,10 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
             )));
         }
         (Some(_), true) => {
-            return Err(invalid(format!("`{}` is a catalogue portal: leave out `definition`", input.portal)));
+            return Err(invalid(format!(
+                "`{}` is a catalogue portal: leave out `definition`",
+                input.portal
+            )));
         }
         (Some(definition), false) => {
             check_portal(definition).map_err(invalid)?;
@@ -141,7 +159,12 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
     }
     digits(&input.org_scope.tin, 9, "tin")?;
     digits(&input.org_scope.group_npi, 10, "group_npi")?;
-    if input.org_scope.group_npi.as_deref().is_some_and(|n| !npi_is_valid(n)) {
+    if input
+        .org_scope
+        .group_npi
+        .as_deref()
+        .is_some_and(|n| !npi_is_valid(n))
+    {
         return Err(invalid("org_scope.group_npi fails the NPI check digit"));
     }
     if let (Some(min), Some(max)) = (input.min_admins, input.max_admins)
@@ -149,7 +172,11 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
     {
         return Err(invalid("min_admins exceeds max_admins"));
     }
-    if let Some(key) = input.sla_overrides.keys().find(|k| !SlaKey::ALL.iter().any(|s| s.as_str() == k.as_str())) {
+    if let Some(key) = input
+        .sla_overrides
+        .keys()
+        .find(|k| !SlaKey::ALL.iter().any(|s| s.as_str() == k.as_str()))
+    {
         return Err(invalid(format!(
             "sla_overrides: unknown key `{key}` (use deprovision, modify_removal, provision, transfer_admin, notify_third_party)"
         )));
@@ -177,7 +204,13 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
 )]
 #[get("/practice-portals")]
 pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
-    let portals: Vec<PracticePortalView> = call.store().practice_portals().await?.into_values().map(Into::into).collect();
+    let portals: Vec<PracticePortalView> = call
+        .store()
+        .practice_portals()
+        .await?
+        .into_values()
+        .map(Into::into)
+        .collect();
     Ok(HttpResponse::Ok().json(portals))
 }
 
@@ -193,9 +226,15 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     )
 )]
 #[post("/practice-portals")]
-pub async fn add(call: Caller, body: web::Json<PracticePortalInput>) -> Result<HttpResponse, WireError> {
+pub async fn add(
+    call: Caller,
+    body: web::Json<PracticePortalInput>,
+) -> Result<HttpResponse, WireError> {
     let write = validate(&call, body.into_inner())?;
-    let added = call.store().add_practice_portal(write, &call.actor()).await?;
+    let added = call
+        .store()
+        .add_practice_portal(write, &call.actor())
+        .await?;
     Ok(HttpResponse::Created().json(PracticePortalView::from(added)))
 }
 
@@ -245,6 +284,9 @@ pub async fn update(
     }
     let write = validate(&call, input)?;
     let expected = crate::scim::wire::if_match(req.headers());
-    let updated = call.store().update_practice_portal(write, expected, &call.actor()).await?;
+    let updated = call
+        .store()
+        .update_practice_portal(write, expected, &call.actor())
+        .await?;
     Ok(HttpResponse::Ok().json(PracticePortalView::from(updated)))
 }

@@ -211,13 +211,25 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         } else {
             BTreeSet::new()
         };
+        let has = account.map(|a| a.roles.clone()).unwrap_or_default();
+        let reason = format!("superseded: {} change", input.event.as_str());
+        let provision_claimed = open
+            .iter()
+            .any(|t| t.claimed && t.kind == TaskKind::Provision);
+        // Already in step: whatever is still open is moot (a rehire before the deprovision
+        // was done; an account recorded while its provision task was open). A claimed
+        // provision for someone who should have nothing is the exception: the administrator
+        // may be creating the account right now.
+        if has == desired && !(desired.is_empty() && provision_claimed) {
+            plan.cancel
+                .extend(open.iter().map(|t| (t.id, reason.clone())));
+            continue;
+        }
         if expected(account, &open) == desired {
             continue;
         }
-        let reason = format!("superseded: {} change", input.event.as_str());
         plan.cancel
             .extend(open.iter().map(|t| (t.id, reason.clone())));
-        let has = account.map(|a| a.roles.clone()).unwrap_or_default();
         // An administrator may be half-way through creating the account.
         let maybe_created = open
             .iter()

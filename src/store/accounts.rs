@@ -72,7 +72,11 @@ impl TenantStore<'_> {
         .await?;
         audit::append(&tx.tx, self.practice, actor, "account.recorded", &format!("person {person}"),
             Some(json!({"portal": record.portal, "username": record.username, "roles": record.roles}))).await?;
-        let trigger = Trigger { before: Before::Unchanged, cause: Some(EventKind::AccountRecord), change_seq: None };
+        let trigger = Trigger {
+            before: Before::Unchanged,
+            cause: Some(EventKind::AccountRecord),
+            change_seq: None,
+        };
         self.react(&tx.tx, person, trigger, actor).await?;
         tx.commit().await
     }

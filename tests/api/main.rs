@@ -9,6 +9,7 @@ mod cli;
 mod config;
 mod errors;
 mod jwt;
+mod lifecycle;
 mod openapi;
 mod operations;
 mod rate_limit;
