@@ -47,7 +47,9 @@ pub(super) async fn record(
         actor: Set(change.context.actor.clone()),
         request_id: Set(change.context.request_id.clone()),
         at: Set(change.context.at),
-        processed_at: Set(None),
+        // The lifecycle engine consumes the change in the same transaction (see
+        // `store::lifecycle`), so it is processed as it is recorded.
+        processed_at: Set(Some(change.context.at)),
     })
     .exec(db)
     .await?;
