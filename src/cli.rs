@@ -45,8 +45,27 @@ pub enum Command {
     /// Manage API tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Manage a practice's access policy.
+    #[command(subcommand)]
+    Policy(PolicyCommand),
     /// Print the OpenAPI description of the HTTP API (YAML).
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PolicyCommand {
+    /// Load a policy from a JSON file (the shape of `PUT /api/v1/policy`); recomputes tasks.
+    Load {
+        #[arg(long)]
+        practice: String,
+        /// The policy file.
+        file: PathBuf,
+    },
+    /// Print the current policy as JSON.
+    Show {
+        #[arg(long)]
+        practice: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -137,6 +156,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         Command::Practice(command) => practice(&settings, command).await?,
         Command::Token(command) => token(&settings, command).await?,
+        Command::Policy(command) => policy(&settings, command).await?,
         Command::Openapi => {}
     }
     Ok(())
@@ -265,6 +285,48 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<(), CliErro
                 token.id,
                 token.name,
                 token.revoked_at.unwrap_or(now).to_rfc3339()
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn policy(settings: &Settings, command: PolicyCommand) -> Result<(), CliError> {
+    let store = open_store(settings).await?;
+    let (PolicyCommand::Load { practice, .. } | PolicyCommand::Show { practice }) = &command;
+    let slug = PracticeSlug::parse(practice).map_err(usage)?;
+    let practice = store.practice_by_slug(&slug).await?;
+    let tenant = store.tenant(practice.id);
+    match command {
+        PolicyCommand::Load { file, .. } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let document: crate::domain::policy::PolicyDocument = serde_json::from_str(&text)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let portals = tenant.practice_portals().await?;
+            document
+                .validate(|slug| {
+                    portals
+                        .get(slug)
+                        .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
+                })
+                .map_err(usage)?;
+            let actor = crate::store::audit::Actor {
+                name: "cli",
+                request_id: None,
+                at: SystemClock.now(),
+            };
+            let version = tenant.replace_policy(&document, &actor).await?;
+            println!(
+                "policy version {version} is now current for {}",
+                practice.slug
+            );
+        }
+        PolicyCommand::Show { .. } => {
+            let current = tenant.policy().await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&current.document).unwrap_or_default()
             );
         }
     }

@@ -354,3 +354,35 @@ async fn logs_hold_no_secrets_or_personal_data() {
         );
     }
 }
+
+/// `portcullis policy load` takes the API's policy shape from a file and refuses bad rules.
+#[test]
+fn policy_load_from_a_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
+    run(portcullis(dir.path(), &db)
+        .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
+    let file = dir.path().join("policy.json");
+    std::fs::write(&file, r#"{"rules": [{"name": "All", "when": {}, "grant": {"availity-essentials": ["eligibility-benefits"]}}]}"#).unwrap();
+    let refused = portcullis(dir.path(), &db)
+        .args(["policy", "load", "--practice", "acme"])
+        .arg(&file)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("rule `All`"));
+    std::fs::write(&file, r#"{"rules": []}"#).unwrap();
+    let loaded = run(portcullis(dir.path(), &db)
+        .args(["policy", "load", "--practice", "acme"])
+        .arg(&file));
+    assert!(stdout(&loaded).contains("policy version 1"));
+    assert!(
+        stdout(&run(portcullis(dir.path(), &db).args([
+            "policy",
+            "show",
+            "--practice",
+            "acme"
+        ])))
+        .contains("\"rules\"")
+    );
+}

@@ -796,3 +796,56 @@ storage_test!(
         assert_eq!(denied.status(), 403);
     }
 );
+
+storage_test!(
+    /// An existing account that policy does not grant gets its task when recorded; the task
+    /// list pages by cursor without repeats.
+    async fn recorded_accounts_and_task_paging(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let id = p.hire("extra@acme.example", "Front Desk").await;
+        p.record(
+            &id,
+            "availity-essentials",
+            &["eligibility-benefits", "remittance-viewer"],
+        )
+        .await;
+        let open = p.tasks(&id, "open").await;
+        let modify = open
+            .iter()
+            .find(|t| t["portal"] == "availity-essentials")
+            .unwrap();
+        assert_eq!(modify["kind"], "modify");
+        assert_eq!(modify["cause"], "account_record");
+        assert_eq!(modify["roles_remove"], json!(["remittance-viewer"]));
+
+        for i in 0..4 {
+            p.hire(&format!("page{i}@acme.example"), "Front Desk").await;
+        }
+        let mut seen = Vec::new();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/tasks?state=open&limit=3&cursor={c}"),
+                None => "/api/v1/tasks?state=open&limit=3".to_owned(),
+            };
+            let (status, page) = p.get(&path).await;
+            assert_eq!(status, 200, "{page}");
+            seen.extend(
+                page["items"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|t| t["id"].as_str().unwrap().to_owned()),
+            );
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        let unique: std::collections::BTreeSet<_> = seen.iter().collect();
+        assert_eq!(unique.len(), seen.len(), "no repeats");
+        assert_eq!(seen.len(), 2 + 4 * 2);
+        assert_eq!(p.get("/api/v1/tasks?cursor=nonsense").await.0, 400);
+        assert_eq!(p.get("/api/v1/tasks?state=finished").await.0, 400);
+    }
+);
