@@ -4,6 +4,7 @@
 mod people;
 mod policy;
 mod portals;
+mod task_actions;
 mod tasks;
 mod whoami;
 
@@ -29,7 +30,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(policy::get_sla)
         .service(policy::put_sla)
         .service(people::record_account)
-        .service(people::access);
+        .service(people::access)
+        .service(task_actions::claim)
+        .service(task_actions::unclaim)
+        .service(task_actions::complete)
+        .service(task_actions::verify)
+        .service(task_actions::fail)
+        .service(task_actions::reopen)
+        .service(task_actions::cancel)
+        .service(task_actions::reassign);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

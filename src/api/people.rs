@@ -117,14 +117,15 @@ pub async fn access(call: Caller, id: web::Path<String>) -> Result<HttpResponse,
 
 async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireError> {
     let store = call.store();
-    // A deleted person has no desired access, but their accounts and tasks still show.
-    let facts = match store.person_is_live(person).await? {
-        Some(true) => store.person_facts(person).await?,
+    // A leaver has no desired access, but their accounts and tasks still show.
+    let policy = store.policy().await?;
+    let entitlements = match store.person_is_entitled(person).await? {
+        Some(true) => policy
+            .document
+            .entitlements(&store.person_facts(person).await?),
         Some(false) => Default::default(),
         None => return Err(WireError::not_found("person not found")),
     };
-    let policy = store.policy().await?;
-    let entitlements = policy.document.entitlements(&facts);
     let accounts = store.accounts_of(person).await?;
     let portals = store.practice_portals().await?;
     let mut slugs: BTreeSet<&str> = entitlements.keys().map(String::as_str).collect();

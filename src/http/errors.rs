@@ -186,6 +186,9 @@ impl From<StoreError> for WireError {
                 StatusCode::PRECONDITION_FAILED,
                 format!("the resource has changed; its current version is W/\"{current}\""),
             ),
+            StoreError::IllegalTransition { .. } | StoreError::Blocked(_) => {
+                Self::new(StatusCode::CONFLICT, err.to_string())
+            }
             StoreError::Unsupported(e) => {
                 Self::bad_request(e.to_string()).with_scim_type("invalidFilter")
             }

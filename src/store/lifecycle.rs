@@ -231,13 +231,14 @@ impl TenantStore<'_> {
         Ok(())
     }
 
-    /// `Some(live)` for a person of this practice (`false`: deleted), `None` otherwise.
-    pub async fn person_is_live(&self, person: Uuid) -> Result<Option<bool>, StoreError> {
+    /// `Some(entitled)` for a person of this practice (`false`: deactivated or deleted, so
+    /// policy grants them nothing), `None` otherwise.
+    pub async fn person_is_entitled(&self, person: Uuid) -> Result<Option<bool>, StoreError> {
         Ok(scim_user::Entity::find_by_id(person)
             .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
             .one(self.db)
             .await?
-            .map(|p| p.deleted_at.is_none()))
+            .map(|p| p.active && p.deleted_at.is_none()))
     }
 
     /// What policy sees of a live person (for previews).

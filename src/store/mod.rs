@@ -12,6 +12,7 @@ mod lifecycle;
 pub mod policy;
 pub mod portals;
 mod practices;
+pub mod task_actions;
 pub mod tasks;
 mod tokens;
 
@@ -41,6 +42,12 @@ pub enum StoreError {
     /// An `If-Match` version did not match the stored one.
     #[error("the resource has changed (version {current})")]
     VersionMismatch { current: i64 },
+    /// A task action that does not apply to the task's state.
+    #[error("cannot {action} a task that is {state}")]
+    IllegalTransition { action: &'static str, state: String },
+    /// The task waits for another one (a deprovision for its transfer_admin).
+    #[error("the task is blocked by task {0}, which is not done yet")]
+    Blocked(uuid::Uuid),
     /// A filter the store cannot express; the resolver should have refused it.
     #[error(transparent)]
     Unsupported(#[from] directory::sql::Unsupported),

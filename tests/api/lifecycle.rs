@@ -9,14 +9,14 @@ const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
 /// A practice using Availity and Noridian, with the README's example policy.
-struct Practice {
-    app: TestApp,
-    scim: Scim,
-    admin: String,
+pub(crate) struct Practice {
+    pub app: TestApp,
+    pub scim: Scim,
+    pub admin: String,
 }
 
 impl Practice {
-    async fn new(app: TestApp, slug: &str) -> Self {
+    pub(crate) async fn new(app: TestApp, slug: &str) -> Self {
         let practice = app.practice(slug).await;
         let token = app.token(&practice, "scim,admin:read,admin:write").await;
         let scim = app.scim(&token);
@@ -47,7 +47,12 @@ impl Practice {
         this
     }
 
-    async fn send(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> (u16, Value) {
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
         let mut request = self
             .app
             .client
@@ -62,20 +67,20 @@ impl Practice {
         (status, serde_json::from_str(&text).unwrap_or(Value::Null))
     }
 
-    async fn get(&self, path: &str) -> (u16, Value) {
+    pub(crate) async fn get(&self, path: &str) -> (u16, Value) {
         self.send(reqwest::Method::GET, path, None).await
     }
 
-    async fn post(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn post(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::POST, path, Some(body)).await
     }
 
-    async fn put(&self, path: &str, body: Value) -> (u16, Value) {
+    pub(crate) async fn put(&self, path: &str, body: Value) -> (u16, Value) {
         self.send(reqwest::Method::PUT, path, Some(body)).await
     }
 
     /// Tasks for a person in a state, as `(kind, portal)` pairs in due order.
-    async fn tasks(&self, person: &str, state: &str) -> Vec<Value> {
+    pub(crate) async fn tasks(&self, person: &str, state: &str) -> Vec<Value> {
         let (status, page) = self
             .get(&format!("/api/v1/tasks?person={person}&state={state}"))
             .await;
@@ -83,7 +88,7 @@ impl Practice {
         page["items"].as_array().unwrap().clone()
     }
 
-    async fn summary(&self, person: &str, state: &str) -> Vec<(String, String)> {
+    pub(crate) async fn summary(&self, person: &str, state: &str) -> Vec<(String, String)> {
         let mut out: Vec<(String, String)> = self
             .tasks(person, state)
             .await
@@ -99,14 +104,14 @@ impl Practice {
         out
     }
 
-    async fn hire(&self, user_name: &str, title: &str) -> String {
+    pub(crate) async fn hire(&self, user_name: &str, title: &str) -> String {
         let created = self.scim.post("/Users", json!({
             "userName": user_name, "active": true, "displayName": format!("{title} {user_name}"), "title": title,
         })).await;
         created.expect(201)["id"].as_str().unwrap().to_owned()
     }
 
-    async fn record(&self, person: &str, portal: &str, roles: &[&str]) {
+    pub(crate) async fn record(&self, person: &str, portal: &str, roles: &[&str]) {
         let (status, body) = self
             .post(
                 &format!("/api/v1/people/{person}/accounts"),

@@ -17,5 +17,6 @@ mod scim_filters;
 mod scim_idp;
 mod scim_protocol;
 mod storage;
+mod task_actions;
 mod tls;
 mod tokens;

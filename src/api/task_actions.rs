@@ -1,0 +1,176 @@
+//! `POST /api/v1/tasks/{id}/{action}`: working the queue. An action that does not fit the
+//! task's state is 409, naming the state; `If-Match` with the task's version makes a write
+//! conditional. Completing a task updates the person's portal account.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, post, web};
+use serde::Deserialize;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use super::tasks::{Task, task_view};
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+use crate::store::task_actions::{Evidence, TaskAction};
+
+async fn act(
+    call: &Caller,
+    req: &HttpRequest,
+    id: &str,
+    action: TaskAction,
+) -> Result<HttpResponse, WireError> {
+    let id = Uuid::try_parse(id).map_err(|_| WireError::not_found("task not found"))?;
+    let store = call.store();
+    let version = crate::scim::wire::if_match(req.headers());
+    let record = store
+        .act_on_task(id, action, version, &call.actor())
+        .await?;
+    let portals = store.practice_portals().await?;
+    Ok(HttpResponse::Ok().json(task_view(record, &portals, call.state.clock.now())))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReasonInput {
+    /// Why: shown on the task and kept in the audit trail.
+    pub reason: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AssigneeInput {
+    pub assignee: String,
+}
+
+fn reason(input: ReasonInput) -> Result<String, WireError> {
+    let reason = input.reason.trim().to_owned();
+    if reason.is_empty() || reason.len() > 2000 {
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`reason` must be 1 to 2000 characters",
+        ));
+    }
+    Ok(reason)
+}
+
+/// Take a task: it shows as yours.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
+    responses((status = 200, description = "Claimed", body = Task),
+              (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::api::Problem),
+              (status = 409, description = "Not open", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/claim")]
+pub async fn claim(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    act(&call, &req, &id, TaskAction::Claim).await
+}
+
+/// Give a claimed task back to the queue.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
+    responses((status = 200, description = "Open again", body = Task),
+              (status = 409, description = "Not claimed", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/unclaim")]
+pub async fn unclaim(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    act(&call, &req, &id, TaskAction::Unclaim).await
+}
+
+/// Record that the work is done in the portal, with evidence. Updates the portal account.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = Evidence,
+    responses((status = 200, description = "Done", body = Task),
+              (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::api::Problem),
+              (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/complete")]
+pub async fn complete(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: Option<web::Json<Evidence>>,
+) -> Result<HttpResponse, WireError> {
+    let evidence = body.map(web::Json::into_inner).unwrap_or_default();
+    act(&call, &req, &id, TaskAction::Complete(evidence)).await
+}
+
+/// Confirm a done task (a second look).
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
+    responses((status = 200, description = "Verified", body = Task),
+              (status = 409, description = "Not done", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/verify")]
+pub async fn verify(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    act(&call, &req, &id, TaskAction::Verify).await
+}
+
+/// Record that the work could not be done, and why.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
+    responses((status = 200, description = "Failed", body = Task),
+              (status = 409, description = "Not open or claimed", content_type = "application/problem+json", body = crate::api::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/fail")]
+pub async fn fail(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<ReasonInput>,
+) -> Result<HttpResponse, WireError> {
+    let reason = reason(body.into_inner())?;
+    act(&call, &req, &id, TaskAction::Fail { reason }).await
+}
+
+/// Put a failed task back in the queue.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
+    responses((status = 200, description = "Open again", body = Task),
+              (status = 409, description = "Not failed", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/reopen")]
+pub async fn reopen(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    act(&call, &req, &id, TaskAction::Reopen).await
+}
+
+/// Cancel a task that should not be done, and say why (it is kept, never deleted).
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
+    responses((status = 200, description = "Cancelled", body = Task),
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/cancel")]
+pub async fn cancel(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<ReasonInput>,
+) -> Result<HttpResponse, WireError> {
+    let reason = reason(body.into_inner())?;
+    act(&call, &req, &id, TaskAction::Cancel { reason }).await
+}
+
+/// Give a task to someone.
+#[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = AssigneeInput,
+    responses((status = 200, description = "Reassigned", body = Task),
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/{id}/reassign")]
+pub async fn reassign(
+    call: Caller,
+    req: HttpRequest,
+    id: web::Path<String>,
+    body: web::Json<AssigneeInput>,
+) -> Result<HttpResponse, WireError> {
+    let assignee = body.into_inner().assignee.trim().to_owned();
+    if assignee.is_empty() {
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`assignee` must not be empty",
+        ));
+    }
+    act(&call, &req, &id, TaskAction::Reassign { assignee }).await
+}

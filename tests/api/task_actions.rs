@@ -1,0 +1,348 @@
+//! Working the queue: the task state machine, account updates on completion, blocking, races.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{fixture, spawn_app, storage_test};
+use crate::lifecycle::Practice;
+
+/// An action, its body, and for each starting state the state it leads to (`None`: 409).
+type Row<'a> = (&'a str, Option<Value>, [(&'a str, Option<&'a str>); 6]);
+/// How to bring an open task into a state: the actions to apply first.
+type PathTo<'a> = (&'a str, &'a [(&'a str, Option<Value>)]);
+
+async fn act(p: &Practice, task: &str, action: &str, body: Option<Value>) -> (u16, Value) {
+    p.send(
+        reqwest::Method::POST,
+        &format!("/api/v1/tasks/{task}/{action}"),
+        body,
+    )
+    .await
+}
+
+storage_test!(
+    /// Every action from every state: legal ones move the task, illegal ones are 409 naming
+    /// the state and change nothing.
+    async fn the_state_machine(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let reason = || Some(json!({"reason": "portal down"}));
+        let assignee = || Some(json!({"assignee": "backup admin"}));
+        // (action, body, from-state → expected state or None for 409)
+        let table: Vec<Row> = vec![
+            (
+                "claim",
+                None,
+                [
+                    ("open", Some("claimed")),
+                    ("claimed", None),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "unclaim",
+                None,
+                [
+                    ("open", None),
+                    ("claimed", Some("open")),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "complete",
+                Some(json!({"note": "done"})),
+                [
+                    ("open", Some("done")),
+                    ("claimed", Some("done")),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "verify",
+                None,
+                [
+                    ("open", None),
+                    ("claimed", None),
+                    ("done", Some("verified")),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "fail",
+                reason(),
+                [
+                    ("open", Some("failed")),
+                    ("claimed", Some("failed")),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "reopen",
+                None,
+                [
+                    ("open", None),
+                    ("claimed", None),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", Some("open")),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "cancel",
+                reason(),
+                [
+                    ("open", Some("cancelled")),
+                    ("claimed", Some("cancelled")),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", Some("cancelled")),
+                    ("cancelled", None),
+                ],
+            ),
+            (
+                "reassign",
+                assignee(),
+                [
+                    ("open", Some("open")),
+                    ("claimed", Some("claimed")),
+                    ("done", None),
+                    ("verified", None),
+                    ("failed", None),
+                    ("cancelled", None),
+                ],
+            ),
+        ];
+        // How to bring a fresh open task into each state.
+        let paths: [PathTo; 6] = [
+            ("open", &[]),
+            ("claimed", &[("claim", None)]),
+            ("done", &[("complete", None)]),
+            ("verified", &[("complete", None), ("verify", None)]),
+            ("failed", &[("fail", Some(json!({"reason": "x"})))]),
+            ("cancelled", &[("cancel", Some(json!({"reason": "x"})))]),
+        ];
+        let mut n = 0;
+        for (action, body, cases) in &table {
+            for (from, expected) in cases {
+                n += 1;
+                let person = p.hire(&format!("sm{n}@acme.example"), "Front Desk").await;
+                let task = p.tasks(&person, "open").await[0]["id"]
+                    .as_str()
+                    .unwrap()
+                    .to_owned();
+                let steps = paths.iter().find(|(s, _)| s == from).unwrap().1;
+                for (step, step_body) in steps {
+                    assert_eq!(
+                        act(&p, &task, step, step_body.clone()).await.0,
+                        200,
+                        "{step} to reach {from}"
+                    );
+                }
+                let (status, result) = act(&p, &task, action, body.clone()).await;
+                match expected {
+                    Some(state) => {
+                        assert_eq!(status, 200, "{action} from {from}: {result}");
+                        assert_eq!(result["state"], *state, "{action} from {from}");
+                    }
+                    None => {
+                        assert_eq!(status, 409, "{action} from {from}: {result}");
+                        assert!(
+                            result["detail"].as_str().unwrap().contains(from),
+                            "{result}"
+                        );
+                        let (_, unchanged) = p.get(&format!("/api/v1/tasks/{task}")).await;
+                        assert_eq!(unchanged["state"], *from);
+                    }
+                }
+            }
+        }
+        let person = p.hire("noreason@acme.example", "Front Desk").await;
+        let task = p.tasks(&person, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            act(&p, &task, "fail", Some(json!({"reason": "  "})))
+                .await
+                .0,
+            422
+        );
+        assert_eq!(act(&p, &task, "cancel", None).await.0, 400);
+        assert_eq!(
+            act(&p, "00000000-0000-0000-0000-000000000000", "claim", None)
+                .await
+                .0,
+            404
+        );
+    }
+);
+
+storage_test!(
+    /// Completing tasks keeps portal accounts true, so the engine then sees the person in step.
+    async fn completion_updates_accounts(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let id = p.hire("done@acme.example", "Front Desk").await;
+        for task in p.tasks(&id, "open").await {
+            let (status, body) = act(
+                &p,
+                task["id"].as_str().unwrap(),
+                "complete",
+                Some(json!({"portal_username": "dwhit", "confirmation_number": "AV-123"})),
+            )
+            .await;
+            assert_eq!(status, 200, "{body}");
+        }
+        let (_, access) = p.get(&format!("/api/v1/people/{id}/access")).await;
+        assert!(
+            access["portals"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|p| p["in_step"] == true),
+            "{access}"
+        );
+        assert_eq!(access["portals"][0]["username"], "dwhit");
+        // Replaying the joiner's attributes changes nothing now.
+        p.scim
+            .patch(
+                &format!("/Users/{id}"),
+                json!({"Operations": [{"op": "replace", "path": "title", "value": "Front Desk"}]}),
+            )
+            .await
+            .expect(200);
+        assert!(p.tasks(&id, "open").await.is_empty());
+
+        p.scim
+            .patch(&format!("/Users/{id}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        for task in p.tasks(&id, "open").await {
+            assert_eq!(
+                act(&p, task["id"].as_str().unwrap(), "complete", None)
+                    .await
+                    .0,
+                200
+            );
+        }
+        let (_, access) = p.get(&format!("/api/v1/people/{id}/access")).await;
+        assert!(
+            access["portals"].as_array().unwrap().is_empty(),
+            "accounts revoked: {access}"
+        );
+    }
+);
+
+storage_test!(
+    /// A deprovision waits for its transfer_admin; two admins completing one task: one wins.
+    async fn blocking_and_races(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let admin = p.hire("adm@acme.example", "Front Desk").await;
+        p.record(
+            &admin,
+            "availity-essentials",
+            &["administrator", "eligibility-benefits"],
+        )
+        .await;
+        p.scim
+            .patch(&format!("/Users/{admin}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        let open = p.tasks(&admin, "open").await;
+        let transfer = open.iter().find(|t| t["kind"] == "transfer_admin").unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let deprovision = open
+            .iter()
+            .find(|t| t["kind"] == "deprovision" && t["portal"] == "availity-essentials")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, problem) = act(&p, &deprovision, "complete", None).await;
+        assert_eq!(status, 409);
+        assert!(
+            problem["detail"].as_str().unwrap().contains(&transfer),
+            "{problem}"
+        );
+        assert_eq!(act(&p, &transfer, "complete", None).await.0, 200);
+
+        let racers = (0..2).map(|_| {
+            let client = p.app.client.clone();
+            let url = p.app.url(&format!("/api/v1/tasks/{deprovision}/complete"));
+            let token = p.admin.clone();
+            tokio::spawn(async move {
+                client
+                    .post(url)
+                    .bearer_auth(token)
+                    .send()
+                    .await
+                    .unwrap()
+                    .status()
+                    .as_u16()
+            })
+        });
+        let mut statuses: Vec<u16> = futures_util::future::join_all(racers)
+            .await
+            .into_iter()
+            .map(Result::unwrap)
+            .collect();
+        statuses.sort();
+        assert_eq!(statuses, vec![200, 409], "exactly one completion wins");
+        let (status, _) = p
+            .send(
+                reqwest::Method::POST,
+                &format!("/api/v1/tasks/{deprovision}/verify"),
+                None,
+            )
+            .await;
+        assert_eq!(status, 200);
+        let stale = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{transfer}/verify")))
+            .bearer_auth(&p.admin)
+            .header("If-Match", "W/\"1\"")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(stale.status(), 412);
+
+        // Another practice cannot touch it; a read-only token cannot act.
+        let other = p.app.practice("other").await;
+        let theirs = p.app.token(&other, "admin:read,admin:write").await;
+        let foreign = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{transfer}/verify")))
+            .bearer_auth(theirs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), 404);
+        let practice = p.app.store.list_practices().await.unwrap().remove(0);
+        let reader = p.app.token(&practice, "admin:read").await;
+        let denied = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{transfer}/verify")))
+            .bearer_auth(reader)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(denied.status(), 403);
+    }
+);
