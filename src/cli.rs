@@ -48,8 +48,20 @@ pub enum Command {
     /// Manage a practice's access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Check the audit trail.
+    #[command(subcommand)]
+    Audit(AuditCommand),
     /// Print the OpenAPI description of the HTTP API (YAML).
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Recompute a practice's hash chain; exits non-zero at the first altered record.
+    Verify {
+        #[arg(long)]
+        practice: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -157,6 +169,26 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Practice(command) => practice(&settings, command).await?,
         Command::Token(command) => token(&settings, command).await?,
         Command::Policy(command) => policy(&settings, command).await?,
+        Command::Audit(AuditCommand::Verify { practice }) => {
+            let store = open_store(&settings).await?;
+            let slug = PracticeSlug::parse(&practice).map_err(usage)?;
+            let practice = store.practice_by_slug(&slug).await?;
+            let report = store.tenant(practice.id).verify_audit().await?;
+            if report.ok {
+                println!(
+                    "audit trail of {} is intact: {} records",
+                    practice.slug, report.records
+                );
+            } else {
+                return Err(CliError::Usage(format!(
+                    "audit trail of {} is broken at record {}: {} ({} records before it are intact)",
+                    practice.slug,
+                    report.first_broken.unwrap_or_default(),
+                    report.reason.unwrap_or_default(),
+                    report.records
+                )));
+            }
+        }
         Command::Openapi => {}
     }
     Ok(())

@@ -212,6 +212,9 @@ impl MigrationTrait for Migration {
                     .table(AuditEvent::Table)
                     .col(big_pk_auto(AuditEvent::Seq))
                     .col(uuid(AuditEvent::PracticeId))
+                    .col(big_integer(AuditEvent::PracticeSeq))
+                    .col(binary_len(AuditEvent::PrevHash, 32))
+                    .col(binary_len(AuditEvent::Hash, 32))
                     .col(timestamp_with_time_zone(AuditEvent::At))
                     .col(text(AuditEvent::Actor))
                     .col(string_len(AuditEvent::Action, 64))
@@ -232,13 +235,47 @@ impl MigrationTrait for Migration {
                     .name("idx_audit_event_practice")
                     .table(AuditEvent::Table)
                     .col(AuditEvent::PracticeId)
-                    .col(AuditEvent::Seq)
+                    .col(AuditEvent::PracticeSeq)
+                    .unique()
                     .to_owned(),
             )
-            .await
+            .await?;
+        // Append-only in the database too: no UPDATE or DELETE, whatever the client.
+        let db = manager.get_connection();
+        match manager.get_database_backend() {
+            sea_orm::DbBackend::Postgres => {
+                db.execute_unprepared(
+                    "CREATE FUNCTION audit_event_append_only() RETURNS trigger AS $$ \
+                     BEGIN RAISE EXCEPTION 'audit_event is append-only'; END $$ LANGUAGE plpgsql",
+                )
+                .await?;
+                db.execute_unprepared(
+                    "CREATE TRIGGER audit_event_append_only BEFORE UPDATE OR DELETE ON audit_event \
+                     FOR EACH ROW EXECUTE FUNCTION audit_event_append_only()",
+                )
+                .await?;
+            }
+            _ => {
+                for verb in ["UPDATE", "DELETE"] {
+                    db.execute_unprepared(&format!(
+                        "CREATE TRIGGER audit_event_no_{} BEFORE {verb} ON audit_event \
+                         BEGIN SELECT RAISE(ABORT, 'audit_event is append-only'); END",
+                        verb.to_lowercase()
+                    ))
+                    .await?;
+                }
+            }
+        }
+        Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        if manager.get_database_backend() == sea_orm::DbBackend::Postgres {
+            manager
+                .get_connection()
+                .execute_unprepared("DROP FUNCTION IF EXISTS audit_event_append_only() CASCADE")
+                .await?;
+        }
         for table in [
             AuditEvent::Table.into_iden(),
             Task::Table.into_iden(),
@@ -360,6 +397,9 @@ enum AuditEvent {
     Table,
     Seq,
     PracticeId,
+    PracticeSeq,
+    PrevHash,
+    Hash,
     At,
     Actor,
     Action,

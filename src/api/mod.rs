@@ -1,6 +1,7 @@
 //! The admin JSON API under `/api/v1`. Errors are RFC 9457 problem+json (rendered by
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
+mod audit;
 mod people;
 mod policy;
 mod portals;
@@ -38,7 +39,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(task_actions::fail)
         .service(task_actions::reopen)
         .service(task_actions::cancel)
-        .service(task_actions::reassign);
+        .service(task_actions::reassign)
+        .service(audit::list)
+        .service(audit::verify);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

@@ -33,7 +33,7 @@ impl TenantStore<'_> {
         record: AccountRecord,
         actor: &Actor<'_>,
     ) -> Result<(), StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         // The person must be one of ours (a tombstoned leaver's account may still be recorded).
         entities::scim_user::Entity::find_by_id(person)
             .filter(entities::scim_user::Column::PracticeId.eq(self.practice.as_uuid()))

@@ -22,8 +22,8 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
+    QuerySelect, Statement, TransactionTrait,
 };
 
 pub use practices::{NewPractice, Practice, PracticeId};
@@ -218,6 +218,20 @@ impl WriteTx {
 impl TenantStore<'_> {
     pub fn practice_id(&self) -> PracticeId {
         self.practice
+    }
+
+    /// A write transaction for this practice. On PostgreSQL it first locks the practice row:
+    /// a practice's writes then run one at a time, which keeps its audit chain linear and
+    /// rules out deadlocks between, say, a task action and the engine cancelling that task.
+    pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
+        let tx = self.store.begin_write().await?;
+        if self.store.backend() == DbBackend::Postgres {
+            entities::practice::Entity::find_by_id(self.practice.as_uuid())
+                .lock_exclusive()
+                .one(&tx.tx)
+                .await?;
+        }
+        Ok(tx)
     }
 }
 

@@ -97,7 +97,7 @@ impl TenantStore<'_> {
     }
 
     pub async fn set_sla(&self, sla: &SlaSettings, actor: &Actor<'_>) -> Result<(), StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let json = serde_json::to_value(sla).unwrap_or_default();
         practice::Entity::update_many()
             .col_expr(practice::Column::Sla, Expr::value(json.clone()))
@@ -129,7 +129,7 @@ impl TenantStore<'_> {
         document: &PolicyDocument,
         actor: &Actor<'_>,
     ) -> Result<i32, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let version = self.put_policy_in(&tx, document, actor).await?;
         let people: Vec<uuid::Uuid> = entities::scim_user::Entity::find()
             .select_only()

@@ -139,7 +139,7 @@ impl TenantStore<'_> {
         write: PracticePortalWrite,
         actor: &Actor<'_>,
     ) -> Result<PracticePortal, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let row = practice_portal::ActiveModel {
             id: Set(Uuid::now_v7()),
             practice_id: Set(self.practice.as_uuid()),
@@ -178,7 +178,7 @@ impl TenantStore<'_> {
         expected_version: Option<i64>,
         actor: &Actor<'_>,
     ) -> Result<PracticePortal, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let current = practice_portal::Entity::find()
             .filter(practice_portal::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(practice_portal::Column::PortalSlug.eq(&write.portal_slug))

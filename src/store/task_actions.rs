@@ -87,7 +87,7 @@ impl TenantStore<'_> {
         expected_version: Option<i64>,
         actor: &Actor<'_>,
     ) -> Result<TaskRecord, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let current = task::Entity::find_by_id(id)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .one(&tx.tx)

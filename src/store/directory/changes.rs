@@ -36,6 +36,24 @@ pub(super) async fn record(
         Action::Updated => "updated",
         Action::Deleted => "deleted",
     };
+    let action_name = match change.action {
+        Action::Created => "created",
+        Action::Updated => "updated",
+        Action::Deleted => "deleted",
+    };
+    crate::store::audit::append(
+        db,
+        practice,
+        &change.context.as_actor(),
+        &format!("scim.{}.{action_name}", change.resource_type.to_lowercase()),
+        &format!(
+            "{} {}",
+            change.resource_type.to_lowercase(),
+            change.resource_id
+        ),
+        Some(serde_json::json!({"before": change.before, "after": change.after})),
+    )
+    .await?;
     let inserted = directory_change::Entity::insert(directory_change::ActiveModel {
         seq: NotSet,
         practice_id: Set(practice.as_uuid()),

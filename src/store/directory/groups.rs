@@ -93,7 +93,7 @@ impl TenantStore<'_> {
         members: Vec<Uuid>,
         context: &ChangeContext,
     ) -> Result<GroupRecord, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let model = scim_group::ActiveModel {
             id: Set(new_id()),
             practice_id: Set(self.practice.as_uuid()),
@@ -209,7 +209,7 @@ impl TenantStore<'_> {
         context: &ChangeContext,
         change: impl FnOnce(&GroupRecord) -> Result<(GroupWrite, MembersChange), E>,
     ) -> Result<GroupRecord, E> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let mut select = scim_group::Entity::find_by_id(id)
             .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::DeletedAt.is_null());
@@ -331,7 +331,7 @@ impl TenantStore<'_> {
         expected_version: Option<i64>,
         context: &ChangeContext,
     ) -> Result<(), StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let current: GroupRecord = scim_group::Entity::find_by_id(id)
             .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::DeletedAt.is_null())

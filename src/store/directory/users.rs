@@ -96,7 +96,7 @@ impl TenantStore<'_> {
         write: UserWrite,
         context: &ChangeContext,
     ) -> Result<UserRecord, StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let model = scim_user::ActiveModel {
             id: Set(new_id()),
             practice_id: Set(self.practice.as_uuid()),
@@ -214,7 +214,7 @@ impl TenantStore<'_> {
         context: &ChangeContext,
         change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
     ) -> Result<UserRecord, E> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
         let write = change(&current)?;
@@ -305,7 +305,7 @@ impl TenantStore<'_> {
         expected_version: Option<i64>,
         context: &ChangeContext,
     ) -> Result<(), StoreError> {
-        let tx = self.store.begin_write().await?;
+        let tx = self.begin_write().await?;
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
         let groups: Vec<Uuid> = scim_group_member::Entity::find()
