@@ -5,6 +5,7 @@ mod audit;
 mod people;
 mod policy;
 mod portals;
+mod queue;
 mod task_actions;
 mod tasks;
 mod whoami;
@@ -41,7 +42,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(task_actions::cancel)
         .service(task_actions::reassign)
         .service(audit::list)
-        .service(audit::verify);
+        .service(audit::verify)
+        .service(queue::queue)
+        .service(queue::summary);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

@@ -159,3 +159,49 @@ impl TenantStore<'_> {
             .collect())
     }
 }
+
+/// Task counts for dashboards.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TaskCounts {
+    /// (state, kind, portal) → count.
+    pub by_state_kind_portal: Vec<(String, String, Option<String>, u64)>,
+    /// portal → open tasks past due.
+    pub overdue_by_portal: Vec<(Option<String>, u64)>,
+}
+
+impl TenantStore<'_> {
+    pub async fn task_counts(&self, now: DateTime<Utc>) -> Result<TaskCounts, StoreError> {
+        let grouped: Vec<(String, String, Option<String>, i64)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::State)
+            .column(task::Column::Kind)
+            .column(task::Column::PortalSlug)
+            .column_as(Expr::col(task::Column::Id).count(), "n")
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .group_by(task::Column::State)
+            .group_by(task::Column::Kind)
+            .group_by(task::Column::PortalSlug)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let overdue: Vec<(Option<String>, i64)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::PortalSlug)
+            .column_as(Expr::col(task::Column::Id).count(), "n")
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(task::Column::State.is_in(OPEN_STATES))
+            .filter(task::Column::DueAt.lt(now))
+            .group_by(task::Column::PortalSlug)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(TaskCounts {
+            by_state_kind_portal: grouped
+                .into_iter()
+                .map(|(s, k, p, n)| (s, k, p, count(n)))
+                .collect(),
+            overdue_by_portal: overdue.into_iter().map(|(p, n)| (p, count(n))).collect(),
+        })
+    }
+}

@@ -346,3 +346,65 @@ storage_test!(
         assert_eq!(denied.status(), 403);
     }
 );
+
+storage_test!(
+    /// The queue puts overdue work first and counts it per portal; the summary feeds dashboards.
+    async fn queue_and_summary(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let early = p.hire("early@acme.example", "Front Desk").await;
+        p.app.clock.advance(chrono::Duration::hours(1));
+        let late = p.hire("late@acme.example", "Front Desk").await;
+        // 72h after the first hire: its two provision tasks are overdue, the others not yet.
+        p.app
+            .clock
+            .advance(chrono::Duration::hours(71) + chrono::Duration::seconds(1));
+        let (status, queue) = p.get("/api/v1/queue").await;
+        assert_eq!(status, 200, "{queue}");
+        assert_eq!(queue["open"], 4);
+        assert_eq!(queue["overdue"], 2);
+        let order: Vec<(&str, bool)> = queue["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["person_id"].as_str().unwrap(),
+                    t["overdue"].as_bool().unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            order,
+            vec![
+                (early.as_str(), true),
+                (early.as_str(), true),
+                (late.as_str(), false),
+                (late.as_str(), false)
+            ]
+        );
+        let nmp = queue["by_portal"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|q| q["portal"] == "noridian-nmp")
+            .unwrap();
+        assert_eq!(
+            (nmp["open"].as_u64(), nmp["overdue"].as_u64()),
+            (Some(2), Some(1))
+        );
+        assert_eq!(nmp["portal_name"], "Noridian Medicare Portal");
+        let (_, only) = p.get("/api/v1/queue?portal=noridian-nmp").await;
+        assert_eq!(only["tasks"].as_array().unwrap().len(), 2);
+        assert_eq!(only["open"], 2);
+
+        let task = queue["tasks"][3]["id"].as_str().unwrap().to_owned();
+        assert_eq!(act(&p, &task, "complete", None).await.0, 200);
+        let (status, summary) = p.get("/api/v1/queue/summary").await;
+        assert_eq!(status, 200, "{summary}");
+        assert_eq!(summary["by_state"]["open"], 3);
+        assert_eq!(summary["by_state"]["done"], 1);
+        assert_eq!(summary["by_kind"]["provision"], 4);
+        assert_eq!(summary["overdue"], 2);
+        assert_eq!(summary["oldest_overdue"]["person_id"], early);
+    }
+);
