@@ -6,6 +6,7 @@ mod people;
 mod policy;
 mod portals;
 mod queue;
+mod reports;
 mod task_actions;
 mod tasks;
 mod whoami;
@@ -44,7 +45,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(audit::list)
         .service(audit::verify)
         .service(queue::queue)
-        .service(queue::summary);
+        .service(queue::summary)
+        .service(reports::leavers)
+        .service(reports::access);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

@@ -12,6 +12,7 @@ mod lifecycle;
 pub mod policy;
 pub mod portals;
 mod practices;
+pub mod reports;
 pub mod task_actions;
 pub mod tasks;
 mod tokens;

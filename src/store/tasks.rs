@@ -107,11 +107,11 @@ impl TenantStore<'_> {
             .ok_or(StoreError::NotFound("task"))
     }
 
-    /// Attaches each task's person's display name (deleted people included: their tasks live on).
-    async fn with_people(&self, rows: Vec<task::Model>) -> Result<Vec<TaskRecord>, StoreError> {
-        let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
-        people.sort_unstable();
-        people.dedup();
+    /// Display names (displayName, else userName) of people, deleted ones included.
+    pub async fn display_names(
+        &self,
+        people: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
         let mut names = std::collections::HashMap::new();
         for chunk in people.chunks(500) {
             let found: Vec<(Uuid, String, Value)> = scim_user::Entity::find()
@@ -132,6 +132,15 @@ impl TenantStore<'_> {
                 names.insert(id, display);
             }
         }
+        Ok(names)
+    }
+
+    /// Attaches each task's person's display name (deleted people included: their tasks live on).
+    async fn with_people(&self, rows: Vec<task::Model>) -> Result<Vec<TaskRecord>, StoreError> {
+        let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
+        people.sort_unstable();
+        people.dedup();
+        let names = self.display_names(&people).await?;
         Ok(rows
             .into_iter()
             .map(|t| TaskRecord {

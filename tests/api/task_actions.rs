@@ -2,7 +2,7 @@
 
 use serde_json::{Value, json};
 
-use crate::helpers::{fixture, spawn_app, storage_test};
+use crate::helpers::{NowUtc, fixture, spawn_app, storage_test};
 use crate::lifecycle::Practice;
 
 /// An action, its body, and for each starting state the state it leads to (`None`: 409).
@@ -406,5 +406,108 @@ storage_test!(
         assert_eq!(summary["by_kind"]["provision"], 4);
         assert_eq!(summary["overdue"], 2);
         assert_eq!(summary["oldest_overdue"]["person_id"], early);
+    }
+);
+
+storage_test!(
+    /// The leaver report on a scripted scenario: one portal done in time, one late, one pending.
+    async fn leaver_report(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let start = p.app.clock.now_utc();
+        let id = p.hire("gone@acme.example", "Front Desk").await;
+        p.record(&id, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        p.record(&id, "noridian-nmp", &["eligibility"]).await;
+        let other = p.hire("stays@acme.example", "Front Desk").await;
+        p.record(&other, "noridian-nmp", &["eligibility"]).await;
+        p.scim
+            .patch(&format!("/Users/{id}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        let tasks = p.tasks(&id, "open").await;
+        let availity = tasks
+            .iter()
+            .find(|t| t["portal"] == "availity-essentials")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let nmp = tasks
+            .iter()
+            .find(|t| t["portal"] == "noridian-nmp")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        p.app.clock.advance(chrono::Duration::minutes(30));
+        assert_eq!(
+            act(
+                &p,
+                &availity,
+                "complete",
+                Some(json!({"confirmation_number": "A-1"}))
+            )
+            .await
+            .0,
+            200
+        );
+        assert_eq!(act(&p, &availity, "verify", None).await.0, 200);
+        p.app.clock.advance(chrono::Duration::hours(2));
+        assert_eq!(act(&p, &nmp, "complete", None).await.0, 200);
+
+        let window = format!(
+            "from={}&to={}",
+            crate::helpers::urlencode(&start.to_rfc3339()),
+            crate::helpers::urlencode(&(start + chrono::Duration::days(1)).to_rfc3339())
+        );
+        let (status, report) = p.get(&format!("/api/v1/reports/leavers?{window}")).await;
+        assert_eq!(status, 200, "{report}");
+        let lines = report.as_array().unwrap();
+        assert_eq!(lines.len(), 2, "only the leaver, one line per portal");
+        let line = |portal: &str| lines.iter().find(|l| l["portal"] == portal).unwrap();
+        assert_eq!(line("availity-essentials")["sla"], "met");
+        assert_eq!(
+            line("availity-essentials")["verified_by"],
+            line("availity-essentials")["done_by"]
+        );
+        assert_eq!(line("noridian-nmp")["sla"], "missed");
+        assert_eq!(
+            line("noridian-nmp")["person_display"],
+            "Front Desk gone@acme.example"
+        );
+
+        let csv = p
+            .app
+            .client
+            .get(
+                p.app
+                    .url(&format!("/api/v1/reports/leavers?{window}&format=csv")),
+            )
+            .bearer_auth(&p.admin)
+            .send()
+            .await
+            .unwrap();
+        assert!(
+            csv.headers()["content-type"]
+                .to_str()
+                .unwrap()
+                .starts_with("text/csv")
+        );
+        let text = csv.text().await.unwrap();
+        assert!(text.starts_with("person_id,person,event_at,portal"));
+        assert_eq!(text.lines().count(), 3);
+        let (_, access) = p.get("/api/v1/reports/access").await;
+        let holders: Vec<&str> = access
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["person_id"].as_str().unwrap())
+            .collect();
+        assert_eq!(
+            holders,
+            vec![other.as_str()],
+            "the leaver's accounts are revoked"
+        );
+        assert_eq!(p.get("/api/v1/reports/leavers?format=csv").await.0, 400);
     }
 );

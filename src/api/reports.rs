@@ -1,0 +1,254 @@
+//! Reports, as JSON or CSV (`format=csv`): the leaver report an auditor asks for, and who has
+//! what in which portal now.
+
+use actix_web::{HttpResponse, get, web};
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct LeaverQuery {
+    /// Leaver events at or after this instant (RFC 3339).
+    pub from: DateTime<Utc>,
+    /// Leaver events before this instant.
+    pub to: DateTime<Utc>,
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FormatQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaverLine {
+    pub person_id: Uuid,
+    pub person_display: String,
+    /// When the leaver signal arrived.
+    pub event_at: DateTime<Utc>,
+    pub portal: Option<String>,
+    pub task_id: Uuid,
+    pub kind: String,
+    pub state: String,
+    pub due_at: DateTime<Utc>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub verified_by: Option<String>,
+    /// `met`, `missed`, `pending` (not done, not yet due), or `cancelled`.
+    pub sla: String,
+    pub reason: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AccessLine {
+    pub person_id: Uuid,
+    pub person_display: String,
+    pub portal: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+    pub updated_at: DateTime<Utc>,
+}
+
+enum Format {
+    Json,
+    Csv,
+}
+
+fn format(text: &Option<String>) -> Result<Format, WireError> {
+    match text.as_deref() {
+        None | Some("json") => Ok(Format::Json),
+        Some("csv") => Ok(Format::Csv),
+        Some(_) => Err(WireError::bad_request("`format` must be json or csv")),
+    }
+}
+
+/// RFC 4180 field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
+/// `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
+fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@']) {
+        format!("'{value}")
+    } else {
+        value.to_owned()
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value
+    }
+}
+
+fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
+    let mut out = header.join(",");
+    out.push_str("\r\n");
+    for row in rows {
+        out.push_str(
+            &row.iter()
+                .map(|f| csv_field(f))
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+        out.push_str("\r\n");
+    }
+    HttpResponse::Ok()
+        .content_type("text/csv; charset=utf-8")
+        .body(out)
+}
+
+fn time(at: Option<DateTime<Utc>>) -> String {
+    at.map(|t| t.to_rfc3339()).unwrap_or_default()
+}
+
+async fn display_names(
+    call: &Caller,
+    people: impl Iterator<Item = Uuid>,
+) -> Result<std::collections::HashMap<Uuid, String>, WireError> {
+    let mut ids: Vec<Uuid> = people.collect();
+    ids.sort_unstable();
+    ids.dedup();
+    Ok(call.store().display_names(&ids).await?)
+}
+
+/// For each leaver and portal: when the signal came, when the work was due, done and verified,
+/// by whom, and whether it met the SLA.
+#[utoipa::path(
+    tag = "admin",
+    params(LeaverQuery),
+    responses(
+        (status = 200, description = "The leaver report (JSON array, or CSV with format=csv)", body = Vec<LeaverLine>),
+        (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/reports/leavers")]
+pub async fn leavers(
+    call: Caller,
+    query: web::Query<LeaverQuery>,
+) -> Result<HttpResponse, WireError> {
+    let format = format(&query.format)?;
+    let now = call.state.clock.now();
+    let rows = call.store().leaver_rows(query.from, query.to).await?;
+    let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
+    let lines: Vec<LeaverLine> = rows
+        .into_iter()
+        .map(|r| LeaverLine {
+            sla: match (r.state.as_str(), r.done_at) {
+                ("cancelled", _) => "cancelled",
+                (_, Some(done)) if done <= r.due_at => "met",
+                (_, Some(_)) => "missed",
+                (_, None) if now > r.due_at => "missed",
+                _ => "pending",
+            }
+            .to_owned(),
+            person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
+            person_id: r.person_id,
+            event_at: r.event_at,
+            portal: r.portal,
+            task_id: r.task_id,
+            kind: r.kind,
+            state: r.state,
+            due_at: r.due_at,
+            done_at: r.done_at,
+            done_by: r.done_by,
+            verified_at: r.verified_at,
+            verified_by: r.verified_by,
+            reason: r.reason,
+        })
+        .collect();
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(lines),
+        Format::Csv => csv(
+            &[
+                "person_id",
+                "person",
+                "event_at",
+                "portal",
+                "task_id",
+                "kind",
+                "state",
+                "due_at",
+                "done_at",
+                "done_by",
+                "verified_at",
+                "verified_by",
+                "sla",
+                "reason",
+            ],
+            lines.into_iter().map(|l| {
+                vec![
+                    l.person_id.to_string(),
+                    l.person_display,
+                    l.event_at.to_rfc3339(),
+                    l.portal.unwrap_or_default(),
+                    l.task_id.to_string(),
+                    l.kind,
+                    l.state,
+                    l.due_at.to_rfc3339(),
+                    time(l.done_at),
+                    l.done_by.unwrap_or_default(),
+                    time(l.verified_at),
+                    l.verified_by.unwrap_or_default(),
+                    l.sla,
+                    l.reason.unwrap_or_default(),
+                ]
+            }),
+        ),
+    })
+}
+
+/// Who has what in which portal now (active recorded accounts).
+#[utoipa::path(
+    tag = "admin",
+    params(FormatQuery),
+    responses((status = 200, description = "Current access (JSON array, or CSV with format=csv)", body = Vec<AccessLine>))
+)]
+#[get("/reports/access")]
+pub async fn access(
+    call: Caller,
+    query: web::Query<FormatQuery>,
+) -> Result<HttpResponse, WireError> {
+    let format = format(&query.format)?;
+    let rows = call.store().access_rows().await?;
+    let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
+    let lines: Vec<AccessLine> = rows
+        .into_iter()
+        .map(|r| AccessLine {
+            person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
+            person_id: r.person_id,
+            portal: r.portal,
+            username: r.username,
+            roles: r.roles,
+            updated_at: r.updated_at,
+        })
+        .collect();
+    Ok(match format {
+        Format::Json => HttpResponse::Ok().json(lines),
+        Format::Csv => csv(
+            &[
+                "person_id",
+                "person",
+                "portal",
+                "username",
+                "roles",
+                "updated_at",
+            ],
+            lines.into_iter().map(|l| {
+                vec![
+                    l.person_id.to_string(),
+                    l.person_display,
+                    l.portal,
+                    l.username.unwrap_or_default(),
+                    l.roles.join(" "),
+                    l.updated_at.to_rfc3339(),
+                ]
+            }),
+        ),
+    })
+}
