@@ -7,7 +7,7 @@ use std::collections::BTreeSet;
 use entities::portal_account;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -40,6 +40,28 @@ impl TenantStore<'_> {
             .one(&tx.tx)
             .await?
             .ok_or(StoreError::NotFound("person"))?;
+        self.upsert_account(&tx.tx, person, &record, "active", actor.at)
+            .await?;
+        audit::append(&tx.tx, self.practice, actor, "account.recorded", &format!("person {person}"),
+            Some(json!({"portal": record.portal, "username": record.username, "roles": record.roles}))).await?;
+        let trigger = Trigger {
+            before: Before::Unchanged,
+            cause: Some(EventKind::AccountRecord),
+            change_seq: None,
+        };
+        self.react(&tx.tx, person, trigger, actor).await?;
+        tx.commit().await
+    }
+
+    /// Writes the person's one account row for a portal, inserting or replacing it.
+    pub(crate) async fn upsert_account(
+        &self,
+        db: &impl ConnectionTrait,
+        person: Uuid,
+        record: &AccountRecord,
+        status: &str,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
         portal_account::Entity::insert(portal_account::ActiveModel {
             id: Set(Uuid::now_v7()),
             practice_id: Set(self.practice.as_uuid()),
@@ -47,10 +69,10 @@ impl TenantStore<'_> {
             portal_slug: Set(record.portal.clone()),
             username: Set(record.username.clone()),
             roles: Set(json!(record.roles)),
-            status: Set("active".to_owned()),
+            status: Set(status.to_owned()),
             other_affiliations: Set(record.other_affiliations),
-            created_at: Set(actor.at),
-            updated_at: Set(actor.at),
+            created_at: Set(at),
+            updated_at: Set(at),
             version: Set(1),
         })
         .on_conflict(
@@ -68,17 +90,9 @@ impl TenantStore<'_> {
             ])
             .to_owned(),
         )
-        .exec_without_returning(&tx.tx)
+        .exec_without_returning(db)
         .await?;
-        audit::append(&tx.tx, self.practice, actor, "account.recorded", &format!("person {person}"),
-            Some(json!({"portal": record.portal, "username": record.username, "roles": record.roles}))).await?;
-        let trigger = Trigger {
-            before: Before::Unchanged,
-            cause: Some(EventKind::AccountRecord),
-            change_seq: None,
-        };
-        self.react(&tx.tx, person, trigger, actor).await?;
-        tx.commit().await
+        Ok(())
     }
 
     pub async fn accounts_of(&self, person: Uuid) -> Result<Vec<Account>, StoreError> {

@@ -12,12 +12,12 @@
 use std::collections::BTreeSet;
 
 use entities::{portal_account, task};
-use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict};
+use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::accounts::AccountRecord;
 use super::audit::{self, Actor};
 use super::tasks::TaskRecord;
 use super::{StoreError, TenantStore};
@@ -236,35 +236,14 @@ impl TenantStore<'_> {
             .portal_username
             .clone()
             .or_else(|| existing.as_ref().and_then(|a| a.username.clone()));
-        portal_account::Entity::insert(portal_account::ActiveModel {
-            id: Set(Uuid::now_v7()),
-            practice_id: Set(self.practice.as_uuid()),
-            person_id: Set(done.person_id),
-            portal_slug: Set(portal.clone()),
-            username: Set(username),
-            roles: Set(json!(roles)),
-            status: Set(status.to_owned()),
-            other_affiliations: Set(existing.as_ref().is_some_and(|a| a.other_affiliations)),
-            created_at: Set(actor.at),
-            updated_at: Set(actor.at),
-            version: Set(1),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                portal_account::Column::PracticeId,
-                portal_account::Column::PersonId,
-                portal_account::Column::PortalSlug,
-            ])
-            .update_columns([
-                portal_account::Column::Username,
-                portal_account::Column::Roles,
-                portal_account::Column::Status,
-                portal_account::Column::UpdatedAt,
-            ])
-            .to_owned(),
-        )
-        .exec_without_returning(db)
-        .await?;
+        let record = AccountRecord {
+            portal: portal.clone(),
+            username,
+            roles,
+            other_affiliations: existing.as_ref().is_some_and(|a| a.other_affiliations),
+        };
+        self.upsert_account(db, done.person_id, &record, status, actor.at)
+            .await?;
         Ok(())
     }
 }
