@@ -51,8 +51,32 @@ pub enum Command {
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Manage named administrators.
+    #[command(subcommand)]
+    Admin(AdminCommand),
     /// Print the OpenAPI description of the HTTP API (YAML).
     Openapi,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum AdminCommand {
+    /// Add an administrator to a practice (creating them if new) with a role:
+    /// portal_admin, manager or auditor.
+    Create {
+        #[arg(long)]
+        practice: String,
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long)]
+        role: String,
+    },
+    /// Deactivate an administrator everywhere and revoke their tokens.
+    Deactivate {
+        #[arg(long)]
+        email: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -122,7 +146,10 @@ pub struct TokenCreate {
     pub practice: String,
     /// Comma-separated: scim, admin:read, admin:write.
     #[arg(long)]
-    pub scope: String,
+    pub scope: Option<String>,
+    /// A named administrator's token instead: scopes follow their role in the practice.
+    #[arg(long)]
+    pub admin: Option<String>,
     /// A label saying who uses it, e.g. `okta`.
     #[arg(long)]
     pub name: Option<String>,
@@ -169,6 +196,39 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Practice(command) => practice(&settings, command).await?,
         Command::Token(command) => token(&settings, command).await?,
         Command::Policy(command) => policy(&settings, command).await?,
+        Command::Admin(command) => {
+            let store = open_store(&settings).await?;
+            let now = SystemClock.now();
+            match command {
+                AdminCommand::Create {
+                    practice,
+                    email,
+                    name,
+                    role,
+                } => {
+                    let role: crate::domain::admin::AdminRole = role.parse().map_err(usage)?;
+                    if !email.contains('@') || name.trim().is_empty() {
+                        return Err(usage("give an e-mail address and a name"));
+                    }
+                    let slug = PracticeSlug::parse(&practice).map_err(usage)?;
+                    let practice = store.practice_by_slug(&slug).await?;
+                    let admin = store
+                        .add_admin(practice.id, &email, &name, role, now)
+                        .await?;
+                    println!(
+                        "administrator {} <{}> is {role} of {}",
+                        admin.name, admin.email, practice.slug
+                    );
+                }
+                AdminCommand::Deactivate { email } => {
+                    let admin = store.deactivate_admin(&email, now).await?;
+                    println!(
+                        "administrator {} <{}> is deactivated; their tokens are revoked",
+                        admin.name, admin.email
+                    );
+                }
+            }
+        }
         Command::Audit(AuditCommand::Verify { practice }) => {
             let store = open_store(&settings).await?;
             let slug = PracticeSlug::parse(&practice).map_err(usage)?;
@@ -239,7 +299,25 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<(), CliErro
         TokenCommand::Create(args) => {
             let slug = PracticeSlug::parse(&args.practice).map_err(usage)?;
             let practice = store.practice_by_slug(&slug).await?;
-            let scopes = Scopes::parse(&args.scope).map_err(usage)?;
+            // A named administrator's token gets the scopes of their role in the practice.
+            let (scopes, admin) = match (&args.admin, &args.scope) {
+                (Some(email), None) => {
+                    let admin = store.admin_by_email(email).await?;
+                    let (_, role) =
+                        store
+                            .admin_role(admin.id, practice.id)
+                            .await?
+                            .ok_or_else(|| {
+                                usage(format!(
+                                    "{email} has no role in {} (or is inactive)",
+                                    practice.slug
+                                ))
+                            })?;
+                    (role.scopes(), Some(admin))
+                }
+                (None, Some(scope)) => (Scopes::parse(scope).map_err(usage)?, None),
+                _ => return Err(usage("give exactly one of --scope and --admin")),
+            };
             let expires_at = match &args.expires_in {
                 Some(text) => {
                     let lifetime = humantime::parse_duration(text).map_err(|e| {
@@ -253,9 +331,10 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<(), CliErro
                 }
                 None => None,
             };
-            let name = args
-                .name
-                .unwrap_or_else(|| format!("{}-token", scopes.to_text().replace([' ', ':'], "-")));
+            let name = args.name.unwrap_or_else(|| match &admin {
+                Some(admin) => admin.email.clone(),
+                None => format!("{}-token", scopes.to_text().replace([' ', ':'], "-")),
+            });
             let issued = store
                 .tenant(practice.id)
                 .issue_token(
@@ -263,6 +342,7 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<(), CliErro
                         name,
                         scopes,
                         expires_at,
+                        admin: admin.map(|a| a.id),
                     },
                     now,
                 )

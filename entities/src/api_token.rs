@@ -17,6 +17,8 @@ pub struct Model {
     pub last_used_at: Option<DateTimeUtc>,
     pub expires_at: Option<DateTimeUtc>,
     pub revoked_at: Option<DateTimeUtc>,
+    /// The named administrator the token belongs to, if any.
+    pub admin_id: Option<Uuid>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

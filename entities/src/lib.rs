@@ -2,6 +2,8 @@
 //! is the only user.
 
 pub mod access_policy;
+pub mod admin;
+pub mod admin_membership;
 pub mod api_token;
 pub mod audit_event;
 pub mod directory_change;

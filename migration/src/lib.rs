@@ -6,6 +6,7 @@ mod m20261124_000001_create_practice;
 mod m20261124_000002_create_api_token;
 mod m20261124_000003_create_directory;
 mod m20261124_000004_create_lifecycle;
+mod m20261124_000005_create_admin;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000002_create_api_token::Migration),
             Box::new(m20261124_000003_create_directory::Migration),
             Box::new(m20261124_000004_create_lifecycle::Migration),
+            Box::new(m20261124_000005_create_admin::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
 mod audit;
+mod me;
 mod people;
 mod policy;
 mod portals;
@@ -47,7 +48,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(queue::queue)
         .service(queue::summary)
         .service(reports::leavers)
-        .service(reports::access);
+        .service(reports::access)
+        .service(me::create_token);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

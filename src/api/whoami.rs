@@ -13,6 +13,17 @@ pub struct WhoAmI {
     /// Scopes the credential holds: `scim`, `admin:read`, `admin:write`.
     pub scopes: Vec<String>,
     pub credential: CredentialSummary,
+    /// The named administrator behind the credential, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub admin: Option<AdminSummary>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AdminSummary {
+    pub name: String,
+    pub email: String,
+    /// portal_admin, manager or auditor.
+    pub role: String,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -58,5 +69,10 @@ pub async fn whoami(principal: Principal) -> HttpResponse {
             .map(|s| s.as_str().to_owned())
             .collect(),
         credential,
+        admin: principal.admin.map(|a| AdminSummary {
+            name: a.name,
+            email: a.email,
+            role: a.role.to_string(),
+        }),
     })
 }

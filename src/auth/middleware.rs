@@ -7,6 +7,7 @@ use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 
 use super::{AuthError, authenticate};
+use crate::domain::admin::Need;
 use crate::domain::scope::Scope;
 use crate::http::errors::WireError;
 use crate::state::AppState;
@@ -20,7 +21,8 @@ pub async fn scim_guard(
 }
 
 /// `/api/v1`: reads need `admin:read`, writes need `admin:write`; `whoami` answers any valid
-/// credential so a client can discover what it holds.
+/// credential so a client can discover what it holds. Named administrators' roles narrow this
+/// further (`role_need`).
 pub async fn api_guard(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
@@ -29,12 +31,28 @@ pub async fn api_guard(
 }
 
 fn required_api_scope(req: &ServiceRequest) -> Option<Scope> {
-    if req.path().trim_end_matches('/') == "/api/v1/whoami" {
+    // Any valid credential may ask who it is, and an administrator (even an auditor) may mint
+    // their own token (the handler checks it is an administrator's credential).
+    let path = req.path().trim_end_matches('/');
+    if path == "/api/v1/whoami" || path == "/api/v1/me/tokens" {
         return None;
     }
     match *req.method() {
         Method::GET | Method::HEAD | Method::OPTIONS => Some(Scope::AdminRead),
         _ => Some(Scope::AdminWrite),
+    }
+}
+
+/// What a request needs from a named administrator's role: reading is for everyone;
+/// reassigning and cancelling is oversight (managers too); every other write is operating the
+/// queue (portal administrators); minting one's own token is open to every administrator.
+fn role_need(req: &ServiceRequest) -> Need {
+    let path = req.path().trim_end_matches('/');
+    match *req.method() {
+        Method::GET | Method::HEAD | Method::OPTIONS => Need::Read,
+        _ if path == "/api/v1/me/tokens" => Need::Read,
+        _ if path.ends_with("/reassign") || path.ends_with("/cancel") => Need::Oversee,
+        _ => Need::Operate,
     }
 }
 
@@ -58,6 +76,11 @@ async fn guard<B: MessageBody>(
         && !principal.scopes.contains(scope)
     {
         return Ok(reject(req, AuthError::MissingScope(scope).to_wire()));
+    }
+    if let Some(admin) = &principal.admin
+        && !admin.role.allows(role_need(&req))
+    {
+        return Ok(reject(req, AuthError::RoleForbids(admin.role).to_wire()));
     }
     if let Err(retry_after) = state.limiter.check(&principal.rate_limit_key()) {
         return Ok(reject(req, WireError::too_many_requests(retry_after)));

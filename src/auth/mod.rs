@@ -15,6 +15,7 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::domain::admin::AdminRole;
 use crate::domain::practice::PracticeSlug;
 use crate::domain::scope::{Scope, Scopes};
 use crate::domain::token;
@@ -30,6 +31,16 @@ pub struct Principal {
     pub practice_name: String,
     pub scopes: Scopes,
     pub credential: Credential,
+    /// The named administrator behind the credential, with their role in this practice.
+    pub admin: Option<AdminIdentity>,
+}
+
+#[derive(Debug, Clone)]
+pub struct AdminIdentity {
+    pub id: Uuid,
+    pub name: String,
+    pub email: String,
+    pub role: AdminRole,
 }
 
 /// Which credential authenticated the request.
@@ -42,6 +53,9 @@ pub enum Credential {
 impl Principal {
     /// How change records and logs name this caller: never a secret.
     pub fn actor(&self) -> String {
+        if let Some(admin) = &self.admin {
+            return format!("admin {} <{}> ({})", admin.name, admin.email, admin.role);
+        }
         match &self.credential {
             Credential::ApiToken { id, name } => format!("token {name} ({id})"),
             Credential::Jwt { issuer, subject } => format!("jwt {subject} ({issuer})"),
@@ -72,6 +86,8 @@ pub enum AuthError {
     Jwt(#[from] jwt::JwtError),
     #[error("this credential lacks the `{0}` scope needed here")]
     MissingScope(Scope),
+    #[error("the `{0}` role cannot do this")]
+    RoleForbids(AdminRole),
     #[error("authentication is unavailable")]
     Store(#[from] StoreError),
 }
@@ -79,7 +95,9 @@ pub enum AuthError {
 impl AuthError {
     pub fn to_wire(&self) -> WireError {
         match self {
-            AuthError::MissingScope(_) => WireError::forbidden(self.to_string()),
+            AuthError::MissingScope(_) | AuthError::RoleForbids(_) => {
+                WireError::forbidden(self.to_string())
+            }
             AuthError::Store(_) => WireError::unavailable(),
             AuthError::Jwt(inner) => {
                 // The precise reason is for the operator's log, not for whoever holds the token.
@@ -134,8 +152,22 @@ async fn authenticate_api_token(
     if stored.is_expired(now) {
         return Err(AuthError::Expired);
     }
+    // A named administrator's token acts with their role, while they hold one here.
+    let admin = match stored.admin_id {
+        Some(admin) => match state.store.admin_role(admin, practice.id).await? {
+            Some((who, role)) => Some(AdminIdentity {
+                id: who.id,
+                name: who.name,
+                email: who.email,
+                role,
+            }),
+            None => return Err(AuthError::Revoked),
+        },
+        None => None,
+    };
     state.store.note_token_used(&stored, now).await?;
     Ok(Principal {
+        admin,
         practice_id: practice.id,
         practice_slug: practice.slug,
         practice_name: practice.name.as_str().to_owned(),
@@ -163,6 +195,7 @@ async fn authenticate_jwt(
         practice_slug: practice.slug,
         practice_name: practice.name.as_str().to_owned(),
         scopes: identity.scopes,
+        admin: None,
         credential: Credential::Jwt {
             issuer: identity.issuer,
             subject: identity.subject,

@@ -73,6 +73,13 @@ impl Scopes {
         }
     }
 
+    /// A set that is non-empty by construction.
+    pub fn of(first: Scope, rest: &[Scope]) -> Self {
+        let mut set = BTreeSet::from([first]);
+        set.extend(rest.iter().copied());
+        Self(set)
+    }
+
     pub fn contains(&self, scope: Scope) -> bool {
         self.0.contains(&scope)
     }

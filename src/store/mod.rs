@@ -6,6 +6,7 @@
 //! practice is known, operator CLI commands) live on [`Store`] and say so in their names.
 
 pub mod accounts;
+pub mod admins;
 pub mod audit;
 pub mod directory;
 mod lifecycle;

@@ -22,6 +22,8 @@ pub struct NewToken {
     pub name: String,
     pub scopes: Scopes,
     pub expires_at: Option<DateTime<Utc>>,
+    /// The named administrator it belongs to (their role then decides what it may do).
+    pub admin: Option<Uuid>,
 }
 
 /// A token as stored: everything but the secret.
@@ -36,6 +38,7 @@ pub struct StoredToken {
     pub last_used_at: Option<DateTime<Utc>>,
     pub expires_at: Option<DateTime<Utc>>,
     pub revoked_at: Option<DateTime<Utc>>,
+    pub admin_id: Option<Uuid>,
 }
 
 impl StoredToken {
@@ -69,6 +72,7 @@ impl TryFrom<api_token::Model> for StoredToken {
             last_used_at: m.last_used_at,
             expires_at: m.expires_at,
             revoked_at: m.revoked_at,
+            admin_id: m.admin_id,
         })
     }
 }
@@ -90,6 +94,7 @@ impl TenantStore<'_> {
             last_used_at: Set(None),
             expires_at: Set(new.expires_at),
             revoked_at: Set(None),
+            admin_id: Set(new.admin),
         };
         let stored = api_token::Entity::insert(model)
             .exec_with_returning(self.db)

@@ -155,6 +155,7 @@ impl TestApp {
                     name: format!("test {scopes}"),
                     scopes: Scopes::parse(scopes).unwrap(),
                     expires_at,
+                    admin: None,
                 },
                 self.clock.now_utc(),
             )

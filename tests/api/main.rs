@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod admins;
 mod audit;
 mod cli;
 mod config;

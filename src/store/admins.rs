@@ -1,0 +1,148 @@
+//! Named administrators and their roles per practice. Creating and deactivating them is an
+//! operator act (the CLI); authentication looks up the role of a token's administrator.
+
+use chrono::{DateTime, Utc};
+use entities::{admin, admin_membership, api_token};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use uuid::Uuid;
+
+use super::{PracticeId, Store, StoreError};
+use crate::domain::admin::AdminRole;
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Admin {
+    pub id: Uuid,
+    pub email: String,
+    pub name: String,
+    pub active: bool,
+}
+
+impl From<admin::Model> for Admin {
+    fn from(m: admin::Model) -> Self {
+        Self {
+            id: m.id,
+            email: m.email,
+            name: m.name,
+            active: m.active,
+        }
+    }
+}
+
+impl Store {
+    /// Operator: creates the administrator if the e-mail is new, and gives them `role` in the
+    /// practice (replacing a previous role there).
+    pub async fn add_admin(
+        &self,
+        practice: PracticeId,
+        email: &str,
+        name: &str,
+        role: AdminRole,
+        now: DateTime<Utc>,
+    ) -> Result<Admin, StoreError> {
+        let tx = self.begin_write().await?;
+        let key = email.trim().to_lowercase();
+        admin::Entity::insert(admin::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            email: Set(email.trim().to_owned()),
+            email_key: Set(key.clone()),
+            name: Set(name.trim().to_owned()),
+            active: Set(true),
+            created_at: Set(now),
+            updated_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::column(admin::Column::EmailKey)
+                .do_nothing()
+                .to_owned(),
+        )
+        .exec_without_returning(&tx.tx)
+        .await?;
+        let found = admin::Entity::find()
+            .filter(admin::Column::EmailKey.eq(key))
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound("administrator"))?;
+        admin_membership::Entity::insert(admin_membership::ActiveModel {
+            admin_id: Set(found.id),
+            practice_id: Set(practice.as_uuid()),
+            role: Set(role.as_str().to_owned()),
+            created_at: Set(now),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                admin_membership::Column::AdminId,
+                admin_membership::Column::PracticeId,
+            ])
+            .update_column(admin_membership::Column::Role)
+            .to_owned(),
+        )
+        .exec_without_returning(&tx.tx)
+        .await?;
+        tx.commit().await?;
+        Ok(found.into())
+    }
+
+    pub async fn admin_by_email(&self, email: &str) -> Result<Admin, StoreError> {
+        admin::Entity::find()
+            .filter(admin::Column::EmailKey.eq(email.trim().to_lowercase()))
+            .one(self.connection())
+            .await?
+            .map(Admin::from)
+            .ok_or(StoreError::NotFound("administrator"))
+    }
+
+    /// Operator: deactivates an administrator and revokes every token they hold.
+    pub async fn deactivate_admin(
+        &self,
+        email: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Admin, StoreError> {
+        let found = self.admin_by_email(email).await?;
+        let tx = self.begin_write().await?;
+        admin::Entity::update_many()
+            .col_expr(admin::Column::Active, Expr::value(false))
+            .col_expr(admin::Column::UpdatedAt, Expr::value(now))
+            .filter(admin::Column::Id.eq(found.id))
+            .exec(&tx.tx)
+            .await?;
+        api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, Expr::value(now))
+            .filter(api_token::Column::AdminId.eq(found.id))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&tx.tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Admin {
+            active: false,
+            ..found
+        })
+    }
+
+    /// Authentication: the administrator behind a token and their role in the token's
+    /// practice; `None` when they are inactive or no longer have a role there.
+    pub async fn admin_role(
+        &self,
+        admin: Uuid,
+        practice: PracticeId,
+    ) -> Result<Option<(Admin, AdminRole)>, StoreError> {
+        let Some(found) = admin::Entity::find_by_id(admin)
+            .one(self.connection())
+            .await?
+        else {
+            return Ok(None);
+        };
+        if !found.active {
+            return Ok(None);
+        }
+        let membership = admin_membership::Entity::find()
+            .filter(admin_membership::Column::AdminId.eq(admin))
+            .filter(admin_membership::Column::PracticeId.eq(practice.as_uuid()))
+            .one(self.connection())
+            .await?;
+        Ok(membership
+            .and_then(|m| m.role.parse::<AdminRole>().ok())
+            .map(|role| (found.into(), role)))
+    }
+}
