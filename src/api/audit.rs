@@ -2,6 +2,7 @@
 
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
+use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
@@ -104,4 +105,112 @@ pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpRes
 #[get("/audit/verify")]
 pub async fn verify(call: Caller) -> Result<HttpResponse, WireError> {
     Ok(HttpResponse::Ok().json(call.store().verify_audit().await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// Records at or after this instant (RFC 3339).
+    pub from: Option<DateTime<Utc>>,
+    /// Records before this instant.
+    pub to: Option<DateTime<Utc>>,
+    /// `jsonl` (JSON Lines, default) or `csv`.
+    pub format: Option<String>,
+}
+
+/// Export the trail for a period, streamed in batches (a six-year trail is never held in
+/// memory), as JSON Lines or CSV.
+#[utoipa::path(
+    tag = "admin",
+    params(ExportQuery),
+    responses(
+        (status = 200, description = "The records, one per line", content_type = "application/x-ndjson", body = String),
+        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/audit/export")]
+pub async fn export(
+    call: Caller,
+    query: web::Query<ExportQuery>,
+) -> Result<HttpResponse, WireError> {
+    let csv = match query.format.as_deref() {
+        None | Some("jsonl") => false,
+        Some("csv") => true,
+        Some(_) => return Err(WireError::bad_request("`format` must be jsonl or csv")),
+    };
+    let store = call.state.store.clone();
+    let practice = call.principal.practice_id;
+    let (from, to) = (query.from, query.to);
+    let header = csv
+        .then(|| web::Bytes::from_static(b"seq,at,actor,action,target,request_id,hash,detail\r\n"));
+    // (next batch starts after this seq, finished?)
+    let batches = futures_util::stream::unfold((0_i64, false), move |(after, done)| {
+        let store = store.clone();
+        async move {
+            if done {
+                return None;
+            }
+            let filter = AuditFilter {
+                from,
+                to,
+                after_seq: Some(after),
+                limit: 1000,
+                ..Default::default()
+            };
+            let batch = match store.tenant(practice).audit_records(&filter).await {
+                Ok(batch) => batch,
+                Err(err) => {
+                    tracing::error!(error = %err, "audit export failed mid-stream");
+                    return Some((
+                        Err(actix_web::error::ErrorInternalServerError("export failed")),
+                        (after, true),
+                    ));
+                }
+            };
+            if batch.is_empty() {
+                return None;
+            }
+            let last = batch.last().map_or(after, |r| r.seq);
+            let mut out = String::new();
+            for r in batch {
+                if csv {
+                    let fields = [
+                        r.seq.to_string(),
+                        r.at.to_rfc3339(),
+                        r.actor,
+                        r.action,
+                        r.target,
+                        r.request_id.unwrap_or_default(),
+                        r.hash,
+                        r.detail.map(|d| d.to_string()).unwrap_or_default(),
+                    ];
+                    out.push_str(
+                        &fields
+                            .iter()
+                            .map(|f| super::reports::csv_field(f))
+                            .collect::<Vec<_>>()
+                            .join(","),
+                    );
+                    out.push_str("\r\n");
+                } else {
+                    let line = serde_json::json!({"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action,
+                        "target": r.target, "detail": r.detail, "request_id": r.request_id, "hash": r.hash});
+                    out.push_str(&line.to_string());
+                    out.push('\n');
+                }
+            }
+            Some((
+                Ok::<_, actix_web::Error>(web::Bytes::from(out)),
+                (last, false),
+            ))
+        }
+    });
+    let body = futures_util::stream::iter(header.map(Ok)).chain(batches);
+    Ok(HttpResponse::Ok()
+        .content_type(if csv {
+            "text/csv; charset=utf-8"
+        } else {
+            "application/x-ndjson"
+        })
+        .streaming(body))
 }

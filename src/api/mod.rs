@@ -45,6 +45,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(task_actions::reassign)
         .service(audit::list)
         .service(audit::verify)
+        .service(audit::export)
         .service(queue::queue)
         .service(queue::summary)
         .service(reports::leavers)

@@ -73,7 +73,7 @@ fn format(text: &Option<String>) -> Result<Format, WireError> {
 
 /// RFC 4180 field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
 /// `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-fn csv_field(value: &str) -> String {
+pub(super) fn csv_field(value: &str) -> String {
     let value = if value.starts_with(['=', '+', '-', '@']) {
         format!("'{value}")
     } else {
