@@ -138,6 +138,9 @@ pub struct PlanInput<'a> {
     pub portals: &'a BTreeMap<String, Portal>,
     /// A vendor or billing-company user (policy's `third_party`).
     pub third_party: bool,
+    /// This change is the departure itself (active to inactive, or deleted while active),
+    /// not a later change to someone already gone.
+    pub departed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -166,20 +169,24 @@ impl Plan {
     }
 }
 
-/// What the account will hold once every open task for it is done.
-fn expected(account: Option<&Account>, open: &[&OpenTask]) -> BTreeSet<String> {
-    let mut roles = account.map(|a| a.roles.clone()).unwrap_or_default();
+/// An account's state: `None` for no account, else the roles it holds.
+type AccountState = Option<BTreeSet<String>>;
+
+/// What the account will be once every open task for it is done.
+fn expected(account: Option<&Account>, open: &[&OpenTask]) -> AccountState {
+    let mut state = account.map(|a| a.roles.clone());
     for task in open {
         match task.kind {
             TaskKind::Provision | TaskKind::Modify => {
+                let roles = state.get_or_insert_with(BTreeSet::new);
                 roles.extend(task.roles_add.iter().cloned());
                 roles.retain(|r| !task.roles_remove.contains(r));
             }
-            TaskKind::Deprovision => roles.clear(),
+            TaskKind::Deprovision => state = None,
             TaskKind::TransferAdmin | TaskKind::NotifyThirdParty => {}
         }
     }
-    roles
+    state
 }
 
 pub fn plan(input: &PlanInput<'_>) -> Plan {
@@ -189,6 +196,7 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         next_key += 1;
         next_key
     };
+    let reason = format!("superseded: {} change", input.event.as_str());
     let mut portals: BTreeSet<&str> = input.desired.keys().map(String::as_str).collect();
     portals.extend(input.accounts.iter().map(|a| a.portal.as_str()));
     portals.extend(input.open_tasks.iter().filter_map(|t| t.portal.as_deref()));
@@ -206,23 +214,24 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
                 )
             })
             .collect();
-        let desired = if input.entitled {
-            input.desired.get(slug).cloned().unwrap_or_default()
-        } else {
-            BTreeSet::new()
+        let desired: AccountState = match input.desired.get(slug) {
+            Some(roles) if input.entitled && !roles.is_empty() => Some(roles.clone()),
+            _ => None,
         };
-        let has = account.map(|a| a.roles.clone()).unwrap_or_default();
-        let reason = format!("superseded: {} change", input.event.as_str());
+        let has: AccountState = account.map(|a| a.roles.clone());
+        // An administrator may be half-way through creating an account nobody should have.
         let provision_claimed = open
             .iter()
             .any(|t| t.claimed && t.kind == TaskKind::Provision);
-        // Already in step: whatever is still open is moot (a rehire before the deprovision
-        // was done; an account recorded while its provision task was open). A claimed
-        // provision for someone who should have nothing is the exception: the administrator
-        // may be creating the account right now.
-        if has == desired && !(desired.is_empty() && provision_claimed) {
-            plan.cancel
-                .extend(open.iter().map(|t| (t.id, reason.clone())));
+
+        if has == desired && !(desired.is_none() && provision_claimed) {
+            // Already in step: what is still open is moot (a rehire before the deprovision was
+            // done; an account recorded while its provision was open) — except a deprovision
+            // for someone owed nothing, which checks that no account was left behind.
+            let moot = open
+                .iter()
+                .filter(|t| !(desired.is_none() && t.kind == TaskKind::Deprovision));
+            plan.cancel.extend(moot.map(|t| (t.id, reason.clone())));
             continue;
         }
         if expected(account, &open) == desired {
@@ -230,10 +239,6 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
         }
         plan.cancel
             .extend(open.iter().map(|t| (t.id, reason.clone())));
-        // An administrator may be half-way through creating the account.
-        let maybe_created = open
-            .iter()
-            .any(|t| t.claimed && t.kind == TaskKind::Provision);
         let Some(portal) = input.portals.get(slug) else {
             continue;
         };
@@ -242,73 +247,103 @@ pub fn plan(input: &PlanInput<'_>) -> Plan {
             person: input.person,
             account,
         };
-        if desired.is_empty() && (!has.is_empty() || maybe_created) {
-            let admin_roles: BTreeSet<String> = has
-                .iter()
-                .filter(|r| portal.role(r).is_some_and(|r| r.is_admin))
-                .cloned()
-                .collect();
-            let transfer = (!admin_roles.is_empty()).then(|| {
-                let k = key();
-                plan.create.push(NewTask {
-                    key: k,
-                    portal: Some(slug.to_owned()),
-                    kind: TaskKind::TransferAdmin,
-                    sla: SlaKey::TransferAdmin,
-                    roles_add: BTreeSet::new(),
-                    roles_remove: admin_roles.clone(),
-                    action: words.transfer_admin(&admin_roles),
-                    blocked_by: None,
+        match (&has, &desired) {
+            (Some(roles), None) => {
+                let admin_roles: BTreeSet<String> = roles
+                    .iter()
+                    .filter(|r| portal.role(r).is_some_and(|r| r.is_admin))
+                    .cloned()
+                    .collect();
+                let transfer_open = input.open_tasks.iter().any(|t| {
+                    t.kind == TaskKind::TransferAdmin && t.portal.as_deref() == Some(slug)
                 });
-                k
-            });
-            plan.create.push(NewTask {
+                // A hand-over still open from before is not asked for twice.
+                let transfer = if admin_roles.is_empty() || transfer_open {
+                    None
+                } else {
+                    let k = key();
+                    plan.create.push(NewTask {
+                        key: k,
+                        portal: Some(slug.to_owned()),
+                        kind: TaskKind::TransferAdmin,
+                        sla: SlaKey::TransferAdmin,
+                        roles_add: BTreeSet::new(),
+                        roles_remove: admin_roles.clone(),
+                        action: words.transfer_admin(&admin_roles),
+                        blocked_by: None,
+                    });
+                    Some(k)
+                };
+                plan.create.push(NewTask {
+                    key: key(),
+                    portal: Some(slug.to_owned()),
+                    kind: TaskKind::Deprovision,
+                    sla: SlaKey::Deprovision,
+                    roles_add: BTreeSet::new(),
+                    roles_remove: roles.clone(),
+                    action: words.deprovision(roles, false),
+                    blocked_by: transfer,
+                });
+            }
+            (None, None) if provision_claimed => plan.create.push(NewTask {
                 key: key(),
                 portal: Some(slug.to_owned()),
                 kind: TaskKind::Deprovision,
                 sla: SlaKey::Deprovision,
                 roles_add: BTreeSet::new(),
-                roles_remove: has.clone(),
-                action: words.deprovision(&has, maybe_created && has.is_empty()),
-                blocked_by: transfer,
-            });
-        } else if has.is_empty() && !desired.is_empty() {
-            plan.create.push(NewTask {
+                roles_remove: BTreeSet::new(),
+                action: words.deprovision(&BTreeSet::new(), true),
+                blocked_by: None,
+            }),
+            (None, None) => {}
+            (None, Some(roles)) => plan.create.push(NewTask {
                 key: key(),
                 portal: Some(slug.to_owned()),
                 kind: TaskKind::Provision,
                 sla: SlaKey::Provision,
-                roles_add: desired.clone(),
+                roles_add: roles.clone(),
                 roles_remove: BTreeSet::new(),
-                action: words.provision(&desired),
+                action: words.provision(roles),
                 blocked_by: None,
-            });
-        } else if has != desired {
-            let add: BTreeSet<String> = desired.difference(&has).cloned().collect();
-            let remove: BTreeSet<String> = has.difference(&desired).cloned().collect();
-            plan.create.push(NewTask {
-                key: key(),
-                portal: Some(slug.to_owned()),
-                kind: TaskKind::Modify,
-                // Removals are due on the revocation SLA, additions on the provisioning SLA.
-                sla: if remove.is_empty() {
-                    SlaKey::Provision
-                } else {
-                    SlaKey::ModifyRemoval
-                },
-                action: words.modify(&add, &remove),
-                roles_add: add,
-                roles_remove: remove,
-                blocked_by: None,
-            });
+            }),
+            (Some(has), Some(wanted)) => {
+                let add: BTreeSet<String> = wanted.difference(has).cloned().collect();
+                let remove: BTreeSet<String> = has.difference(wanted).cloned().collect();
+                if !(add.is_empty() && remove.is_empty()) {
+                    plan.create.push(NewTask {
+                        key: key(),
+                        portal: Some(slug.to_owned()),
+                        kind: TaskKind::Modify,
+                        // Removals are due on the revocation SLA, additions on provisioning's.
+                        sla: if remove.is_empty() {
+                            SlaKey::Provision
+                        } else {
+                            SlaKey::ModifyRemoval
+                        },
+                        action: words.modify(&add, &remove),
+                        roles_add: add,
+                        roles_remove: remove,
+                        blocked_by: None,
+                    });
+                }
+            }
         }
     }
 
+    // Back at work: hand-overs and notices for the earlier departure are moot.
+    if input.entitled {
+        let moot = input
+            .open_tasks
+            .iter()
+            .filter(|t| matches!(t.kind, TaskKind::TransferAdmin | TaskKind::NotifyThirdParty));
+        plan.cancel.extend(moot.map(|t| (t.id, reason.clone())));
+    }
+    // Tell a vendor's company once, when their person actually leaves.
     let notified = input
         .open_tasks
         .iter()
         .any(|t| t.kind == TaskKind::NotifyThirdParty);
-    if input.event == EventKind::Leaver && input.third_party && !notified {
+    if input.departed && input.third_party && !notified {
         plan.create.push(NewTask {
             key: key(),
             portal: None,
@@ -481,6 +516,7 @@ mod tests {
             open_tasks: open,
             portals,
             third_party: false,
+            departed: event == EventKind::Leaver,
         }
     }
 

@@ -51,7 +51,7 @@ impl Sla {
                 .ok_or_else(invalid);
         }
         iso8601(t)
-            .filter(|d| *d > Duration::zero())
+            .filter(|d| *d > Duration::zero() && *d <= max_sla())
             .map(Sla::Elapsed)
             .ok_or_else(invalid)
     }
@@ -59,7 +59,7 @@ impl Sla {
     /// The deadline for an event at `at`.
     pub fn due(&self, at: DateTime<Utc>, tz: Tz, hours: &BusinessHours) -> DateTime<Utc> {
         match self {
-            Sla::Elapsed(d) => at + *d,
+            Sla::Elapsed(d) => at.checked_add_signed(*d).unwrap_or(at),
             Sla::SameBusinessDay => {
                 let local = at.with_timezone(&tz).naive_local();
                 let mut day = local.date();
@@ -95,10 +95,19 @@ impl fmt::Display for Sla {
         match self {
             Sla::SameBusinessDay => f.write_str("same_business_day"),
             Sla::BusinessHours(n) => write!(f, "{n}bh"),
-            Sla::Elapsed(d) if d.num_seconds() % 3600 == 0 && d.subsec_nanos() == 0 => {
+            // The text must parse back to the same value: it is how SLAs are stored.
+            Sla::Elapsed(d) if d.num_milliseconds() % 3_600_000 == 0 => {
                 write!(f, "{}h", d.num_hours())
             }
-            Sla::Elapsed(d) => write!(f, "PT{}S", d.num_seconds()),
+            Sla::Elapsed(d) if d.num_milliseconds() % 1000 == 0 => {
+                write!(f, "PT{}S", d.num_seconds())
+            }
+            Sla::Elapsed(d) => write!(
+                f,
+                "PT{}.{:03}S",
+                d.num_seconds(),
+                d.num_milliseconds() % 1000
+            ),
         }
     }
 }
@@ -142,6 +151,11 @@ fn to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
         .map_or_else(|| local.and_utc(), |t| t.with_timezone(&Utc))
 }
 
+/// The longest SLA: a year. Longer is a mistake, and bounds keep deadline arithmetic safe.
+fn max_sla() -> Duration {
+    Duration::days(365)
+}
+
 /// `P[nW][nD][T[nH][nM][nS]]`. Years and months are refused: their length varies.
 fn iso8601(text: &str) -> Option<Duration> {
     let rest = text.strip_prefix(['P', 'p'])?;
@@ -160,7 +174,12 @@ fn iso8601(text: &str) -> Option<Duration> {
             }
             let &(_, seconds) = units.iter().find(|(u, _)| u.eq_ignore_ascii_case(&c))?;
             let value: f64 = number.parse().ok()?;
-            total += Duration::milliseconds((value * seconds as f64 * 1000.0).round() as i64);
+            let millis = value * seconds as f64 * 1000.0;
+            // Anything beyond a year is refused later; beyond this, the arithmetic is unsafe.
+            if !millis.is_finite() || millis > 1e15 {
+                return None;
+            }
+            total = total.checked_add(&Duration::milliseconds(millis.round() as i64))?;
             number.clear();
             any = true;
         }
@@ -300,8 +319,29 @@ mod tests {
         ] {
             assert!(Sla::parse(bad).is_err(), "{bad}");
         }
-        for text in ["1h", "same_business_day", "8bh", "PT2S"] {
+        for text in [
+            "1h",
+            "same_business_day",
+            "8bh",
+            "PT2S",
+            "PT0.500S",
+            "8760h",
+        ] {
             assert_eq!(Sla::parse(text).unwrap().to_string(), text);
+        }
+        // Every accepted value's stored form parses back to it (a practice once got locked
+        // out by PT0.5S stored as PT0S, and P400D stored as 9600h).
+        for text in ["PT0.5S", "P300D", "PT90M", "P1DT0.25S"] {
+            let sla = Sla::parse(text).unwrap();
+            assert_eq!(Sla::parse(&sla.to_string()).unwrap(), sla, "{text}");
+        }
+        for too_much in [
+            "P400D",
+            "P100000000WT1S",
+            "P99999999999999999999W99999999999999999999D",
+            "8761h",
+        ] {
+            assert!(Sla::parse(too_much).is_err(), "{too_much}");
         }
     }
 

@@ -198,6 +198,16 @@ impl From<StoreError> for WireError {
             }
             // Database messages can quote the data (PostgreSQL's `where` detail does), so the
             // log gets the error's class and code only.
+            // PostgreSQL refuses NUL characters in text (SQLite stores them): a client error.
+            StoreError::Database(db)
+                if matches!(
+                    crate::store::db_error_code(&db).as_deref(),
+                    Some("22P05" | "22021")
+                ) =>
+            {
+                Self::bad_request("a value contains a character that cannot be stored (NUL)")
+                    .with_scim_type("invalidValue")
+            }
             StoreError::Database(db) => {
                 tracing::error!(error = %crate::store::describe_db_error(&db), "storage failed");
                 Self::internal()

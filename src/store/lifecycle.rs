@@ -55,6 +55,9 @@ impl Trigger {
 
 /// Task states that still need someone to act.
 pub(crate) const OPEN_STATES: [&str; 2] = ["open", "claimed"];
+/// States the planner counts as pending work: a failed task still needs doing (it is reopened
+/// or superseded), so it is cancelled like an open one when a change makes it moot.
+const PENDING_STATES: [&str; 3] = ["open", "claimed", "failed"];
 
 impl TenantStore<'_> {
     pub(crate) async fn react(
@@ -93,9 +96,16 @@ impl TenantStore<'_> {
             .try_into()?;
         let policy = self.policy_in(db).await?;
         let practice_portals = self.practice_portals_in(db).await?;
+        // The practice's own admin minimum, where set, is the one task wording quotes.
         let portals: BTreeMap<String, Portal> = practice_portals
             .iter()
-            .map(|(slug, p)| (slug.clone(), p.portal.clone()))
+            .map(|(slug, p)| {
+                let mut portal = p.portal.clone();
+                if let Some(min) = p.min_admins {
+                    portal.admin_limits.min = Some(min);
+                }
+                (slug.clone(), portal)
+            })
             .collect();
 
         let facts = self.facts(db, &person).await?;
@@ -125,6 +135,7 @@ impl TenantStore<'_> {
             open_tasks: &open_tasks,
             portals: &portals,
             third_party: policy.document.is_third_party(&facts),
+            departed: matches!(trigger.before, Before::Was(true)) && (deleted || !person.active),
         });
 
         // A policy change that changes nothing for this person leaves no trace.
@@ -164,7 +175,7 @@ impl TenantStore<'_> {
                     Expr::col(task::Column::Version).add(1),
                 )
                 .filter(task::Column::Id.eq(*task_id))
-                .filter(task::Column::State.is_in(OPEN_STATES))
+                .filter(task::Column::State.is_in(PENDING_STATES))
                 .exec(db)
                 .await?;
             audit::append(
@@ -317,7 +328,7 @@ impl TenantStore<'_> {
         Ok(task::Entity::find()
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(task::Column::PersonId.eq(person))
-            .filter(task::Column::State.is_in(OPEN_STATES))
+            .filter(task::Column::State.is_in(PENDING_STATES))
             .order_by_asc(task::Column::CreatedAt)
             .order_by_asc(task::Column::Id)
             .all(db)

@@ -246,6 +246,21 @@ pub(crate) fn map_unique(err: DbErr, what: &'static str) -> StoreError {
     }
 }
 
+/// The SQLSTATE of a database error, if it has one.
+pub fn db_error_code(err: &DbErr) -> Option<String> {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            match e.as_ref() {
+                Sqlx::Database(db) => db.code().map(|c| c.into_owned()),
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
 /// A database error described without its message, which can quote row data: the SQLSTATE
 /// code for database errors, the kind otherwise.
 pub fn describe_db_error(err: &DbErr) -> String {

@@ -60,12 +60,16 @@ impl TryFrom<practice::Model> for Practice {
             business_hours: BusinessHours::parse(&m.business_hours)
                 .map_err(|_| StoreError::Corrupt("practice"))?,
             created_at: m.created_at,
-            sla: match m.sla {
-                Some(json) => {
-                    serde_json::from_value(json).map_err(|_| StoreError::Corrupt("practice"))?
-                }
-                None => SlaSettings::default(),
-            },
+            // An SLA that no longer parses must not lock the practice out: fall back to the
+            // defaults and say so in the log.
+            sla: m
+                .sla
+                .and_then(|json| {
+                    serde_json::from_value(json)
+                        .inspect_err(|e| tracing::error!(error = %e, "stored SLA settings are invalid; using defaults"))
+                        .ok()
+                })
+                .unwrap_or_default(),
         })
     }
 }

@@ -854,3 +854,220 @@ storage_test!(
         assert_eq!(p.get("/api/v1/tasks?state=finished").await.0, 400);
     }
 );
+
+storage_test!(
+    /// Findings of the lifecycle review, each pinned.
+    async fn lifecycle_review_regressions(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let (status, _) = p.put("/api/v1/policy", json!({"rules": [
+            {"name": "Front desk", "when": {"title": ["Front Desk"]}, "grant": {"availity-essentials": ["eligibility-benefits"], "noridian-nmp": ["eligibility"]}}
+        ], "third_party": {"group": ["Billing Company"]}})).await;
+        assert_eq!(status, 200);
+        let act = |task: String, action: &'static str, body: Option<Value>| {
+            let p = &p;
+            async move {
+                p.send(
+                    reqwest::Method::POST,
+                    &format!("/api/v1/tasks/{task}/{action}"),
+                    body,
+                )
+                .await
+            }
+        };
+
+        // 1. The careful deprovision (after a claimed provision) survives later changes.
+        let id = p.hire("half@acme.example", "Front Desk").await;
+        let nmp_provision = p
+            .tasks(&id, "open")
+            .await
+            .into_iter()
+            .find(|t| t["portal"] == "noridian-nmp")
+            .unwrap();
+        act(
+            nmp_provision["id"].as_str().unwrap().to_owned(),
+            "claim",
+            None,
+        )
+        .await;
+        p.scim
+            .patch(&format!("/Users/{id}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        p.scim.delete(&format!("/Users/{id}")).await.expect(204);
+        let open = p.tasks(&id, "open").await;
+        assert_eq!(open.len(), 1, "{open:?}");
+        assert!(
+            open[0]["action"]
+                .as_str()
+                .unwrap()
+                .contains("may have been created")
+        );
+
+        // 2. An account recorded with no roles is still an account: a leaver loses it.
+        let bare = p.hire("bare@acme.example", "Front Desk").await;
+        p.post(
+            &format!("/api/v1/people/{bare}/accounts"),
+            json!({"portal": "availity-essentials", "username": "bare", "roles": []}),
+        )
+        .await;
+        p.scim
+            .patch(&format!("/Users/{bare}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        assert!(
+            p.tasks(&bare, "open")
+                .await
+                .iter()
+                .any(|t| t["kind"] == "deprovision" && t["portal"] == "availity-essentials")
+        );
+
+        // 3 and 4. A vendor known by their group is notified once, even when deleted later.
+        let vendor = p.hire("vendor@billco.example", "Front Desk").await;
+        p.scim
+            .post(
+                "/Groups",
+                json!({"displayName": "Billing Company", "members": [{"value": vendor}]}),
+            )
+            .await
+            .expect(201);
+        p.scim
+            .patch(&format!("/Users/{vendor}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        let notify = p
+            .tasks(&vendor, "open")
+            .await
+            .into_iter()
+            .find(|t| t["kind"] == "notify_third_party")
+            .expect("notify");
+        act(notify["id"].as_str().unwrap().to_owned(), "complete", None).await;
+        p.scim.delete(&format!("/Users/{vendor}")).await.expect(204);
+        assert!(
+            !p.tasks(&vendor, "open")
+                .await
+                .iter()
+                .any(|t| t["kind"] == "notify_third_party"),
+            "not twice"
+        );
+        let deleted_vendor = p.hire("vendor2@billco.example", "Front Desk").await;
+        let gid = p
+            .scim
+            .find("/Groups", "displayName eq \"Billing Company\"")
+            .await
+            .body["Resources"][0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        p.scim.patch(&format!("/Groups/{gid}"), json!({"Operations": [{"op": "add", "path": "members", "value": [{"value": deleted_vendor}]}]})).await.expect(200);
+        p.scim
+            .delete(&format!("/Users/{deleted_vendor}"))
+            .await
+            .expect(204);
+        assert!(
+            p.tasks(&deleted_vendor, "open")
+                .await
+                .iter()
+                .any(|t| t["kind"] == "notify_third_party"),
+            "known by group at deletion"
+        );
+
+        // 5. A rehire cancels the open hand-over of the earlier departure.
+        let boss = p.hire("boss@acme.example", "Front Desk").await;
+        p.record(
+            &boss,
+            "availity-essentials",
+            &["administrator", "eligibility-benefits"],
+        )
+        .await;
+        p.scim
+            .patch(&format!("/Users/{boss}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        p.scim
+            .patch(
+                &format!("/Users/{boss}"),
+                json!({"Operations": [{"op": "replace", "value": {"active": true}}]}),
+            )
+            .await
+            .expect(200);
+        let open = p.tasks(&boss, "open").await;
+        assert!(
+            !open.iter().any(|t| t["kind"] == "transfer_admin"),
+            "{open:?}"
+        );
+
+        // 6. A failed task is superseded like an open one; it cannot come back as a duplicate.
+        let mover = p.hire("fails@acme.example", "Front Desk").await;
+        p.record(&mover, "noridian-nmp", &["eligibility"]).await;
+        p.scim
+            .patch(&format!("/Users/{mover}"), fixture("okta/deactivate.json"))
+            .await
+            .expect(200);
+        let deprovision = p
+            .tasks(&mover, "open")
+            .await
+            .into_iter()
+            .find(|t| t["portal"] == "noridian-nmp")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        act(
+            deprovision.clone(),
+            "fail",
+            Some(json!({"reason": "portal down"})),
+        )
+        .await;
+        p.scim
+            .patch(
+                &format!("/Users/{mover}"),
+                json!({"Operations": [{"op": "replace", "path": "title", "value": "Biller"}]}),
+            )
+            .await
+            .expect(200);
+        assert_eq!(
+            act(deprovision, "reopen", None).await.0,
+            200,
+            "still the one deprovision"
+        );
+        assert_eq!(
+            p.tasks(&mover, "open")
+                .await
+                .iter()
+                .filter(|t| t["portal"] == "noridian-nmp")
+                .count(),
+            1
+        );
+
+        // 7. SLAs store exactly and within bounds: no lock-out, no panic.
+        let mut sla = json!({"deprovision": "PT0.5S", "modify_removal": "24h", "provision": "72h", "transfer_admin": "4h", "notify_third_party": "24h"});
+        assert_eq!(p.put("/api/v1/settings/sla", sla.clone()).await.0, 200);
+        assert_eq!(p.get("/api/v1/whoami").await.0, 200);
+        assert_eq!(
+            p.get("/api/v1/settings/sla").await.1["deprovision"],
+            "PT0.500S"
+        );
+        for bad in [
+            "P400D",
+            "P100000000WT1S",
+            "P99999999999999999999W99999999999999999999D",
+        ] {
+            sla["provision"] = json!(bad);
+            assert_eq!(
+                p.put("/api/v1/settings/sla", sla.clone()).await.0,
+                400,
+                "{bad}"
+            );
+        }
+        p.hire("after-sla@acme.example", "Front Desk").await;
+
+        // 9. A NUL in free text is never a 500 (PostgreSQL cannot store it: 400).
+        let person = p.hire("nul@acme.example", "Front Desk").await;
+        let task = p.tasks(&person, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, _) = act(task, "fail", Some(json!({"reason": "a\u{0}b"}))).await;
+        assert!(status == 200 || status == 400, "{status}");
+    }
+);

@@ -315,10 +315,6 @@ impl TenantStore<'_> {
             .into_iter()
             .map(|m| m.group_id)
             .collect();
-        scim_group_member::Entity::delete_many()
-            .filter(scim_group_member::Column::UserId.eq(id))
-            .exec(&tx.tx)
-            .await?;
         scim_user::Entity::update_many()
             .col_expr(scim_user::Column::DeletedAt, Expr::value(context.at))
             .col_expr(scim_user::Column::UpdatedAt, Expr::value(context.at))
@@ -353,6 +349,12 @@ impl TenantStore<'_> {
             &context.as_actor(),
         )
         .await?;
+        // Memberships end after the engine has seen them: a vendor known by their group
+        // must still be recognised as one when they are deleted.
+        scim_group_member::Entity::delete_many()
+            .filter(scim_group_member::Column::UserId.eq(id))
+            .exec(&tx.tx)
+            .await?;
         tx.commit().await
     }
 
