@@ -18,6 +18,10 @@ pub struct PolicyDocument {
     /// their company (a `notify_third_party` task).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub third_party: Option<When>,
+    /// A termination marker some HR systems send instead of deactivating (e.g.
+    /// `{"employeeType": ["Terminated"]}`): whoever matches is a leaver, active or not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub terminated: Option<When>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -108,6 +112,12 @@ impl PolicyDocument {
         }
         out.retain(|_, roles| !roles.is_empty());
         out
+    }
+
+    pub fn is_terminated(&self, person: &PersonFacts) -> bool {
+        self.terminated
+            .as_ref()
+            .is_some_and(|w| w != &When::default() && w.matches(person))
     }
 
     pub fn is_third_party(&self, person: &PersonFacts) -> bool {

@@ -109,6 +109,13 @@ impl TenantStore<'_> {
             .collect();
 
         let facts = self.facts(db, &person).await?;
+        // An HR termination marker makes a leaver of someone still marked active.
+        let terminated = policy.document.is_terminated(&facts);
+        let event = if terminated && event == EventKind::Mover {
+            EventKind::Leaver
+        } else {
+            event
+        };
         let desired: BTreeMap<String, BTreeSet<String>> = policy
             .document
             .entitlements(&facts)
@@ -129,7 +136,7 @@ impl TenantStore<'_> {
         let plan = lifecycle::plan(&PlanInput {
             event,
             person: &label,
-            entitled: person.active && !deleted,
+            entitled: person.active && !deleted && !terminated,
             desired,
             accounts: &accounts,
             open_tasks: &open_tasks,

@@ -1071,3 +1071,21 @@ storage_test!(
         assert!(status == 200 || status == 400, "{status}");
     }
 );
+
+storage_test!(
+    /// An HR system that marks leavers by employeeType instead of deactivating them.
+    async fn termination_marker_is_a_leaver(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let (status, body) = p.put("/api/v1/policy", json!({"rules": [
+            {"name": "Front desk", "when": {"title": ["Front Desk"]}, "grant": {"noridian-nmp": ["eligibility"]}}
+        ], "terminated": {"employeeType": ["Terminated"]}})).await;
+        assert_eq!(status, 200, "{body}");
+        let id = p.hire("marked@acme.example", "Front Desk").await;
+        p.record(&id, "noridian-nmp", &["eligibility"]).await;
+        p.scim.patch(&format!("/Users/{id}"), json!({"Operations": [{"op": "replace", "path": "userType", "value": "Terminated"}]})).await.expect(200);
+        let open = p.tasks(&id, "open").await;
+        assert_eq!(open.len(), 1);
+        assert_eq!(open[0]["kind"], "deprovision");
+        assert_eq!(open[0]["cause"], "leaver");
+    }
+);
