@@ -18,6 +18,8 @@ pub struct Model {
     pub version: i64,
     /// The practice's SLA settings; `None` means the defaults.
     pub sla: Option<Json>,
+    /// A task's verifier must not be its completer.
+    pub four_eyes: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -60,10 +60,27 @@ impl MigrationTrait for Migration {
                     .add_column(uuid_null(ApiToken::AdminId))
                     .to_owned(),
             )
+            .await?;
+        // Four-eyes: whether a task's verifier must be someone other than its completer.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Practice::Table)
+                    .add_column(boolean(PracticeFourEyes::FourEyes).default(false))
+                    .to_owned(),
+            )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(Practice::Table)
+                    .drop_column(PracticeFourEyes::FourEyes)
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -100,6 +117,11 @@ enum AdminMembership {
     PracticeId,
     Role,
     CreatedAt,
+}
+
+#[derive(DeriveIden)]
+enum PracticeFourEyes {
+    FourEyes,
 }
 
 #[derive(DeriveIden)]

@@ -50,7 +50,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(queue::summary)
         .service(reports::leavers)
         .service(reports::access)
-        .service(me::create_token);
+        .service(me::create_token)
+        .service(policy::get_verification)
+        .service(policy::put_verification)
+        .service(task_actions::bulk);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

@@ -209,3 +209,34 @@ pub async fn put_sla(
     call.store().set_sla(&sla, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(sla))
 }
+
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VerificationSettings {
+    /// A task's verifier must be someone other than whoever completed it.
+    pub four_eyes: bool,
+}
+
+/// Whether verification needs a second person.
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Verification settings", body = VerificationSettings)))]
+#[get("/settings/verification")]
+pub async fn get_verification(call: Caller) -> Result<HttpResponse, WireError> {
+    Ok(HttpResponse::Ok().json(VerificationSettings {
+        four_eyes: call.store().practice().await?.four_eyes,
+    }))
+}
+
+/// Require (or stop requiring) a second person to verify completed tasks.
+#[utoipa::path(tag = "admin", request_body = VerificationSettings,
+    responses((status = 200, description = "Stored", body = VerificationSettings)))]
+#[put("/settings/verification")]
+pub async fn put_verification(
+    call: Caller,
+    body: web::Json<VerificationSettings>,
+) -> Result<HttpResponse, WireError> {
+    let settings = body.into_inner();
+    call.store()
+        .set_four_eyes(settings.four_eyes, &call.actor())
+        .await?;
+    Ok(HttpResponse::Ok().json(settings))
+}

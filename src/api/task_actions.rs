@@ -174,3 +174,73 @@ pub async fn reassign(
     }
     act(&call, &req, &id, TaskAction::Reassign { assignee }).await
 }
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BulkInput {
+    /// `claim` or `reassign` (completing in bulk is deliberately not offered).
+    pub action: String,
+    /// At most 200 task ids.
+    pub task_ids: Vec<Uuid>,
+    /// For `reassign`.
+    pub assignee: Option<String>,
+}
+
+#[derive(Debug, serde::Serialize, ToSchema)]
+pub struct BulkResult {
+    pub task_id: Uuid,
+    /// The HTTP status the single action would have had (200, 404, 409, …).
+    pub status: u16,
+    pub detail: Option<String>,
+}
+
+/// Claim or reassign many tasks at once; each succeeds or fails on its own.
+#[utoipa::path(tag = "admin", request_body = BulkInput,
+    responses((status = 200, description = "One result per task", body = Vec<BulkResult>),
+              (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::api::Problem)))]
+#[post("/tasks/bulk")]
+pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpResponse, WireError> {
+    let input = body.into_inner();
+    let unprocessable = |detail: &str| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
+    if input.task_ids.is_empty() || input.task_ids.len() > 200 {
+        return Err(unprocessable("`task_ids` must list 1 to 200 tasks"));
+    }
+    let action = match (
+        input.action.as_str(),
+        input.assignee.as_deref().map(str::trim),
+    ) {
+        ("claim", _) => TaskAction::Claim,
+        ("reassign", Some(assignee)) if !assignee.is_empty() => TaskAction::Reassign {
+            assignee: assignee.to_owned(),
+        },
+        ("reassign", _) => return Err(unprocessable("`reassign` needs an `assignee`")),
+        _ => {
+            return Err(unprocessable(
+                "`action` must be claim or reassign (never complete in bulk)",
+            ));
+        }
+    };
+    let store = call.store();
+    let mut results = Vec::with_capacity(input.task_ids.len());
+    for id in input.task_ids {
+        let outcome = store
+            .act_on_task(id, action.clone(), None, &call.actor())
+            .await;
+        results.push(match outcome {
+            Ok(_) => BulkResult {
+                task_id: id,
+                status: 200,
+                detail: None,
+            },
+            Err(err) => {
+                let wire = WireError::from(err);
+                BulkResult {
+                    task_id: id,
+                    status: wire.status.as_u16(),
+                    detail: Some(wire.detail),
+                }
+            }
+        });
+    }
+    Ok(HttpResponse::Ok().json(results))
+}

@@ -96,6 +96,29 @@ impl TenantStore<'_> {
         Ok(next)
     }
 
+    pub async fn set_four_eyes(&self, on: bool, actor: &Actor<'_>) -> Result<(), StoreError> {
+        let tx = self.begin_write().await?;
+        practice::Entity::update_many()
+            .col_expr(practice::Column::FourEyes, Expr::value(on))
+            .col_expr(
+                practice::Column::Version,
+                Expr::col(practice::Column::Version).add(1),
+            )
+            .filter(practice::Column::Id.eq(self.practice.as_uuid()))
+            .exec(&tx.tx)
+            .await?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "verification.updated",
+            "settings",
+            Some(serde_json::json!({"four_eyes": on})),
+        )
+        .await?;
+        tx.commit().await
+    }
+
     pub async fn set_sla(&self, sla: &SlaSettings, actor: &Actor<'_>) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         let json = serde_json::to_value(sla).unwrap_or_default();

@@ -45,6 +45,7 @@ pub struct Practice {
     pub business_hours: BusinessHours,
     pub created_at: DateTime<Utc>,
     pub sla: SlaSettings,
+    pub four_eyes: bool,
 }
 
 impl TryFrom<practice::Model> for Practice {
@@ -60,6 +61,7 @@ impl TryFrom<practice::Model> for Practice {
             business_hours: BusinessHours::parse(&m.business_hours)
                 .map_err(|_| StoreError::Corrupt("practice"))?,
             created_at: m.created_at,
+            four_eyes: m.four_eyes,
             // An SLA that no longer parses must not lock the practice out: fall back to the
             // defaults and say so in the log.
             sla: m
@@ -90,6 +92,7 @@ impl Store {
             created_at: Set(now),
             version: Set(1),
             sla: Set(None),
+            four_eyes: Set(false),
         };
         let inserted = practice::Entity::insert(model)
             .exec_with_returning(self.connection())

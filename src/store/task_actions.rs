@@ -107,6 +107,18 @@ impl TenantStore<'_> {
                 current: current.version,
             });
         }
+        if matches!(action, TaskAction::Verify) && current.done_by.as_deref() == Some(actor.name) {
+            let four_eyes = entities::practice::Entity::find_by_id(self.practice.as_uuid())
+                .one(&tx.tx)
+                .await?
+                .is_some_and(|p| p.four_eyes);
+            if four_eyes {
+                return Err(StoreError::IllegalTransition {
+                    action: "verify",
+                    state: "done by you (this practice requires a second person to verify)".into(),
+                });
+            }
+        }
         if let (TaskAction::Complete(_), Some(blocker)) = (&action, current.blocked_by) {
             let done = task::Entity::find_by_id(blocker)
                 .one(&tx.tx)

@@ -511,3 +511,79 @@ storage_test!(
         assert_eq!(p.get("/api/v1/reports/leavers?format=csv").await.0, 400);
     }
 );
+
+storage_test!(
+    /// Four-eyes verification, and bulk claim/reassign (never bulk completion).
+    async fn four_eyes_and_bulk(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let a = p.hire("fe1@acme.example", "Front Desk").await;
+        let b = p.hire("fe2@acme.example", "Front Desk").await;
+        let ids: Vec<String> = [p.tasks(&a, "open").await, p.tasks(&b, "open").await]
+            .concat()
+            .iter()
+            .map(|t| t["id"].as_str().unwrap().to_owned())
+            .collect();
+
+        let (status, results) = p
+            .post(
+                "/api/v1/tasks/bulk",
+                json!({"action": "claim", "task_ids": ids}),
+            )
+            .await;
+        assert_eq!(status, 200, "{results}");
+        assert!(
+            results
+                .as_array()
+                .unwrap()
+                .iter()
+                .all(|r| r["status"] == 200)
+        );
+        let (_, again) = p.post("/api/v1/tasks/bulk", json!({"action": "claim", "task_ids": [ids[0], "00000000-0000-0000-0000-000000000000"]})).await;
+        assert_eq!(again[0]["status"], 409);
+        assert_eq!(again[1]["status"], 404);
+        let (_, moved) = p
+            .post(
+                "/api/v1/tasks/bulk",
+                json!({"action": "reassign", "task_ids": [ids[1]], "assignee": "backup"}),
+            )
+            .await;
+        assert_eq!(moved[0]["status"], 200);
+        assert_eq!(
+            p.get(&format!("/api/v1/tasks/{}", ids[1])).await.1["assignee"],
+            "backup"
+        );
+        assert_eq!(
+            p.post(
+                "/api/v1/tasks/bulk",
+                json!({"action": "complete", "task_ids": [ids[0]]})
+            )
+            .await
+            .0,
+            422
+        );
+
+        let (status, _) = p
+            .put("/api/v1/settings/verification", json!({"four_eyes": true}))
+            .await;
+        assert_eq!(status, 200);
+        assert_eq!(act(&p, &ids[0], "complete", None).await.0, 200);
+        let (status, problem) = act(&p, &ids[0], "verify", None).await;
+        assert_eq!(status, 409, "the completer cannot verify: {problem}");
+        // Someone else can.
+        let practice = p.app.store.list_practices().await.unwrap().remove(0);
+        let second = p.app.token(&practice, "admin:read,admin:write").await;
+        let verified = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{}/verify", ids[0])))
+            .bearer_auth(second)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(verified.status(), 200);
+        assert_eq!(
+            p.get("/api/v1/settings/verification").await.1["four_eyes"],
+            true
+        );
+    }
+);
