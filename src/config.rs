@@ -31,6 +31,8 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
+    /// Largest evidence file (screenshot or PDF) accepted on a task, in bytes.
+    pub evidence_limit_bytes: usize,
     /// Bearer token Prometheus presents on `GET /metrics`; metrics are not served without one.
     pub metrics_token: Option<String>,
     pub jwt: JwtSettings,
@@ -107,6 +109,7 @@ impl Default for Settings {
                 burst: 200,
             },
             body_limit_bytes: 1024 * 1024,
+            evidence_limit_bytes: 10 * 1024 * 1024,
             metrics_token: None,
             jwt: JwtSettings {
                 issuers: Vec::new(),

@@ -164,6 +164,7 @@ impl Application {
                 .as_ref()
                 .map(|t| Sha256::digest(t.as_bytes()).into()),
             body_limit_bytes: settings.body_limit_bytes,
+            evidence_limit_bytes: settings.evidence_limit_bytes,
             allowed_methods: AllowedMethods::from_openapi(&openapi()),
             public_url: settings.public_url_for(bound),
         });

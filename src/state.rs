@@ -17,6 +17,8 @@ pub struct AppState {
     /// SHA-256 of the configured metrics token; `None` disables `/metrics`.
     pub metrics_token_sha256: Option<[u8; 32]>,
     pub body_limit_bytes: usize,
+    /// Largest evidence file accepted.
+    pub evidence_limit_bytes: usize,
     /// Methods per known path, so a wrong method gets 405 rather than 404.
     pub allowed_methods: AllowedMethods,
     /// Base URL for absolute links (SCIM `meta.location`), without a trailing slash.

@@ -7,6 +7,7 @@ pub mod admin_membership;
 pub mod api_token;
 pub mod audit_event;
 pub mod directory_change;
+pub mod evidence_file;
 pub mod lifecycle_event;
 pub mod portal_account;
 pub mod practice;

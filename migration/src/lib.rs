@@ -7,6 +7,7 @@ mod m20261124_000002_create_api_token;
 mod m20261124_000003_create_directory;
 mod m20261124_000004_create_lifecycle;
 mod m20261124_000005_create_admin;
+mod m20261124_000006_create_evidence;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000003_create_directory::Migration),
             Box::new(m20261124_000004_create_lifecycle::Migration),
             Box::new(m20261124_000005_create_admin::Migration),
+            Box::new(m20261124_000006_create_evidence::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
 mod audit;
+mod evidence;
 mod me;
 mod people;
 mod policy;
@@ -53,7 +54,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(me::create_token)
         .service(policy::get_verification)
         .service(policy::put_verification)
-        .service(task_actions::bulk);
+        .service(task_actions::bulk)
+        .service(evidence::upload)
+        .service(evidence::list)
+        .service(evidence::download);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

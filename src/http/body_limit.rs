@@ -16,9 +16,18 @@ pub async fn limit_body_size(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    // Evidence uploads (screenshots, PDFs) have their own, larger limit.
+    let evidence = req.path().trim_end_matches('/').ends_with("/evidence");
     let limit = req
         .app_data::<web::Data<AppState>>()
-        .map_or(usize::MAX, |state| state.body_limit_bytes);
+        .map_or(usize::MAX, |state| {
+            // The multipart envelope adds a little to the file itself.
+            if evidence {
+                state.evidence_limit_bytes + 64 * 1024
+            } else {
+                state.body_limit_bytes
+            }
+        });
     let declared = req
         .headers()
         .get(CONTENT_LENGTH)

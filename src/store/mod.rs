@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admins;
 pub mod audit;
 pub mod directory;
+pub mod evidence;
 mod lifecycle;
 pub mod policy;
 pub mod portals;

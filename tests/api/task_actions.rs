@@ -587,3 +587,115 @@ storage_test!(
         );
     }
 );
+
+/// A `multipart/form-data` body with one `file` field.
+fn multipart(filename: &str, data: &[u8]) -> (String, Vec<u8>) {
+    let boundary = "portcullis-test-boundary";
+    let mut body = format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; filename=\"{filename}\"\r\nContent-Type: application/octet-stream\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(data);
+    body.extend_from_slice(format!("\r\n--{boundary}--\r\n").as_bytes());
+    (format!("multipart/form-data; boundary={boundary}"), body)
+}
+
+storage_test!(
+    /// Evidence files: stored with their SHA-256, typed by content, served within the practice only.
+    async fn evidence_files(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let person = p.hire("ev@acme.example", "Front Desk").await;
+        let task = p.tasks(&person, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let upload = |filename: &str, data: Vec<u8>, token: String| {
+            let (content_type, body) = multipart(filename, &data);
+            let request = p
+                .app
+                .client
+                .post(p.app.url(&format!("/api/v1/tasks/{task}/evidence")))
+                .bearer_auth(token)
+                .header("Content-Type", content_type)
+                .body(body);
+            async move {
+                let response = request.send().await.unwrap();
+                (
+                    response.status().as_u16(),
+                    response.json::<Value>().await.unwrap_or(Value::Null),
+                )
+            }
+        };
+        let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 5000]].concat();
+        let (status, stored) = upload("portal user page.png", png.clone(), p.admin.clone()).await;
+        assert_eq!(status, 201, "{stored}");
+        assert_eq!(stored["content_type"], "image/png");
+        use sha2::Digest;
+        assert_eq!(stored["sha256"], hex::encode(sha2::Sha256::digest(&png)));
+        let (status, _) = upload("notes.txt", b"just text".to_vec(), p.admin.clone()).await;
+        assert_eq!(status, 422);
+
+        let (_, files) = p.get(&format!("/api/v1/tasks/{task}/evidence")).await;
+        assert_eq!(files.as_array().unwrap().len(), 1);
+        let file = stored["id"].as_str().unwrap();
+        let download = p
+            .app
+            .client
+            .get(p.app.url(&format!("/api/v1/tasks/{task}/evidence/{file}")))
+            .bearer_auth(&p.admin)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(download.status(), 200);
+        assert!(
+            download.headers()["content-disposition"]
+                .to_str()
+                .unwrap()
+                .starts_with("attachment")
+        );
+        assert_eq!(download.bytes().await.unwrap().to_vec(), png);
+
+        let other = p.app.practice("other").await;
+        let theirs = p.app.token(&other, "admin:read,admin:write").await;
+        let foreign = p
+            .app
+            .client
+            .get(p.app.url(&format!("/api/v1/tasks/{task}/evidence/{file}")))
+            .bearer_auth(&theirs)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(foreign.status(), 404);
+        assert_eq!(upload("x.png", png.clone(), theirs).await.0, 404);
+        let (_, audit) = p
+            .get(&format!("/api/v1/audit?action=task.evidence&target={task}"))
+            .await;
+        assert_eq!(audit["items"][0]["detail"]["sha256"], stored["sha256"]);
+    }
+);
+
+#[tokio::test]
+async fn evidence_is_size_limited() {
+    let app = crate::helpers::spawn_app_with(&crate::helpers::Backend::Sqlite, |s| {
+        s.evidence_limit_bytes = 4096
+    })
+    .await;
+    let p = Practice::new(app, "acme").await;
+    let person = p.hire("big@acme.example", "Front Desk").await;
+    let task = p.tasks(&person, "open").await[0]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (content_type, body) = multipart("big.pdf", &[b"%PDF-".as_slice(), &[0u8; 8000]].concat());
+    let response = p
+        .app
+        .client
+        .post(p.app.url(&format!("/api/v1/tasks/{task}/evidence")))
+        .bearer_auth(&p.admin)
+        .header("Content-Type", content_type)
+        .body(body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 413);
+}
