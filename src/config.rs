@@ -31,6 +31,9 @@ pub struct Settings {
     pub rate_limit: RateLimitSettings,
     /// Largest request body accepted, in bytes; larger bodies get 413.
     pub body_limit_bytes: usize,
+    /// How long a failed task waits before it is reopened (e.g. `4h`).
+    #[serde(with = "humantime_serde_compat")]
+    pub failed_task_reopen_after: Duration,
     /// Largest evidence file (screenshot or PDF) accepted on a task, in bytes.
     pub evidence_limit_bytes: usize,
     /// Bearer token Prometheus presents on `GET /metrics`; metrics are not served without one.
@@ -110,6 +113,7 @@ impl Default for Settings {
             },
             body_limit_bytes: 1024 * 1024,
             evidence_limit_bytes: 10 * 1024 * 1024,
+            failed_task_reopen_after: Duration::from_secs(4 * 3600),
             metrics_token: None,
             jwt: JwtSettings {
                 issuers: Vec::new(),

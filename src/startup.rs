@@ -165,6 +165,8 @@ impl Application {
                 .map(|t| Sha256::digest(t.as_bytes()).into()),
             body_limit_bytes: settings.body_limit_bytes,
             evidence_limit_bytes: settings.evidence_limit_bytes,
+            failed_task_reopen_after: chrono::Duration::from_std(settings.failed_task_reopen_after)
+                .unwrap_or(chrono::Duration::hours(4)),
             allowed_methods: AllowedMethods::from_openapi(&openapi()),
             public_url: settings.public_url_for(bound),
         });

@@ -19,6 +19,8 @@ pub struct AppState {
     pub body_limit_bytes: usize,
     /// Largest evidence file accepted.
     pub evidence_limit_bytes: usize,
+    /// How long a failed task waits before it is reopened.
+    pub failed_task_reopen_after: chrono::Duration,
     /// Methods per known path, so a wrong method gets 405 rather than 404.
     pub allowed_methods: AllowedMethods,
     /// Base URL for absolute links (SCIM `meta.location`), without a trailing slash.

@@ -13,7 +13,7 @@ use std::collections::BTreeSet;
 
 use entities::{portal_account, task};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -257,5 +257,45 @@ impl TenantStore<'_> {
         self.upsert_account(db, done.person_id, &record, status, actor.at)
             .await?;
         Ok(())
+    }
+}
+
+impl super::Store {
+    /// Reopens failed tasks whose failure is older than `delay`: a failure is a pause, not an
+    /// end. Each reopening is a task action by `system`, audited in its practice.
+    pub async fn reopen_failed_tasks(
+        &self,
+        now: chrono::DateTime<chrono::Utc>,
+        delay: chrono::Duration,
+    ) -> Result<usize, StoreError> {
+        let due: Vec<(Uuid, Uuid)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::Id)
+            .column(task::Column::PracticeId)
+            .filter(task::Column::State.eq("failed"))
+            .filter(task::Column::UpdatedAt.lte(now - delay))
+            .limit(500)
+            .into_tuple()
+            .all(self.connection())
+            .await?;
+        let actor = Actor {
+            name: "system",
+            request_id: None,
+            at: now,
+        };
+        let mut reopened = 0;
+        for (id, practice) in due {
+            match self
+                .tenant(super::PracticeId(practice))
+                .act_on_task(id, TaskAction::Reopen, None, &actor)
+                .await
+            {
+                Ok(_) => reopened += 1,
+                // Someone acted on it meanwhile: nothing to do.
+                Err(StoreError::IllegalTransition { .. }) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(reopened)
     }
 }

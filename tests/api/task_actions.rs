@@ -699,3 +699,51 @@ async fn evidence_is_size_limited() {
         .unwrap();
     assert_eq!(response.status(), 413);
 }
+
+storage_test!(
+    /// A failed task comes back to the queue once its pause is over.
+    async fn failed_tasks_reopen_after_the_delay(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let person = p.hire("retry@acme.example", "Front Desk").await;
+        let task = p.tasks(&person, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        assert_eq!(
+            act(&p, &task, "fail", Some(json!({"reason": "portal down"})))
+                .await
+                .0,
+            200
+        );
+        let failed_at = p.app.clock.now_utc();
+        let delay = chrono::Duration::hours(4);
+        assert_eq!(
+            p.app
+                .store
+                .reopen_failed_tasks(failed_at + chrono::Duration::hours(3), delay)
+                .await
+                .unwrap(),
+            0
+        );
+        assert_eq!(
+            p.get(&format!("/api/v1/tasks/{task}")).await.1["state"],
+            "failed"
+        );
+        assert_eq!(
+            p.app
+                .store
+                .reopen_failed_tasks(failed_at + delay, delay)
+                .await
+                .unwrap(),
+            1
+        );
+        assert_eq!(
+            p.get(&format!("/api/v1/tasks/{task}")).await.1["state"],
+            "open"
+        );
+        let (_, audit) = p
+            .get(&format!("/api/v1/audit?action=task.reopen&target={task}"))
+            .await;
+        assert_eq!(audit["items"][0]["actor"], "system");
+    }
+);
