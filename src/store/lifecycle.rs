@@ -14,6 +14,8 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
+use super::policy::PolicyVersion;
+use super::portals::PracticePortal;
 use super::{Practice, StoreError, TenantStore};
 use crate::domain::catalog::Portal;
 use crate::domain::lifecycle::{
@@ -22,6 +24,16 @@ use crate::domain::lifecycle::{
 use crate::domain::policy::PersonFacts;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// The practice-wide inputs of the engine.
+#[derive(Debug)]
+pub(crate) struct LifecycleContext {
+    practice: Practice,
+    policy: PolicyVersion,
+    practice_portals: BTreeMap<String, PracticePortal>,
+    /// The practice's portals, with its own admin minimum where set.
+    portals: BTreeMap<String, Portal>,
+}
 
 /// Why the engine runs for a person.
 #[derive(Debug, Clone, Copy)]
@@ -60,9 +72,56 @@ pub(crate) const OPEN_STATES: [&str; 2] = ["open", "claimed"];
 const PENDING_STATES: [&str; 3] = ["open", "claimed", "failed"];
 
 impl TenantStore<'_> {
+    /// Runs the engine for one person.
     pub(crate) async fn react(
         &self,
         db: &impl ConnectionTrait,
+        person_id: Uuid,
+        trigger: Trigger,
+        actor: &Actor<'_>,
+    ) -> Result<(), StoreError> {
+        let ctx = self.lifecycle_context(db).await?;
+        self.react_in(db, &ctx, person_id, trigger, actor).await
+    }
+
+    /// What the engine needs about the practice, loaded once however many people one change
+    /// touches (a group push, a policy change).
+    pub(crate) async fn lifecycle_context(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<LifecycleContext, StoreError> {
+        let practice: Practice = practice::Entity::find_by_id(self.practice.as_uuid())
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("practice"))?
+            .try_into()?;
+        let policy = self.policy_in(db).await?;
+        let practice_portals = self.practice_portals_in(db).await?;
+        // The practice's own admin minimum, where set, is the one task wording quotes.
+        let portals: BTreeMap<String, Portal> = practice_portals
+            .iter()
+            .map(|(slug, p)| {
+                let mut portal = p.portal.clone();
+                if let Some(min) = p.min_admins {
+                    portal.admin_limits.min = Some(min);
+                }
+                (slug.clone(), portal)
+            })
+            .collect();
+
+        Ok(LifecycleContext {
+            practice,
+            policy,
+            practice_portals,
+            portals,
+        })
+    }
+
+    /// Runs the engine for one person with an already loaded practice context.
+    pub(crate) async fn react_in(
+        &self,
+        db: &impl ConnectionTrait,
+        ctx: &LifecycleContext,
         person_id: Uuid,
         trigger: Trigger,
         actor: &Actor<'_>,
@@ -89,25 +148,12 @@ impl TenantStore<'_> {
                 }
             }
         };
-        let practice: Practice = practice::Entity::find_by_id(self.practice.as_uuid())
-            .one(db)
-            .await?
-            .ok_or(StoreError::NotFound("practice"))?
-            .try_into()?;
-        let policy = self.policy_in(db).await?;
-        let practice_portals = self.practice_portals_in(db).await?;
-        // The practice's own admin minimum, where set, is the one task wording quotes.
-        let portals: BTreeMap<String, Portal> = practice_portals
-            .iter()
-            .map(|(slug, p)| {
-                let mut portal = p.portal.clone();
-                if let Some(min) = p.min_admins {
-                    portal.admin_limits.min = Some(min);
-                }
-                (slug.clone(), portal)
-            })
-            .collect();
-
+        let (practice, policy, practice_portals, portals) = (
+            &ctx.practice,
+            &ctx.policy,
+            &ctx.practice_portals,
+            &ctx.portals,
+        );
         let facts = self.facts(db, &person).await?;
         // An HR termination marker makes a leaver of someone still marked active.
         let terminated = policy.document.is_terminated(&facts);
@@ -140,7 +186,7 @@ impl TenantStore<'_> {
             desired,
             accounts: &accounts,
             open_tasks: &open_tasks,
-            portals: &portals,
+            portals,
             third_party: policy.document.is_third_party(&facts),
             departed: matches!(trigger.before, Before::Was(true)) && (deleted || !person.active),
         });

@@ -419,9 +419,14 @@ impl TenantStore<'_> {
         let mut users = users.to_vec();
         users.sort_unstable();
         users.dedup();
+        if users.is_empty() {
+            return Ok(());
+        }
+        let ctx = self.lifecycle_context(db).await?;
         for user in users {
-            self.react(
+            self.react_in(
                 db,
+                &ctx,
                 user,
                 Trigger::directory(Before::Unchanged, seq),
                 &context.as_actor(),
