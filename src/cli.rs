@@ -11,6 +11,7 @@ use crate::config::{ConfigError, Settings};
 use crate::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone};
 use crate::domain::scope::Scopes;
 use crate::startup::{Application, StartupError, open_store};
+use crate::store::audit::Anchor;
 use crate::store::{NewPractice, NewToken, StoreError};
 use crate::telemetry;
 
@@ -85,6 +86,10 @@ pub enum AuditCommand {
     Verify {
         #[arg(long)]
         practice: String,
+        /// A head printed by an earlier verification (`SEQ:HASH`), kept outside the database:
+        /// the chain must still pass through it.
+        #[arg(long)]
+        anchor: Option<String>,
     },
 }
 
@@ -229,16 +234,37 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
                 }
             }
         }
-        Command::Audit(AuditCommand::Verify { practice }) => {
+        Command::Audit(AuditCommand::Verify { practice, anchor }) => {
+            let anchor = anchor
+                .map(|text| {
+                    let (seq, hash) = text
+                        .split_once(':')
+                        .ok_or("--anchor must be SEQ:HASH, as printed by audit verify")?;
+                    let seq = seq
+                        .parse()
+                        .map_err(|_| "--anchor: SEQ must be a number".to_owned())?;
+                    Anchor::parse(seq, hash)
+                })
+                .transpose()
+                .map_err(usage)?;
             let store = open_store(&settings).await?;
             let slug = PracticeSlug::parse(&practice).map_err(usage)?;
             let practice = store.practice_by_slug(&slug).await?;
-            let report = store.tenant(practice.id).verify_audit().await?;
+            let report = store
+                .tenant(practice.id)
+                .verify_audit(anchor.as_ref())
+                .await?;
             if report.ok {
                 println!(
                     "audit trail of {} is intact: {} records",
                     practice.slug, report.records
                 );
+                if let Some(head) = report.head {
+                    println!(
+                        "head {}:{} (keep it; pass it as --anchor later)",
+                        head.seq, head.hash
+                    );
+                }
             } else {
                 return Err(CliError::Usage(format!(
                     "audit trail of {} is broken at record {}: {} ({} records before it are intact)",

@@ -8,7 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
-use crate::store::audit::{AuditFilter, ChainReport};
+use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -97,14 +97,41 @@ pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpRes
     Ok(HttpResponse::Ok().json(AuditPage { items, next_after }))
 }
 
-/// Recompute the practice's hash chain and report the first altered or missing record.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct VerifyQuery {
+    /// Sequence number of a head recorded earlier (from a previous verification's `head`).
+    pub anchor_seq: Option<i64>,
+    /// Its hash, 64 hexadecimal digits. Give both or neither.
+    pub anchor_hash: Option<String>,
+}
+
+/// Recompute the practice's hash chain and report the first altered or missing record. With
+/// an anchor, also check that the chain still passes through a head recorded earlier, which
+/// catches a trail rewritten from scratch or cut short by someone with database access.
 #[utoipa::path(
     tag = "admin",
-    responses((status = 200, description = "Whether the chain is intact", body = ChainReport))
+    params(VerifyQuery),
+    responses(
+        (status = 200, description = "Whether the chain is intact", body = ChainReport),
+        (status = 400, description = "Malformed anchor", content_type = "application/problem+json", body = crate::api::Problem),
+    )
 )]
 #[get("/audit/verify")]
-pub async fn verify(call: Caller) -> Result<HttpResponse, WireError> {
-    Ok(HttpResponse::Ok().json(call.store().verify_audit().await?))
+pub async fn verify(
+    call: Caller,
+    query: web::Query<VerifyQuery>,
+) -> Result<HttpResponse, WireError> {
+    let anchor = match (query.anchor_seq, query.anchor_hash.as_deref()) {
+        (None, None) => None,
+        (Some(seq), Some(hash)) => Some(Anchor::parse(seq, hash).map_err(WireError::bad_request)?),
+        _ => {
+            return Err(WireError::bad_request(
+                "give both `anchor_seq` and `anchor_hash`, or neither",
+            ));
+        }
+    };
+    Ok(HttpResponse::Ok().json(call.store().verify_audit(anchor.as_ref()).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -2,7 +2,8 @@
 //! change, each chained to the previous one of its practice:
 //! `hash = SHA-256(prev_hash ‖ canonical record)`. Nothing here updates or deletes a row, and
 //! the database refuses to (triggers). [`TenantStore::verify_audit`] recomputes the chain and
-//! reports the first record that does not match.
+//! reports the first record that does not match; an [`Anchor`] (a head kept outside the
+//! database) also catches a chain rewritten from scratch or cut short.
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use entities::audit_event;
@@ -118,6 +119,39 @@ pub struct ChainReport {
     /// The first record that does not match, if any.
     pub first_broken: Option<i64>,
     pub reason: Option<String>,
+    /// The last record of an intact chain. Keep it outside Portcullis (a ticket, an e-mail, the
+    /// daily digest): passed back later as an anchor, it proves the trail up to it was neither
+    /// rewritten nor cut short, even by someone with write access to the database.
+    pub head: Option<ChainHead>,
+}
+
+/// A record's place in the chain: its sequence number and hash (hex).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct ChainHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// A head recorded earlier, outside the database. A chain recomputed from scratch by someone
+/// who altered a record cannot reproduce its hash, and one cut short no longer reaches it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Anchor {
+    pub seq: i64,
+    pub hash: [u8; 32],
+}
+
+impl Anchor {
+    /// Reads `SEQ:HASH` (as printed by `audit verify`), or the two parts separately.
+    pub fn parse(seq: i64, hash: &str) -> Result<Self, String> {
+        if seq < 1 {
+            return Err("the anchor's sequence number must be at least 1".to_owned());
+        }
+        let bytes = hex::decode(hash.trim())
+            .ok()
+            .and_then(|b| <[u8; 32]>::try_from(b).ok())
+            .ok_or("the anchor's hash must be 64 hexadecimal digits")?;
+        Ok(Self { seq, hash: bytes })
+    }
 }
 
 /// Which audit records to list.
@@ -134,8 +168,9 @@ pub struct AuditFilter {
 }
 
 impl TenantStore<'_> {
-    /// Recomputes the chain in batches (a six-year trail does not fit in memory).
-    pub async fn verify_audit(&self) -> Result<ChainReport, StoreError> {
+    /// Recomputes the chain in batches (a six-year trail does not fit in memory), and checks
+    /// that it still passes through `anchor`, if given.
+    pub async fn verify_audit(&self, anchor: Option<&Anchor>) -> Result<ChainReport, StoreError> {
         let mut prev = vec![0u8; 32];
         let mut expected_seq = 1;
         let mut checked = 0;
@@ -148,11 +183,29 @@ impl TenantStore<'_> {
                 .all(self.db)
                 .await?;
             if batch.is_empty() {
+                if let Some(anchor) = anchor
+                    && anchor.seq >= expected_seq
+                {
+                    return Ok(ChainReport {
+                        ok: false,
+                        records: checked,
+                        first_broken: Some(expected_seq),
+                        reason: Some(format!(
+                            "the trail ends before the anchored record {}: records were removed",
+                            anchor.seq
+                        )),
+                        head: None,
+                    });
+                }
                 return Ok(ChainReport {
                     ok: true,
                     records: checked,
                     first_broken: None,
                     reason: None,
+                    head: (checked > 0).then(|| ChainHead {
+                        seq: expected_seq - 1,
+                        hash: hex::encode(&prev),
+                    }),
                 });
             }
             for record in batch {
@@ -161,6 +214,7 @@ impl TenantStore<'_> {
                     records: checked,
                     first_broken: Some(record.practice_seq),
                     reason: Some(reason.to_owned()),
+                    head: None,
                 };
                 if record.practice_seq != expected_seq {
                     return Ok(broken("a record is missing before this one"));
@@ -175,6 +229,14 @@ impl TenantStore<'_> {
                 if hash != record.hash {
                     return Ok(broken(
                         "its content does not match its hash: it was altered",
+                    ));
+                }
+                if let Some(anchor) = anchor
+                    && anchor.seq == record.practice_seq
+                    && anchor.hash[..] != record.hash[..]
+                {
+                    return Ok(broken(
+                        "its hash differs from the anchor: the trail was rewritten up to here",
                     ));
                 }
                 prev = record.hash;

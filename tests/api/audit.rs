@@ -1,6 +1,7 @@
 //! The tamper-evident audit trail: every change recorded and chained; alterations detected.
 
 use sea_orm::ConnectionTrait;
+use serde_json::json;
 
 use crate::cli::{portcullis, run};
 use crate::helpers::{Backend, fixture, spawn_app, storage_test};
@@ -157,5 +158,111 @@ storage_test!(
         assert!(text.starts_with("seq,at,actor,action"));
         assert_eq!(text.lines().count() as u64, total + 1);
         assert_eq!(p.get("/api/v1/audit/export?format=xml").await.0, 400);
+    }
+);
+
+storage_test!(
+    /// A head kept outside the database catches what recomputing the chain cannot: a trail cut
+    /// short (or rewritten from scratch) by someone who can bypass the triggers.
+    async fn an_anchor_catches_a_trail_cut_short(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        p.hire("one@acme.example", "Front Desk").await;
+        let (_, report) = p.get("/api/v1/audit/verify").await;
+        assert_eq!(report["ok"], true, "{report}");
+        let head_seq = report["head"]["seq"].as_i64().unwrap();
+        let head_hash = report["head"]["hash"].as_str().unwrap().to_owned();
+        assert_eq!(head_seq, report["records"].as_i64().unwrap());
+        assert_eq!(head_hash.len(), 64);
+
+        // Later work extends the chain; the anchor still holds.
+        p.hire("two@acme.example", "Front Desk").await;
+        let anchored =
+            format!("/api/v1/audit/verify?anchor_seq={head_seq}&anchor_hash={head_hash}");
+        let (status, report) = p.get(&anchored).await;
+        assert_eq!((status, &report["ok"]), (200, &json!(true)), "{report}");
+
+        // A hash that is not the one at that place: the trail was rewritten.
+        let wrong = format!(
+            "/api/v1/audit/verify?anchor_seq={head_seq}&anchor_hash={}",
+            "ab".repeat(32)
+        );
+        let (_, report) = p.get(&wrong).await;
+        assert_eq!(report["ok"], false);
+        assert_eq!(report["first_broken"], head_seq);
+        assert!(
+            report["reason"].as_str().unwrap().contains("rewritten"),
+            "{report}"
+        );
+
+        // Malformed anchors are refused, not ignored.
+        for bad in [
+            format!("anchor_seq={head_seq}"),
+            format!("anchor_seq={head_seq}&anchor_hash=xyz"),
+            format!("anchor_seq=0&anchor_hash={head_hash}"),
+        ] {
+            let (status, problem) = p.get(&format!("/api/v1/audit/verify?{bad}")).await;
+            assert_eq!(status, 400, "{bad}: {problem}");
+            assert!(
+                problem["detail"].as_str().unwrap().contains("anchor"),
+                "{problem}"
+            );
+        }
+
+        // Someone bypasses the trigger and removes everything from the anchored record on: the
+        // shorter chain is internally consistent, but no longer reaches the anchor.
+        let db = sea_orm::Database::connect(&p.app.settings.database_url)
+            .await
+            .unwrap();
+        let bypass = match backend {
+            Backend::Sqlite => "DROP TRIGGER audit_event_no_delete",
+            Backend::Postgres(_) => {
+                "ALTER TABLE audit_event DISABLE TRIGGER audit_event_append_only"
+            }
+        };
+        db.execute_unprepared(bypass).await.unwrap();
+        db.execute_unprepared(&format!(
+            "DELETE FROM audit_event WHERE practice_seq >= {head_seq}"
+        ))
+        .await
+        .unwrap();
+        let (_, plain) = p.get("/api/v1/audit/verify").await;
+        assert_eq!(
+            plain["ok"], true,
+            "without an anchor the cut is invisible: {plain}"
+        );
+        let (_, report) = p.get(&anchored).await;
+        assert_eq!(report["ok"], false, "{report}");
+        assert_eq!(report["first_broken"], head_seq);
+        assert!(
+            report["reason"].as_str().unwrap().contains("removed"),
+            "{report}"
+        );
+
+        // The command line takes the same anchor, as it prints it.
+        let dir = tempfile::tempdir().unwrap();
+        let out = portcullis(dir.path(), &p.app.settings.database_url)
+            .args([
+                "audit",
+                "verify",
+                "--practice",
+                "acme",
+                "--anchor",
+                &format!("{head_seq}:{head_hash}"),
+            ])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        assert!(String::from_utf8_lossy(&out.stderr).contains("records were removed"));
+        let fine = run(portcullis(dir.path(), &p.app.settings.database_url).args([
+            "audit",
+            "verify",
+            "--practice",
+            "acme",
+        ]));
+        let printed = String::from_utf8_lossy(&fine.stdout);
+        assert!(
+            printed.contains(&format!("head {}:", head_seq - 1)),
+            "{printed}"
+        );
     }
 );
