@@ -49,6 +49,10 @@ pub enum Command {
     /// Manage a practice's access policy.
     #[command(subcommand)]
     Policy(PolicyCommand),
+    /// Manage a practice's escalation policy (reminders, escalation chain, quiet hours,
+    /// digest); files have the shape of `PUT /api/v1/escalation-policy`.
+    #[command(subcommand)]
+    Escalation(PolicyCommand),
     /// Check the audit trail.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -95,14 +99,14 @@ pub enum AuditCommand {
 
 #[derive(Debug, Subcommand)]
 pub enum PolicyCommand {
-    /// Load a policy from a JSON file (the shape of `PUT /api/v1/policy`); recomputes tasks.
+    /// Load it from a JSON file (the body of the matching `PUT /api/v1/…` endpoint).
     Load {
         #[arg(long)]
         practice: String,
         /// The policy file.
         file: PathBuf,
     },
-    /// Print the current policy as JSON.
+    /// Print the current version as JSON.
     Show {
         #[arg(long)]
         practice: String,
@@ -201,6 +205,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Practice(command) => practice(&settings, command).await?,
         Command::Token(command) => token(&settings, command).await?,
         Command::Policy(command) => policy(&settings, command).await?,
+        Command::Escalation(command) => escalation(&settings, command).await?,
         Command::Admin(command) => {
             let store = open_store(&settings).await?;
             let now = SystemClock.now();
@@ -462,6 +467,41 @@ async fn policy(settings: &Settings, command: PolicyCommand) -> Result<(), CliEr
         }
         PolicyCommand::Show { .. } => {
             let current = tenant.policy().await?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&current.document).unwrap_or_default()
+            );
+        }
+    }
+    Ok(())
+}
+
+async fn escalation(settings: &Settings, command: PolicyCommand) -> Result<(), CliError> {
+    let store = open_store(settings).await?;
+    let (PolicyCommand::Load { practice, .. } | PolicyCommand::Show { practice }) = &command;
+    let slug = PracticeSlug::parse(practice).map_err(usage)?;
+    let practice = store.practice_by_slug(&slug).await?;
+    let tenant = store.tenant(practice.id);
+    match command {
+        PolicyCommand::Load { file, .. } => {
+            let text = std::fs::read_to_string(&file)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let document: crate::domain::escalation::EscalationPolicy = serde_json::from_str(&text)
+                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            document.check().map_err(usage)?;
+            let actor = crate::store::audit::Actor {
+                name: "cli",
+                request_id: None,
+                at: SystemClock.now(),
+            };
+            let version = tenant.replace_escalation_policy(&document, &actor).await?;
+            println!(
+                "escalation policy version {version} is now current for {}",
+                practice.slug
+            );
+        }
+        PolicyCommand::Show { .. } => {
+            let current = tenant.escalation_policy().await?;
             println!(
                 "{}",
                 serde_json::to_string_pretty(&current.document).unwrap_or_default()

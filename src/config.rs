@@ -44,6 +44,29 @@ pub struct Settings {
     pub tls: Option<TlsSettings>,
     /// A portal catalogue newer than the one built in (same format as `catalog/portals.toml`).
     pub catalog_file: Option<std::path::PathBuf>,
+    /// How often the sweeper looks for reminders, overdue alerts, escalations and digests
+    /// (`PORTCULLIS_SWEEP_INTERVAL`). An overdue alert leaves within one interval of `due_at`.
+    #[serde(with = "humantime_serde_compat")]
+    pub sweep_interval: Duration,
+    /// How often the delivery worker looks for webhook deliveries that are due (it is also
+    /// woken as soon as the sweeper records something).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_poll_interval: Duration,
+    /// Allow webhook URLs on loopback and private networks (`PORTCULLIS_WEBHOOK_ALLOW_PRIVATE`).
+    /// Off by default: an admin must not be able to make the server call into its own network.
+    pub webhook_allow_private: bool,
+    /// How long one webhook attempt may take, connection included.
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_timeout: Duration,
+    /// The first retry waits about this long; each next one twice as long (with jitter).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_retry_base: Duration,
+    /// The longest wait between two attempts.
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_retry_max: Duration,
+    /// After this long without success a delivery is dead-lettered (and that is alerted).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_give_up_after: Duration,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,6 +146,13 @@ impl Default for Settings {
             },
             tls: None,
             catalog_file: None,
+            sweep_interval: Duration::from_secs(15),
+            webhook_poll_interval: Duration::from_secs(2),
+            webhook_allow_private: false,
+            webhook_timeout: Duration::from_secs(10),
+            webhook_retry_base: Duration::from_secs(10),
+            webhook_retry_max: Duration::from_secs(3600),
+            webhook_give_up_after: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -199,6 +229,29 @@ impl Settings {
         }
         if matches!(&self.metrics_token, Some(t) if t.len() < 16) {
             return Err(invalid("metrics_token", "must be at least 16 characters"));
+        }
+        if self.sweep_interval < Duration::from_millis(100) {
+            return Err(invalid("sweep_interval", "must be at least 100ms"));
+        }
+        if self.webhook_poll_interval < Duration::from_millis(100) {
+            return Err(invalid("webhook_poll_interval", "must be at least 100ms"));
+        }
+        if self.webhook_timeout < Duration::from_secs(1)
+            || self.webhook_timeout > Duration::from_secs(60)
+        {
+            return Err(invalid("webhook_timeout", "must be between 1s and 60s"));
+        }
+        if self.webhook_retry_base.is_zero() || self.webhook_retry_base > self.webhook_retry_max {
+            return Err(invalid(
+                "webhook_retry_base",
+                "must be more than zero and at most webhook_retry_max",
+            ));
+        }
+        if self.webhook_give_up_after < self.webhook_retry_base {
+            return Err(invalid(
+                "webhook_give_up_after",
+                "must be at least webhook_retry_base",
+            ));
         }
         for issuer in &self.jwt.issuers {
             issuer

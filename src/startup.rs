@@ -25,9 +25,11 @@ use crate::http::errors::{WireError, shape_errors};
 use crate::http::metrics::{Metrics, record_metrics};
 use crate::http::request_id::assign_request_id;
 use crate::http::{health, metrics};
+use crate::jobs::delivery::RetryPolicy;
 use crate::openapi::ApiDoc;
-use crate::state::AppState;
+use crate::state::{Alerting, AppState};
 use crate::store::{Store, StoreError, StoreOptions};
+use crate::webhook::WebhookClient;
 use crate::{api, jobs, scim};
 
 #[derive(Debug, thiserror::Error)]
@@ -169,6 +171,7 @@ impl Application {
                 .unwrap_or(chrono::Duration::hours(4)),
             allowed_methods: AllowedMethods::from_openapi(&openapi()),
             public_url: settings.public_url_for(bound),
+            alerting: alerting(settings)?,
         });
 
         let server_state = state.clone();
@@ -220,11 +223,26 @@ impl Application {
         self.port
     }
 
+    /// The state handlers and background jobs share (tests run job passes on it directly).
+    pub fn state(&self) -> web::Data<AppState> {
+        self.state.clone()
+    }
+
+    /// Stops the server like a signal would: in-flight requests finish, then the jobs stop.
+    pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
+        self.server.handle()
+    }
+
     /// Serves until SIGINT/SIGTERM (actix finishes in-flight requests first), then stops the
     /// background jobs.
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let (stop_jobs, shutdown) = watch::channel(false);
-        let housekeeping = tokio::spawn(jobs::housekeeping::run(self.state.clone(), shutdown));
+        let housekeeping = tokio::spawn(jobs::housekeeping::run(
+            self.state.clone(),
+            shutdown.clone(),
+        ));
+        let sweeper = tokio::spawn(jobs::sweeper::run(self.state.clone(), shutdown.clone()));
+        let delivery = tokio::spawn(jobs::delivery::run(self.state.clone(), shutdown));
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -237,7 +255,7 @@ impl Application {
             }
         };
         let _ = stop_jobs.send(true);
-        let _ = housekeeping.await;
+        let _ = tokio::join!(housekeeping, sweeper, delivery);
         served
     }
 }
@@ -299,4 +317,23 @@ fn tls_config(settings: &crate::config::TlsSettings) -> Result<rustls::ServerCon
     .with_safe_default_protocol_versions()
     .and_then(|builder| builder.with_no_client_auth().with_single_cert(certs, key))
     .map_err(|e| StartupError::Tls(e.to_string()))
+}
+
+/// The sweeper's and delivery worker's settings, and the guarded webhook client.
+fn alerting(settings: &Settings) -> Result<Alerting, StartupError> {
+    let span =
+        |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+    Ok(Alerting {
+        client: WebhookClient::new(settings.webhook_allow_private, settings.webhook_timeout)?,
+        sweep_interval: settings.sweep_interval,
+        poll_interval: settings.webhook_poll_interval,
+        retry: RetryPolicy {
+            base: span(settings.webhook_retry_base),
+            max: span(settings.webhook_retry_max),
+            give_up_after: span(settings.webhook_give_up_after),
+        },
+        lease: jobs::delivery::lease_for(settings.webhook_timeout),
+        wake_delivery: tokio::sync::Notify::new(),
+        delivery_pass: tokio::sync::Mutex::new(()),
+    })
 }

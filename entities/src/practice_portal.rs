@@ -18,6 +18,8 @@ pub struct Model {
     pub sla_overrides: Json,
     /// Where this practice signs in, when it differs from the catalogue URL.
     pub url: Option<String>,
+    /// Since when the portal has had fewer administrators than `min_admins` (alerted once).
+    pub admins_below_min_since: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -34,7 +34,12 @@ pub struct Model {
     pub outcome: Option<String>,
     /// Why it was cancelled or failed.
     pub reason: Option<String>,
+    /// Escalation steps taken: 0 none, 1 the overdue alert, 2… each further contact.
     pub escalation_level: i32,
+    /// Reminders sent before the deadline (the ladder's earlier steps).
+    pub reminders_sent: i32,
+    /// When the sweeper next looks at this task; NULL: not worked out yet.
+    pub next_alert_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -8,6 +8,7 @@ mod m20261124_000003_create_directory;
 mod m20261124_000004_create_lifecycle;
 mod m20261124_000005_create_admin;
 mod m20261124_000006_create_evidence;
+mod m20261124_000007_create_alerting;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000004_create_lifecycle::Migration),
             Box::new(m20261124_000005_create_admin::Migration),
             Box::new(m20261124_000006_create_evidence::Migration),
+            Box::new(m20261124_000007_create_alerting::Migration),
         ]
     }
 }

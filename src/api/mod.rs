@@ -2,6 +2,7 @@
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
 
 mod audit;
+mod escalation;
 mod evidence;
 mod me;
 mod people;
@@ -11,6 +12,7 @@ mod queue;
 mod reports;
 mod task_actions;
 mod tasks;
+mod webhooks;
 mod whoami;
 
 use serde::Serialize;
@@ -57,7 +59,17 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(task_actions::bulk)
         .service(evidence::upload)
         .service(evidence::list)
-        .service(evidence::download);
+        .service(evidence::download)
+        .service(escalation::current)
+        .service(escalation::history)
+        .service(escalation::replace)
+        .service(webhooks::list)
+        .service(webhooks::create)
+        .service(webhooks::get_one)
+        .service(webhooks::update)
+        .service(webhooks::remove)
+        .service(webhooks::test)
+        .service(webhooks::deliveries);
 }
 
 /// RFC 9457 problem details, the body of every admin API error.

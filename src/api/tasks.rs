@@ -46,10 +46,50 @@ pub struct Task {
     pub assignee: Option<String>,
     /// Why it was cancelled or failed.
     pub reason: Option<String>,
+    /// Escalation steps taken: 0 none, 1 the overdue alert, 2… each further contact.
     pub escalation_level: i32,
+    /// Reminders sent before the deadline.
+    pub reminders_sent: i32,
+    /// When the sweeper next looks at the task (absent once its ladder is finished).
+    pub next_alert_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+/// One task, with every alert recorded for it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskDetail {
+    #[serde(flatten)]
+    pub task: Task,
+    /// Reminders, the overdue alert and escalations, oldest first, with their deliveries.
+    pub alerts: Vec<TaskAlertView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TaskAlertView {
+    /// The event id (the `Idempotency-Key` webhooks received).
+    pub id: Uuid,
+    /// task.reminder, task.overdue, task.escalated, webhook.dead_lettered.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub at: DateTime<Utc>,
+    /// The ladder step, e.g. `reminder:1`, `overdue`, `escalation:2`.
+    pub step: Option<String>,
+    /// Who it was for, as the escalation chain names them.
+    pub contact: Option<String>,
+    pub deliveries: Vec<AlertDeliveryView>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AlertDeliveryView {
+    pub webhook_id: Uuid,
+    /// pending, delivered, dead.
+    pub state: String,
+    pub attempts: i32,
+    pub last_status: Option<i32>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub dead_at: Option<DateTime<Utc>>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -104,6 +144,8 @@ pub fn task_view(
         assignee: record.assignee,
         reason: record.reason,
         escalation_level: record.escalation_level,
+        reminders_sent: record.reminders_sent,
+        next_alert_at: record.next_alert_at,
         created_at: record.created_at,
         updated_at: record.updated_at,
         version: record.version,
@@ -193,7 +235,7 @@ pub async fn list_tasks(
     tag = "admin",
     params(("id" = Uuid, Path, description = "The task's id")),
     responses(
-        (status = 200, description = "The task", body = Task),
+        (status = 200, description = "The task and its alerts", body = TaskDetail),
         (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::api::Problem),
     )
 )]
@@ -203,5 +245,42 @@ pub async fn get_task(call: Caller, id: web::Path<String>) -> Result<HttpRespons
     let store = call.store();
     let record = store.task(id).await?;
     let portals = store.practice_portals().await?;
-    Ok(HttpResponse::Ok().json(task_view(record, &portals, call.state.clock.now())))
+    let alerts = store
+        .task_alerts(id)
+        .await?
+        .into_iter()
+        .map(|alert| TaskAlertView {
+            id: alert.event.id,
+            step: alert
+                .event
+                .payload
+                .pointer("/step/name")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            contact: alert
+                .event
+                .payload
+                .pointer("/notify/contact")
+                .and_then(|v| v.as_str())
+                .map(str::to_owned),
+            kind: alert.event.event_type,
+            at: alert.event.created_at,
+            deliveries: alert
+                .deliveries
+                .into_iter()
+                .map(|d| AlertDeliveryView {
+                    webhook_id: d.webhook_id,
+                    state: d.state,
+                    attempts: d.attempts,
+                    last_status: d.last_status,
+                    delivered_at: d.delivered_at,
+                    dead_at: d.dead_at,
+                })
+                .collect(),
+        })
+        .collect();
+    Ok(HttpResponse::Ok().json(TaskDetail {
+        task: task_view(record, &portals, call.state.clock.now()),
+        alerts,
+    }))
 }

@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod escalation;
 pub mod lifecycle;
 pub mod policy;
 pub mod practice;

@@ -141,7 +141,7 @@ fn next_business_day(day: NaiveDate, hours: &BusinessHours) -> NaiveDate {
 }
 
 /// Local wall time to UTC; a time skipped by a DST change moves forward an hour.
-fn to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
+pub(crate) fn to_utc(tz: Tz, local: NaiveDateTime) -> DateTime<Utc> {
     tz.from_local_datetime(&local)
         .earliest()
         .or_else(|| {
@@ -157,7 +157,7 @@ fn max_sla() -> Duration {
 }
 
 /// `P[nW][nD][T[nH][nM][nS]]`. Years and months are refused: their length varies.
-fn iso8601(text: &str) -> Option<Duration> {
+pub(crate) fn iso8601(text: &str) -> Option<Duration> {
     let rest = text.strip_prefix(['P', 'p'])?;
     let (date, time) = match rest.split_once(['T', 't']) {
         Some((d, t)) => (d, Some(t)),

@@ -69,7 +69,7 @@ impl Trigger {
 pub(crate) const OPEN_STATES: [&str; 2] = ["open", "claimed"];
 /// States the planner counts as pending work: a failed task still needs doing (it is reopened
 /// or superseded), so it is cancelled like an open one when a change makes it moot.
-const PENDING_STATES: [&str; 3] = ["open", "claimed", "failed"];
+pub(crate) const PENDING_STATES: [&str; 3] = ["open", "claimed", "failed"];
 
 impl TenantStore<'_> {
     /// Runs the engine for one person.
@@ -283,6 +283,8 @@ impl TenantStore<'_> {
                 outcome: Set(None),
                 reason: Set(None),
                 escalation_level: Set(0),
+                reminders_sent: Set(0),
+                next_alert_at: Set(None),
                 created_at: Set(actor.at),
                 updated_at: Set(actor.at),
                 version: Set(1),

@@ -7,10 +7,13 @@
 
 pub mod accounts;
 pub mod admins;
+pub mod alerts;
 pub mod audit;
 pub mod directory;
+pub mod escalation;
 pub mod evidence;
 mod lifecycle;
+pub mod outbox;
 pub mod policy;
 pub mod portals;
 mod practices;
@@ -18,6 +21,7 @@ pub mod reports;
 pub mod task_actions;
 pub mod tasks;
 mod tokens;
+pub mod webhooks;
 
 use std::sync::Arc;
 use std::time::Duration;

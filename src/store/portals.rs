@@ -150,6 +150,7 @@ impl TenantStore<'_> {
             max_admins: Set(write.max_admins.map(|n| n as i32)),
             sla_overrides: Set(to_json(&write.sla_overrides)),
             url: Set(write.url.clone()),
+            admins_below_min_since: Set(None),
             created_at: Set(actor.at),
             updated_at: Set(actor.at),
             version: Set(1),

@@ -30,6 +30,10 @@ pub struct TaskRecord {
     pub assignee: Option<String>,
     pub reason: Option<String>,
     pub escalation_level: i32,
+    pub reminders_sent: i32,
+    /// When the sweeper next looks at the task; `None` when its ladder is finished or it is
+    /// not yet worked out.
+    pub next_alert_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -161,6 +165,10 @@ impl TenantStore<'_> {
                 assignee: t.assignee,
                 reason: t.reason,
                 escalation_level: t.escalation_level,
+                reminders_sent: t.reminders_sent,
+                next_alert_at: t
+                    .next_alert_at
+                    .filter(|at| *at < super::alerts::ladder_finished()),
                 created_at: t.created_at,
                 updated_at: t.updated_at,
                 version: t.version,

@@ -3,12 +3,15 @@
 
 use std::sync::Arc;
 
+use actix_web::dev::ServerHandle;
+use actix_web::web;
 use chrono::{DateTime, TimeZone, Utc};
 use portcullis::clock::ManualClock;
 use portcullis::config::Settings;
 use portcullis::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone as Tz};
 use portcullis::domain::scope::Scopes;
 use portcullis::startup::{Application, open_store};
+use portcullis::state::AppState;
 use portcullis::store::{NewPractice, NewToken, Practice, Store};
 use sea_orm::{ConnectionTrait, Database};
 use tokio::sync::OnceCell;
@@ -82,6 +85,9 @@ pub struct TestApp {
     pub store: Store,
     pub settings: Settings,
     pub dir: tempfile::TempDir,
+    /// The running app's state: tests run background-job passes on it directly.
+    pub state: web::Data<AppState>,
+    pub server: ServerHandle,
 }
 
 pub async fn spawn_app(backend: &Backend) -> TestApp {
@@ -95,15 +101,25 @@ pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Setti
         database_url: backend.fresh_database_url(dir.path()).await,
         database_max_connections: 4,
         listen: "127.0.0.1:0".parse().unwrap(),
+        // Background passes run once at start, then rarely: tests run them when they choose
+        // (`sweep`, `deliver`). Webhook receivers in tests listen on 127.0.0.1.
+        sweep_interval: std::time::Duration::from_secs(3600),
+        webhook_poll_interval: std::time::Duration::from_secs(3600),
+        webhook_allow_private: true,
         ..Settings::default()
     };
     configure(&mut settings);
+    start_app(settings, ManualClock::new(start_time()), dir).await
+}
 
-    let clock = ManualClock::new(start_time());
+/// Starts the app on `settings` (its database already made) with `clock`.
+pub async fn start_app(settings: Settings, clock: ManualClock, dir: tempfile::TempDir) -> TestApp {
     let app = Application::build_with_clock(&settings, Arc::new(clock.clone()))
         .await
         .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
+    let server = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
     let store = open_store(&settings).await.unwrap();
     TestApp {
@@ -113,12 +129,33 @@ pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Setti
         store,
         settings,
         dir,
+        state,
+        server,
     }
 }
 
 impl TestApp {
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
+    }
+
+    /// One sweeper pass at the app's clock.
+    pub async fn sweep(&self) -> portcullis::store::alerts::SweepReport {
+        portcullis::jobs::sweeper::run_once(&self.state).await
+    }
+
+    /// One delivery pass: sends whatever is due at the app's clock; returns the attempts made.
+    pub async fn deliver(&self) -> usize {
+        portcullis::jobs::delivery::run_once(&self.state).await
+    }
+
+    /// Stops this instance (in-flight requests finish) and starts another on the same
+    /// database and clock, as a restart would.
+    pub async fn restart(self) -> TestApp {
+        self.server.stop(true).await;
+        let mut settings = self.settings.clone();
+        settings.listen = "127.0.0.1:0".parse().unwrap();
+        start_app(settings, self.clock.clone(), self.dir).await
     }
 
     /// A practice, created the way `portcullis practice create` does.

@@ -6,6 +6,7 @@
 mod helpers;
 
 mod admins;
+mod alerts;
 mod audit;
 mod cli;
 mod config;

@@ -1,0 +1,423 @@
+//! Webhook subscriptions: where a practice's alerts go, in which format; a test event; and the
+//! record of every delivery attempt.
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpResponse, delete, get, patch, post, web};
+use chrono::{DateTime, Utc};
+use rand::Rng;
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use uuid::Uuid;
+
+use crate::http::caller::Caller;
+use crate::http::errors::WireError;
+use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange};
+
+/// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
+pub const EVENT_TYPES: [&str; 8] = [
+    "task.reminder",
+    "task.overdue",
+    "task.escalated",
+    "digest.daily",
+    "practice_portal.below_min_admins",
+    "practice_portal.admins_restored",
+    "webhook.dead_lettered",
+    "webhook.test",
+];
+
+const FORMATS: [&str; 3] = ["json", "slack", "teams"];
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WebhookView {
+    pub id: Uuid,
+    pub name: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    /// json (the documented event), slack or teams (a message a person reads).
+    pub format: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<Webhook> for WebhookView {
+    fn from(w: Webhook) -> Self {
+        Self {
+            id: w.id,
+            name: w.name,
+            url: w.url,
+            event_types: w.event_types,
+            format: w.format,
+            enabled: w.enabled,
+            created_at: w.created_at,
+            updated_at: w.updated_at,
+            version: w.version,
+        }
+    }
+}
+
+/// A new subscription, with its signing secret: shown this once.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CreatedWebhookView {
+    #[serde(flatten)]
+    pub webhook: WebhookView,
+    /// Verify `X-Portcullis-Signature: sha256=<hex HMAC-SHA256(secret, body)>` with it.
+    pub secret: String,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookInput {
+    pub name: String,
+    /// http(s) URL; loopback and private addresses only where the deployment allows them.
+    pub url: String,
+    /// Event types, `task.*`, or `*` (default: every task alert, digests, admin-count and
+    /// dead-letter alerts).
+    #[serde(default)]
+    pub event_types: Option<Vec<String>>,
+    /// json (default), slack or teams.
+    #[serde(default)]
+    pub format: Option<String>,
+    /// At least 16 characters; generated when absent (and returned once).
+    #[serde(default)]
+    pub secret: Option<String>,
+    #[serde(default)]
+    pub enabled: Option<bool>,
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct WebhookPatch {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub format: Option<String>,
+    /// A new signing secret (at least 16 characters).
+    pub secret: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+fn unprocessable(detail: impl Into<String>) -> WireError {
+    WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
+}
+
+fn check_name(name: &str) -> Result<String, WireError> {
+    let name = name.trim();
+    if name.is_empty() || name.chars().count() > 200 {
+        return Err(unprocessable("`name` must be 1 to 200 characters"));
+    }
+    Ok(name.to_owned())
+}
+
+fn check_types(types: Vec<String>) -> Result<Vec<String>, WireError> {
+    if types.is_empty() || types.len() > 20 {
+        return Err(unprocessable("`event_types` must list 1 to 20 types"));
+    }
+    for t in &types {
+        let known = t == "*"
+            || EVENT_TYPES.contains(&t.as_str())
+            || t.strip_suffix(".*").is_some_and(|family| {
+                EVENT_TYPES
+                    .iter()
+                    .any(|e| e.strip_prefix(family).is_some_and(|r| r.starts_with('.')))
+            });
+        if !known {
+            return Err(unprocessable(format!(
+                "unknown event type `{t}`: use *, a family like task.*, or one of {}",
+                EVENT_TYPES.join(", ")
+            )));
+        }
+    }
+    Ok(types)
+}
+
+fn check_format(format: String) -> Result<String, WireError> {
+    if FORMATS.contains(&format.as_str()) {
+        Ok(format)
+    } else {
+        Err(unprocessable("`format` must be json, slack or teams"))
+    }
+}
+
+fn check_secret(secret: String) -> Result<String, WireError> {
+    if !(16..=256).contains(&secret.len()) {
+        return Err(unprocessable("`secret` must be 16 to 256 characters"));
+    }
+    Ok(secret)
+}
+
+fn check_url(call: &Caller, url: &str) -> Result<String, WireError> {
+    call.state
+        .alerting
+        .client
+        .check_url(url)
+        .map_err(unprocessable)?;
+    Ok(url.to_owned())
+}
+
+fn parse_id(id: &str) -> Result<Uuid, WireError> {
+    Uuid::try_parse(id).map_err(|_| WireError::not_found("webhook not found"))
+}
+
+/// The practice's webhooks (secrets are never shown again).
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Webhooks", body = Vec<WebhookView>)))]
+#[get("/webhooks")]
+pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
+    let hooks: Vec<WebhookView> = call
+        .store()
+        .webhooks()
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(hooks))
+}
+
+/// Subscribe a URL to alerts. The answer holds the signing secret, once.
+#[utoipa::path(
+    tag = "admin",
+    request_body = WebhookInput,
+    responses(
+        (status = 201, description = "Created", body = CreatedWebhookView),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 422, description = "Invalid URL (or a private address), event type, format or secret", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[post("/webhooks")]
+pub async fn create(
+    call: Caller,
+    body: web::Json<WebhookInput>,
+) -> Result<HttpResponse, WireError> {
+    let input = body.into_inner();
+    let secret = match input.secret {
+        Some(secret) => check_secret(secret)?,
+        None => hex::encode(rand::rng().random::<[u8; 32]>()),
+    };
+    let new = NewWebhook {
+        name: check_name(&input.name)?,
+        url: check_url(&call, &input.url)?,
+        event_types: check_types(input.event_types.unwrap_or_else(|| {
+            vec![
+                "task.*".into(),
+                "digest.daily".into(),
+                "practice_portal.*".into(),
+                "webhook.dead_lettered".into(),
+            ]
+        }))?,
+        format: check_format(input.format.unwrap_or_else(|| "json".to_owned()))?,
+        secret: secret.clone(),
+        enabled: input.enabled.unwrap_or(true),
+    };
+    let created = call.store().create_webhook(new, &call.actor()).await?;
+    Ok(HttpResponse::Created().json(CreatedWebhookView {
+        webhook: created.into(),
+        secret,
+    }))
+}
+
+/// One webhook.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The webhook's id")),
+    responses(
+        (status = 200, description = "The webhook", body = WebhookView),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/webhooks/{id}")]
+pub async fn get_one(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let id = parse_id(&id)?;
+    Ok(HttpResponse::Ok().json(WebhookView::from(call.store().webhook(id).await?)))
+}
+
+/// Change a webhook: its URL, events, format, secret, or pause it (`enabled: false`).
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The webhook's id")),
+    request_body = WebhookPatch,
+    responses(
+        (status = 200, description = "Updated", body = WebhookView),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 422, description = "Invalid value", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[patch("/webhooks/{id}")]
+pub async fn update(
+    call: Caller,
+    id: web::Path<String>,
+    body: web::Json<WebhookPatch>,
+) -> Result<HttpResponse, WireError> {
+    let id = parse_id(&id)?;
+    let patch = body.into_inner();
+    let change = WebhookChange {
+        name: patch.name.as_deref().map(check_name).transpose()?,
+        url: patch
+            .url
+            .as_deref()
+            .map(|u| check_url(&call, u))
+            .transpose()?,
+        event_types: patch.event_types.map(check_types).transpose()?,
+        format: patch.format.map(check_format).transpose()?,
+        secret: patch.secret.map(check_secret).transpose()?,
+        enabled: patch.enabled,
+    };
+    let updated = call
+        .store()
+        .update_webhook(id, change, &call.actor())
+        .await?;
+    Ok(HttpResponse::Ok().json(WebhookView::from(updated)))
+}
+
+/// Delete a webhook. Its delivery history stays (and in the audit trail); pending deliveries
+/// are dropped.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The webhook's id")),
+    responses(
+        (status = 204, description = "Deleted"),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[delete("/webhooks/{id}")]
+pub async fn remove(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let id = parse_id(&id)?;
+    call.store().delete_webhook(id, &call.actor()).await?;
+    Ok(HttpResponse::NoContent().finish())
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct QueuedEvent {
+    /// The event id: its `Idempotency-Key`.
+    pub event_id: Uuid,
+}
+
+/// Send a `webhook.test` event to this webhook now (even if paused). Its delivery shows in
+/// `GET /webhooks/{id}/deliveries`.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The webhook's id")),
+    responses(
+        (status = 202, description = "Queued for delivery", body = QueuedEvent),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[post("/webhooks/{id}/test")]
+pub async fn test(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let id = parse_id(&id)?;
+    let store = call.store();
+    let practice = store.practice().await?;
+    let event_id = store
+        .queue_test_event(
+            id,
+            practice.name.as_str(),
+            &call.state.public_url,
+            &call.actor(),
+        )
+        .await?;
+    call.state.alerting.wake_delivery.notify_one();
+    Ok(HttpResponse::Accepted().json(QueuedEvent { event_id }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct DeliveriesQuery {
+    /// How many, newest first: 1 to 200 (default 50).
+    pub limit: Option<u64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryAttemptView {
+    pub attempt: i32,
+    pub at: DateTime<Utc>,
+    /// The receiver's HTTP status, if it answered.
+    pub status: Option<i32>,
+    pub error: Option<String>,
+    /// The first 512 bytes of the receiver's answer.
+    pub response: Option<String>,
+    pub duration_ms: i64,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct DeliveryLogView {
+    pub id: Uuid,
+    pub event_id: Uuid,
+    pub event_type: String,
+    /// What the event is about, e.g. `task:<id>:overdue`.
+    pub event_key: String,
+    /// pending, delivered, dead.
+    pub state: String,
+    pub attempts: i32,
+    pub next_attempt_at: Option<DateTime<Utc>>,
+    pub last_status: Option<i32>,
+    pub last_error: Option<String>,
+    pub delivered_at: Option<DateTime<Utc>>,
+    pub dead_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    /// Every attempt, newest first.
+    pub history: Vec<DeliveryAttemptView>,
+}
+
+impl From<DeliveryView> for DeliveryLogView {
+    fn from(v: DeliveryView) -> Self {
+        let d = v.delivery;
+        Self {
+            id: d.id,
+            event_id: d.event_id,
+            event_type: v.event_type,
+            event_key: v.event_key,
+            next_attempt_at: (d.state == "pending").then_some(d.next_attempt_at),
+            state: d.state,
+            attempts: d.attempts,
+            last_status: d.last_status,
+            last_error: d.last_error,
+            delivered_at: d.delivered_at,
+            dead_at: d.dead_at,
+            created_at: d.created_at,
+            history: v
+                .attempts
+                .into_iter()
+                .map(|a| DeliveryAttemptView {
+                    attempt: a.attempt,
+                    at: a.at,
+                    status: a.status,
+                    error: a.error,
+                    response: a.response_excerpt,
+                    duration_ms: a.duration_ms,
+                })
+                .collect(),
+        }
+    }
+}
+
+/// A webhook's deliveries, newest first, with every attempt and the receiver's answers.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = Uuid, Path, description = "The webhook's id"), DeliveriesQuery),
+    responses(
+        (status = 200, description = "Deliveries", body = Vec<DeliveryLogView>),
+        (status = 400, description = "Invalid limit", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+    )
+)]
+#[get("/webhooks/{id}/deliveries")]
+pub async fn deliveries(
+    call: Caller,
+    id: web::Path<String>,
+    query: web::Query<DeliveriesQuery>,
+) -> Result<HttpResponse, WireError> {
+    let id = parse_id(&id)?;
+    let limit = query.limit.unwrap_or(50);
+    if !(1..=200).contains(&limit) {
+        return Err(WireError::bad_request("`limit` must be between 1 and 200"));
+    }
+    let views: Vec<DeliveryLogView> = call
+        .store()
+        .deliveries(id, limit)
+        .await?
+        .into_iter()
+        .map(Into::into)
+        .collect();
+    Ok(HttpResponse::Ok().json(views))
+}

@@ -1,0 +1,627 @@
+//! Webhook subscriptions, and the delivery queue the worker drains: claim due deliveries
+//! (`FOR UPDATE SKIP LOCKED` on PostgreSQL, plus a lease so an instance that dies mid-send
+//! lets go), then record each attempt and what it led to.
+
+use chrono::{DateTime, Duration, Utc};
+use entities::{outbox_event, webhook, webhook_attempt, webhook_delivery};
+use sea_orm::ActiveValue::{NotSet, Set};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde_json::json;
+use uuid::Uuid;
+
+use super::audit::{self, Actor};
+use super::outbox::{self, Fanout, NewEvent};
+use super::{PracticeId, Store, StoreError, TenantStore};
+use crate::webhook::AttemptResult;
+
+/// A subscription as the API shows it: never with its secret.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Webhook {
+    pub id: Uuid,
+    pub name: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub format: String,
+    pub enabled: bool,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl From<webhook::Model> for Webhook {
+    fn from(m: webhook::Model) -> Self {
+        Self {
+            id: m.id,
+            name: m.name,
+            url: m.url,
+            event_types: serde_json::from_value(m.event_types).unwrap_or_default(),
+            format: m.format,
+            enabled: m.enabled,
+            created_at: m.created_at,
+            updated_at: m.updated_at,
+            version: m.version,
+        }
+    }
+}
+
+/// A subscription to create (checked by the caller).
+#[derive(Debug, Clone)]
+pub struct NewWebhook {
+    pub name: String,
+    pub url: String,
+    pub event_types: Vec<String>,
+    pub format: String,
+    pub secret: String,
+    pub enabled: bool,
+}
+
+/// Fields to change; `None` leaves one as it is.
+#[derive(Debug, Clone, Default)]
+pub struct WebhookChange {
+    pub name: Option<String>,
+    pub url: Option<String>,
+    pub event_types: Option<Vec<String>>,
+    pub format: Option<String>,
+    pub secret: Option<String>,
+    pub enabled: Option<bool>,
+}
+
+/// One delivery with its attempts, newest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeliveryView {
+    pub delivery: webhook_delivery::Model,
+    pub event_type: String,
+    pub event_key: String,
+    pub attempts: Vec<webhook_attempt::Model>,
+}
+
+/// An alert recorded for a task, and where its deliveries stand.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskAlert {
+    pub event: outbox_event::Model,
+    pub deliveries: Vec<webhook_delivery::Model>,
+}
+
+/// A delivery this instance holds the lease on, with what it needs to send it.
+#[derive(Debug, Clone)]
+pub struct ClaimedDelivery {
+    pub id: Uuid,
+    pub practice: PracticeId,
+    /// The number of this attempt (1 for the first).
+    pub attempt: i32,
+    pub created_at: DateTime<Utc>,
+    pub webhook: webhook::Model,
+    pub event: outbox_event::Model,
+}
+
+/// What happens to a delivery after an attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NextStep {
+    Delivered,
+    RetryAt(DateTime<Utc>),
+    /// The give-up horizon has passed.
+    DeadLetter,
+}
+
+impl TenantStore<'_> {
+    pub async fn webhooks(&self) -> Result<Vec<Webhook>, StoreError> {
+        Ok(webhook::Entity::find()
+            .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .order_by_asc(webhook::Column::CreatedAt)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(Webhook::from)
+            .collect())
+    }
+
+    pub async fn webhook(&self, id: Uuid) -> Result<Webhook, StoreError> {
+        webhook::Entity::find_by_id(id)
+            .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .one(self.db)
+            .await?
+            .map(Webhook::from)
+            .ok_or(StoreError::NotFound("webhook"))
+    }
+
+    pub async fn create_webhook(
+        &self,
+        new: NewWebhook,
+        actor: &Actor<'_>,
+    ) -> Result<Webhook, StoreError> {
+        let tx = self.begin_write().await?;
+        let row = webhook::ActiveModel {
+            id: Set(Uuid::now_v7()),
+            practice_id: Set(self.practice.as_uuid()),
+            name: Set(new.name),
+            url: Set(new.url),
+            event_types: Set(json!(new.event_types)),
+            secret: Set(new.secret),
+            format: Set(new.format),
+            enabled: Set(new.enabled),
+            created_at: Set(actor.at),
+            updated_at: Set(actor.at),
+            deleted_at: Set(None),
+            version: Set(1),
+        };
+        let created = Webhook::from(
+            webhook::Entity::insert(row)
+                .exec_with_returning(&tx.tx)
+                .await?,
+        );
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "webhook.created",
+            &format!("webhook {}", created.id),
+            Some(describe(&created)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    pub async fn update_webhook(
+        &self,
+        id: Uuid,
+        change: WebhookChange,
+        actor: &Actor<'_>,
+    ) -> Result<Webhook, StoreError> {
+        let tx = self.begin_write().await?;
+        let secret_rotated = change.secret.is_some();
+        let mut update = webhook::Entity::update_many()
+            .col_expr(webhook::Column::UpdatedAt, Expr::value(actor.at))
+            .col_expr(
+                webhook::Column::Version,
+                Expr::col(webhook::Column::Version).add(1),
+            );
+        if let Some(name) = change.name {
+            update = update.col_expr(webhook::Column::Name, Expr::value(name));
+        }
+        if let Some(url) = change.url {
+            update = update.col_expr(webhook::Column::Url, Expr::value(url));
+        }
+        if let Some(types) = change.event_types {
+            update = update.col_expr(webhook::Column::EventTypes, Expr::value(json!(types)));
+        }
+        if let Some(format) = change.format {
+            update = update.col_expr(webhook::Column::Format, Expr::value(format));
+        }
+        if let Some(secret) = change.secret {
+            update = update.col_expr(webhook::Column::Secret, Expr::value(secret));
+        }
+        if let Some(enabled) = change.enabled {
+            update = update.col_expr(webhook::Column::Enabled, Expr::value(enabled));
+        }
+        let changed = update
+            .filter(webhook::Column::Id.eq(id))
+            .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .exec(&tx.tx)
+            .await?;
+        if changed.rows_affected == 0 {
+            return Err(StoreError::NotFound("webhook"));
+        }
+        let updated = Webhook::from(
+            webhook::Entity::find_by_id(id)
+                .one(&tx.tx)
+                .await?
+                .ok_or(StoreError::NotFound("webhook"))?,
+        );
+        let mut detail = describe(&updated);
+        detail["secret_rotated"] = json!(secret_rotated);
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "webhook.updated",
+            &format!("webhook {id}"),
+            Some(detail),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Removes a subscription from use (its delivery history stays); deliveries still pending
+    /// are dead-lettered, without alerting: nobody is listening any more.
+    pub async fn delete_webhook(&self, id: Uuid, actor: &Actor<'_>) -> Result<(), StoreError> {
+        let tx = self.begin_write().await?;
+        let deleted = webhook::Entity::update_many()
+            .col_expr(webhook::Column::DeletedAt, Expr::value(actor.at))
+            .col_expr(webhook::Column::Enabled, Expr::value(false))
+            .col_expr(
+                webhook::Column::Version,
+                Expr::col(webhook::Column::Version).add(1),
+            )
+            .filter(webhook::Column::Id.eq(id))
+            .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .exec(&tx.tx)
+            .await?;
+        if deleted.rows_affected == 0 {
+            return Err(StoreError::NotFound("webhook"));
+        }
+        webhook_delivery::Entity::update_many()
+            .col_expr(webhook_delivery::Column::State, Expr::value("dead"))
+            .col_expr(webhook_delivery::Column::DeadAt, Expr::value(actor.at))
+            .col_expr(
+                webhook_delivery::Column::LastError,
+                Expr::value("the webhook was deleted"),
+            )
+            .filter(webhook_delivery::Column::WebhookId.eq(id))
+            .filter(webhook_delivery::Column::State.eq("pending"))
+            .exec(&tx.tx)
+            .await?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "webhook.deleted",
+            &format!("webhook {id}"),
+            None,
+        )
+        .await?;
+        tx.commit().await
+    }
+
+    /// Queues a `webhook.test` event for this webhook alone (enabled or not). Returns the
+    /// event's id.
+    pub async fn queue_test_event(
+        &self,
+        id: Uuid,
+        practice_name: &str,
+        base_url: &str,
+        actor: &Actor<'_>,
+    ) -> Result<Uuid, StoreError> {
+        let tx = self.begin_write().await?;
+        let hook = webhook::Entity::find_by_id(id)
+            .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook::Column::DeletedAt.is_null())
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound("webhook"))?;
+        let event = NewEvent {
+            key: format!("test:{}", Uuid::now_v7()),
+            event_type: "webhook.test",
+            task: None,
+            payload: json!({
+                "practice": {"name": practice_name},
+                "webhook": {"id": hook.id, "name": hook.name},
+                "requested_by": actor.name,
+                "url": format!("{base_url}/api/v1/webhooks/{}", hook.id),
+            }),
+        };
+        let event_id = outbox::record(
+            &tx.tx,
+            self.practice,
+            event,
+            Fanout::Only(hook.id),
+            actor.at,
+        )
+        .await?
+        .ok_or(StoreError::Conflict("this test event"))?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "webhook.test",
+            &format!("webhook {id}"),
+            Some(json!({"event": event_id})),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(event_id)
+    }
+
+    /// A webhook's deliveries, newest first, with their attempts.
+    pub async fn deliveries(
+        &self,
+        webhook_id: Uuid,
+        limit: u64,
+    ) -> Result<Vec<DeliveryView>, StoreError> {
+        self.webhook(webhook_id).await?;
+        let deliveries = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook_delivery::Column::WebhookId.eq(webhook_id))
+            .order_by_desc(webhook_delivery::Column::CreatedAt)
+            .order_by_desc(webhook_delivery::Column::Id)
+            .limit(limit)
+            .all(self.db)
+            .await?;
+        let events: std::collections::HashMap<Uuid, outbox_event::Model> =
+            outbox_event::Entity::find()
+                .filter(outbox_event::Column::PracticeId.eq(self.practice.as_uuid()))
+                .filter(outbox_event::Column::Id.is_in(deliveries.iter().map(|d| d.event_id)))
+                .all(self.db)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+        let mut attempts: std::collections::HashMap<Uuid, Vec<webhook_attempt::Model>> =
+            std::collections::HashMap::new();
+        for attempt in webhook_attempt::Entity::find()
+            .filter(webhook_attempt::Column::DeliveryId.is_in(deliveries.iter().map(|d| d.id)))
+            .order_by_desc(webhook_attempt::Column::Id)
+            .all(self.db)
+            .await?
+        {
+            attempts
+                .entry(attempt.delivery_id)
+                .or_default()
+                .push(attempt);
+        }
+        Ok(deliveries
+            .into_iter()
+            .map(|delivery| {
+                let event = events.get(&delivery.event_id);
+                DeliveryView {
+                    event_type: event.map(|e| e.event_type.clone()).unwrap_or_default(),
+                    event_key: event.map(|e| e.event_key.clone()).unwrap_or_default(),
+                    attempts: attempts.remove(&delivery.id).unwrap_or_default(),
+                    delivery,
+                }
+            })
+            .collect())
+    }
+
+    /// The alerts recorded for a task, oldest first, with their deliveries.
+    pub async fn task_alerts(&self, task: Uuid) -> Result<Vec<TaskAlert>, StoreError> {
+        let events = outbox_event::Entity::find()
+            .filter(outbox_event::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(outbox_event::Column::TaskId.eq(task))
+            .order_by_asc(outbox_event::Column::CreatedAt)
+            .order_by_asc(outbox_event::Column::Id)
+            .all(self.db)
+            .await?;
+        let mut deliveries = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(webhook_delivery::Column::EventId.is_in(events.iter().map(|e| e.id)))
+            .all(self.db)
+            .await?;
+        Ok(events
+            .into_iter()
+            .map(|event| {
+                let (mine, rest) = deliveries.drain(..).partition(|d| d.event_id == event.id);
+                deliveries = rest;
+                TaskAlert {
+                    event,
+                    deliveries: mine,
+                }
+            })
+            .collect())
+    }
+}
+
+/// What the audit trail says about a subscription: everything but the secret.
+fn describe(hook: &Webhook) -> serde_json::Value {
+    json!({
+        "name": hook.name,
+        "url": redact_url(&hook.url),
+        "event_types": hook.event_types,
+        "format": hook.format,
+        "enabled": hook.enabled,
+    })
+}
+
+/// Scheme, host and port only: incoming-webhook URLs (Slack, Teams) carry their token in the
+/// path, which is as good as a password.
+pub fn redact_url(url: &str) -> String {
+    match reqwest::Url::parse(url) {
+        Ok(parsed) => {
+            let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
+            format!(
+                "{}://{}{port}/…",
+                parsed.scheme(),
+                parsed.host_str().unwrap_or_default()
+            )
+        }
+        Err(_) => "(invalid)".to_owned(),
+    }
+}
+
+impl Store {
+    /// Takes up to `limit` due deliveries for this instance until `now + lease`. Several
+    /// instances may call this at once: on PostgreSQL each skips rows another has locked, and
+    /// the lease keeps a taken row out of everyone else's claims while it is being sent.
+    pub async fn claim_deliveries(
+        &self,
+        now: DateTime<Utc>,
+        lease: Duration,
+        limit: u64,
+    ) -> Result<Vec<ClaimedDelivery>, StoreError> {
+        let tx = self.begin_write().await?;
+        let mut due = webhook_delivery::Entity::find()
+            .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
+            .filter(
+                Condition::any()
+                    .add(webhook_delivery::Column::LeaseUntil.is_null())
+                    .add(webhook_delivery::Column::LeaseUntil.lte(now)),
+            )
+            .order_by_asc(webhook_delivery::Column::NextAttemptAt)
+            .order_by_asc(webhook_delivery::Column::Id)
+            .limit(limit);
+        if self.backend() == DbBackend::Postgres {
+            due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
+        }
+        let due = due.all(&tx.tx).await?;
+        if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::LeaseUntil,
+                Expr::value(now + lease),
+            )
+            .col_expr(
+                webhook_delivery::Column::Attempts,
+                Expr::col(webhook_delivery::Column::Attempts).add(1),
+            )
+            .filter(webhook_delivery::Column::Id.is_in(due.iter().map(|d| d.id)))
+            .exec(&tx.tx)
+            .await?;
+        let hooks: std::collections::HashMap<Uuid, webhook::Model> = webhook::Entity::find()
+            .filter(webhook::Column::Id.is_in(due.iter().map(|d| d.webhook_id)))
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(|h| (h.id, h))
+            .collect();
+        let events: std::collections::HashMap<Uuid, outbox_event::Model> =
+            outbox_event::Entity::find()
+                .filter(outbox_event::Column::Id.is_in(due.iter().map(|d| d.event_id)))
+                .all(&tx.tx)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+        tx.commit().await?;
+        Ok(due
+            .into_iter()
+            .filter_map(|d| {
+                Some(ClaimedDelivery {
+                    id: d.id,
+                    practice: PracticeId(d.practice_id),
+                    attempt: d.attempts + 1,
+                    created_at: d.created_at,
+                    webhook: hooks.get(&d.webhook_id)?.clone(),
+                    event: events.get(&d.event_id)?.clone(),
+                })
+            })
+            .collect())
+    }
+
+    /// Records an attempt and its consequence in one transaction: delivered (audited), retry
+    /// later, or dead-lettered (audited, and announced to the practice's other webhooks).
+    pub async fn finish_delivery(
+        &self,
+        claimed: &ClaimedDelivery,
+        result: &AttemptResult,
+        next: NextStep,
+        now: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let tenant = self.tenant(claimed.practice);
+        let tx = tenant.begin_write().await?;
+        webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
+            id: NotSet,
+            delivery_id: Set(claimed.id),
+            attempt: Set(claimed.attempt),
+            at: Set(now),
+            status: Set(result.status.map(i32::from)),
+            error: Set(result.error.clone()),
+            response_excerpt: Set(result.response_excerpt.clone()),
+            duration_ms: Set(result.duration_ms),
+        })
+        .exec_without_returning(&tx.tx)
+        .await?;
+        let mut update = webhook_delivery::Entity::update_many()
+            .col_expr(
+                webhook_delivery::Column::LeaseUntil,
+                Expr::value(None::<DateTime<Utc>>),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastStatus,
+                Expr::value(result.status.map(i32::from)),
+            )
+            .col_expr(
+                webhook_delivery::Column::LastError,
+                Expr::value(result.error.clone()),
+            );
+        update = match next {
+            NextStep::Delivered => update
+                .col_expr(webhook_delivery::Column::State, Expr::value("delivered"))
+                .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now)),
+            NextStep::RetryAt(at) => {
+                update.col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(at))
+            }
+            NextStep::DeadLetter => update
+                .col_expr(webhook_delivery::Column::State, Expr::value("dead"))
+                .col_expr(webhook_delivery::Column::DeadAt, Expr::value(now)),
+        };
+        // Only while still pending: a webhook deleted meanwhile has dead-lettered it already.
+        let updated = update
+            .filter(webhook_delivery::Column::Id.eq(claimed.id))
+            .filter(webhook_delivery::Column::State.eq("pending"))
+            .exec(&tx.tx)
+            .await?;
+        if updated.rows_affected == 0 {
+            return tx.commit().await;
+        }
+        let actor = Actor {
+            name: "system",
+            request_id: None,
+            at: now,
+        };
+        let detail = json!({
+            "webhook": claimed.webhook.id,
+            "event": claimed.event.id,
+            "event_type": claimed.event.event_type,
+            "task": claimed.event.task_id,
+            "attempts": claimed.attempt,
+            "status": result.status,
+            "error": result.error,
+        });
+        let target = match claimed.event.task_id {
+            Some(task) => format!("task {task}"),
+            None => format!("webhook {}", claimed.webhook.id),
+        };
+        match next {
+            NextStep::Delivered => {
+                audit::append(
+                    &tx.tx,
+                    claimed.practice,
+                    &actor,
+                    "webhook.delivered",
+                    &target,
+                    Some(detail),
+                )
+                .await?;
+            }
+            NextStep::DeadLetter => {
+                audit::append(
+                    &tx.tx,
+                    claimed.practice,
+                    &actor,
+                    "webhook.dead_lettered",
+                    &target,
+                    Some(detail),
+                )
+                .await?;
+                // Announce it through the practice's other webhooks, but never a dead letter
+                // about a dead letter: that could go round for ever.
+                if claimed.event.event_type != "webhook.dead_lettered" {
+                    let event = NewEvent {
+                        key: format!("dead:{}", claimed.id),
+                        event_type: "webhook.dead_lettered",
+                        task: claimed.event.task_id,
+                        payload: json!({
+                            "practice": claimed.event.payload.get("practice"),
+                            "webhook": {"id": claimed.webhook.id, "name": claimed.webhook.name},
+                            "event": {"id": claimed.event.id, "type": claimed.event.event_type},
+                            "attempts": claimed.attempt,
+                            "last_error": result.error,
+                            "url": claimed.event.payload.get("url").or_else(|| claimed.event.payload.pointer("/task/url")),
+                        }),
+                    };
+                    outbox::record(
+                        &tx.tx,
+                        claimed.practice,
+                        event,
+                        Fanout::Subscribers {
+                            except: Some(claimed.webhook.id),
+                        },
+                        now,
+                    )
+                    .await?;
+                }
+            }
+            NextStep::RetryAt(_) => {}
+        }
+        tx.commit().await
+    }
+}
