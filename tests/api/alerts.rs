@@ -790,3 +790,41 @@ storage_test!(
         receiver.stop().await;
     }
 );
+
+storage_test!(
+    /// The README's drill, with the background loops running on their own timers: an SLA of
+    /// PT2S, a leaver over SCIM, and the overdue alert reaches the webhook by itself.
+    async fn the_drill_overdue_alert_arrives_by_itself(backend: Backend) {
+        let app = spawn_app_with(&backend, |s| {
+            s.sweep_interval = std::time::Duration::from_millis(200);
+            s.webhook_poll_interval = std::time::Duration::from_millis(200);
+        })
+        .await;
+        let p = Practice::new(app, "drill").await;
+        let receiver = Receiver::start().await;
+        p.webhook(&receiver.url, &["task.overdue"], "json").await;
+        let (status, body) = p
+            .put(
+                "/api/v1/settings/sla",
+                json!({
+                    "deprovision": "PT2S", "modify_removal": "24h", "provision": "72h",
+                    "transfer_admin": "4h", "notify_third_party": "24h"
+                }),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (_, task) = p.leaver("dana@drill.example").await;
+        p.app.clock.advance(Duration::seconds(3));
+
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        while receiver.received().is_empty() && std::time::Instant::now() < deadline {
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        let received = receiver.received();
+        assert_eq!(received.len(), 1, "{received:?}");
+        assert_eq!(received[0].json["type"], "task.overdue");
+        assert_eq!(received[0].json["task"]["id"], task.as_str());
+        assert_eq!(received[0].json["task"]["overdue_seconds"], 1);
+        receiver.stop().await;
+    }
+);
