@@ -28,6 +28,15 @@ fn bad_environment_values_name_the_setting() {
         ("PORTCULLIS_LOG__FORMAT", "xml", "format"),
         ("PORTCULLIS_PUBLIC_URL", "example.com", "public_url"),
         ("PORTCULLIS_METRICS_TOKEN", "short", "metrics_token"),
+        ("PORTCULLIS_SWEEP_INTERVAL", "10ms", "sweep_interval"),
+        ("PORTCULLIS_SWEEP_INTERVAL", "soon", "sweep_interval"),
+        (
+            "PORTCULLIS_WEBHOOK_ALLOW_PRIVATE",
+            "maybe",
+            "webhook_allow_private",
+        ),
+        ("PORTCULLIS_WEBHOOK_TIMEOUT", "5m", "webhook_timeout"),
+        ("PORTCULLIS_WEBHOOK_RETRY_BASE", "2h", "webhook_retry_base"),
     ];
     for (key, value, setting) in cases {
         let mut command = portcullis(dir.path(), &db);
