@@ -202,8 +202,10 @@ impl Settings {
                 "must start with sqlite: or postgres://",
             ));
         }
-        if self.database_max_connections == 0 {
-            return Err(invalid("database_max_connections", "must be at least 1"));
+        // A write transaction holds one connection while reads beside it (names for an
+        // alert, the lock-free checks of the next request) need another.
+        if self.database_max_connections < 2 {
+            return Err(invalid("database_max_connections", "must be at least 2"));
         }
         if let Some(url) = &self.public_url
             && !(url.starts_with("http://") || url.starts_with("https://"))
@@ -247,10 +249,15 @@ impl Settings {
                 "must be more than zero and at most webhook_retry_max",
             ));
         }
-        if self.webhook_give_up_after < self.webhook_retry_base {
+        if self.webhook_retry_max > Duration::from_secs(24 * 3600) {
+            return Err(invalid("webhook_retry_max", "must be at most 24h"));
+        }
+        if self.webhook_give_up_after < self.webhook_retry_base
+            || self.webhook_give_up_after > Duration::from_secs(30 * 24 * 3600)
+        {
             return Err(invalid(
                 "webhook_give_up_after",
-                "must be at least webhook_retry_base",
+                "must be at least webhook_retry_base and at most 30 days",
             ));
         }
         for issuer in &self.jwt.issuers {

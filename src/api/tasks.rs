@@ -84,7 +84,7 @@ pub struct TaskAlertView {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AlertDeliveryView {
     pub webhook_id: Uuid,
-    /// pending, delivered, dead.
+    /// pending, delivered, dead (given up), cancelled (the task was finished first).
     pub state: String,
     pub attempts: i32,
     pub last_status: Option<i32>,

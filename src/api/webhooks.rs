@@ -9,9 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::scope::Scope;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
-use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange};
+use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange, redact_url};
 
 /// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
 pub const EVENT_TYPES: [&str; 8] = [
@@ -31,6 +32,7 @@ const FORMATS: [&str; 3] = ["json", "slack", "teams"];
 pub struct WebhookView {
     pub id: Uuid,
     pub name: String,
+    /// In full for callers with `admin:write`; scheme and host only for read-only callers.
     pub url: String,
     pub event_types: Vec<String>,
     /// json (the documented event), slack or teams (a message a person reads).
@@ -39,6 +41,19 @@ pub struct WebhookView {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+}
+
+impl WebhookView {
+    /// For a caller who may not change webhooks: incoming-webhook URLs carry their token in
+    /// the path, so they see scheme and host only.
+    fn for_caller(w: Webhook, call: &Caller) -> Self {
+        let may_write = call.principal.scopes.contains(Scope::AdminWrite);
+        let mut view = Self::from(w);
+        if !may_write {
+            view.url = redact_url(&view.url);
+        }
+        view
+    }
 }
 
 impl From<Webhook> for WebhookView {
@@ -169,7 +184,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
         .webhooks()
         .await?
         .into_iter()
-        .map(Into::into)
+        .map(|w| WebhookView::for_caller(w, &call))
         .collect();
     Ok(HttpResponse::Ok().json(hooks))
 }
@@ -228,7 +243,8 @@ pub async fn create(
 #[get("/webhooks/{id}")]
 pub async fn get_one(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
     let id = parse_id(&id)?;
-    Ok(HttpResponse::Ok().json(WebhookView::from(call.store().webhook(id).await?)))
+    let hook = call.store().webhook(id).await?;
+    Ok(HttpResponse::Ok().json(WebhookView::for_caller(hook, &call)))
 }
 
 /// Change a webhook: its URL, events, format, secret, or pause it (`enabled: false`).
@@ -293,7 +309,7 @@ pub struct QueuedEvent {
     pub event_id: Uuid,
 }
 
-/// Send a `webhook.test` event to this webhook now (even if paused). Its delivery shows in
+/// Send a `webhook.test` event to this webhook now. Its delivery shows in
 /// `GET /webhooks/{id}/deliveries`.
 #[utoipa::path(
     tag = "admin",
@@ -301,12 +317,19 @@ pub struct QueuedEvent {
     responses(
         (status = 202, description = "Queued for delivery", body = QueuedEvent),
         (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 409, description = "The webhook is paused", content_type = "application/problem+json", body = crate::api::Problem),
     )
 )]
 #[post("/webhooks/{id}/test")]
 pub async fn test(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
     let id = parse_id(&id)?;
     let store = call.store();
+    if !store.webhook(id).await?.enabled {
+        return Err(WireError::new(
+            StatusCode::CONFLICT,
+            "the webhook is paused (enabled: false): deliveries to it wait until it is enabled",
+        ));
+    }
     let practice = store.practice().await?;
     let event_id = store
         .queue_test_event(
@@ -346,7 +369,7 @@ pub struct DeliveryLogView {
     pub event_type: String,
     /// What the event is about, e.g. `task:<id>:overdue`.
     pub event_key: String,
-    /// pending, delivered, dead.
+    /// pending, delivered, dead (given up), cancelled (its task was finished first).
     pub state: String,
     pub attempts: i32,
     pub next_attempt_at: Option<DateTime<Utc>>,

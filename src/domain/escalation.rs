@@ -424,7 +424,7 @@ impl QuietHours {
         }
     }
 
-    /// `at` itself outside quiet hours; otherwise the instant they end.
+    /// `at` itself outside quiet hours; otherwise the first instant after them.
     pub fn release(&self, at: DateTime<Utc>, tz: Tz) -> DateTime<Utc> {
         if !self.contains(at, tz) {
             return at;
@@ -435,7 +435,16 @@ impl QuietHours {
         } else {
             local.date()
         };
-        to_utc(tz, day.and_time(self.end)).max(at)
+        // Around a DST change the local end time can map back into the quiet window (a
+        // repeated hour) or not exist (a skipped one): step on until outside, never before.
+        let mut end = to_utc(tz, day.and_time(self.end)).max(at + Duration::minutes(1));
+        for _ in 0..(4 * 26) {
+            if !self.contains(end, tz) {
+                break;
+            }
+            end += Duration::minutes(15);
+        }
+        end
     }
 }
 
@@ -587,6 +596,23 @@ mod tests {
         let noon = Utc.with_ymd_and_hms(2026, 3, 2, 17, 0, 0).unwrap();
         assert!(!q.contains(noon, ny));
         assert_eq!(q.release(noon, ny), noon);
+    }
+
+    #[test]
+    fn quiet_hours_end_outside_themselves_across_dst_changes() {
+        let ny: Tz = "America/New_York".parse().unwrap();
+        let q = QuietHours::try_from("00:00-01:30".to_owned()).unwrap();
+        // 1 November 2026, clocks fall back at 02:00 EDT: 01:10 happens twice. 06:10 UTC is
+        // the second 01:10 (EST), inside quiet hours.
+        let repeated = Utc.with_ymd_and_hms(2026, 11, 1, 6, 10, 0).unwrap();
+        assert!(q.contains(repeated, ny));
+        let end = q.release(repeated, ny);
+        assert!(end > repeated && !q.contains(end, ny), "{end}");
+        // 8 March 2026, clocks spring forward at 02:00: 02:30 does not exist.
+        let q = QuietHours::try_from("22:00-02:30".to_owned()).unwrap();
+        let night = Utc.with_ymd_and_hms(2026, 3, 8, 5, 0, 0).unwrap(); // 00:00 EST
+        let end = q.release(night, ny);
+        assert!(end > night && !q.contains(end, ny), "{end}");
     }
 
     #[test]

@@ -39,18 +39,29 @@ impl RetryPolicy {
         if result.succeeded() {
             return NextStep::Delivered;
         }
-        let horizon = created_at + self.give_up_after;
+        // Settings are bounded (config), but a sum out of range must not panic the worker.
+        let horizon = created_at
+            .checked_add_signed(self.give_up_after)
+            .unwrap_or(DateTime::<Utc>::MAX_UTC);
         if now >= horizon {
             return NextStep::DeadLetter;
         }
         let doublings = u32::try_from(attempt.saturating_sub(1))
             .unwrap_or(0)
             .min(30);
-        let backoff = (self.base * 2_i32.saturating_pow(doublings)).min(self.max);
+        let backoff = self
+            .base
+            .checked_mul(2_i32.saturating_pow(doublings))
+            .unwrap_or(self.max)
+            .min(self.max);
         // Full jitter over the upper half: receivers coming back up are not hit in lockstep.
         let millis = backoff.num_milliseconds().max(2);
         let delay = chrono::Duration::milliseconds(rand::rng().random_range(millis / 2..=millis));
-        NextStep::RetryAt((now + delay).min(horizon))
+        NextStep::RetryAt(
+            now.checked_add_signed(delay)
+                .unwrap_or(horizon)
+                .min(horizon),
+        )
     }
 }
 
@@ -126,13 +137,20 @@ pub async fn run(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>
                 continue;
             }
         }
-        run_once(&state).await;
+        // Shutdown does not wait for a slow receiver: a pass cut short loses nothing (its
+        // deliveries' leases run out and they are sent again, with the same idempotency key).
+        tokio::select! {
+            _ = run_once(&state) => {}
+            _ = shutdown.changed() => break,
+        }
     }
 }
 
-/// How long a claimed delivery stays this instance's: the send's timeout and a margin.
+/// How long a claimed delivery stays this instance's. Generous: a pass sends a round
+/// concurrently, then records each result, possibly waiting for the practice's lock; a lease
+/// too short would let another instance send it again.
 pub fn lease_for(timeout: Duration) -> Duration {
-    timeout + Duration::from_secs(30)
+    timeout * 2 + Duration::from_secs(120)
 }
 
 #[cfg(test)]

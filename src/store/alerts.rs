@@ -86,11 +86,15 @@ impl TenantStore<'_> {
         now: DateTime<Utc>,
         base_url: &str,
     ) -> Result<SweepReport, StoreError> {
-        let policy = self.escalation_policy().await?.document;
         let tz = practice.time_zone.tz();
         // Cheap reads first: most passes find nothing, and take no lock.
         let tasks_due = !self.tasks_due(self.db, now, 1).await?.is_empty();
-        let digest = match policy.digest_date(now, tz) {
+        let digest = match self
+            .escalation_policy()
+            .await?
+            .document
+            .digest_date(now, tz)
+        {
             Some(date) if !self.event_recorded(self.db, &digest_key(date)).await? => Some(date),
             _ => None,
         };
@@ -99,21 +103,25 @@ impl TenantStore<'_> {
             return Ok(SweepReport::default());
         }
 
-        let tx = self.begin_write().await?;
         let actor = Actor {
             name: "system",
             request_id: None,
             at: now,
         };
-        let context = SweepContext {
-            practice,
-            policy: &policy,
-            admins: self.practice_admins(&tx.tx).await?,
-            base_url,
-            now,
-        };
         let mut report = SweepReport::default();
+        // One transaction per batch, so the practice's lock (on SQLite, the one writer) is
+        // never held for long. Each batch reads the policy under the lock, so a policy
+        // replaced meanwhile applies at once.
         for _ in 0..MAX_BATCHES {
+            let tx = self.begin_write().await?;
+            let policy = self.escalation_policy_in(&tx.tx).await?.document;
+            let context = SweepContext {
+                practice,
+                policy: &policy,
+                admins: self.practice_admins(&tx.tx).await?,
+                base_url,
+                now,
+            };
             let batch = self.tasks_due(&tx.tx, now, BATCH).await?;
             let people: Vec<Uuid> = batch.iter().map(|t| t.person_id).collect();
             let names = self.display_names(&people).await?;
@@ -123,15 +131,18 @@ impl TenantStore<'_> {
                     .sweep_task(&tx.tx, &context, row, person, &actor)
                     .await?;
             }
-            if (batch.len() as u64) < BATCH {
+            let more = batch.len() as u64 == BATCH;
+            if !more {
+                if let Some(date) = digest {
+                    report.digests += self.record_digest(&tx.tx, &context, date, &actor).await?;
+                }
+                report.admin_alerts += self.record_admin_counts(&tx.tx, &context, &actor).await?;
+            }
+            tx.commit().await?;
+            if !more {
                 break;
             }
         }
-        if let Some(date) = digest {
-            report.digests += self.record_digest(&tx.tx, &context, date, &actor).await?;
-        }
-        report.admin_alerts += self.record_admin_counts(&tx.tx, &context, &actor).await?;
-        tx.commit().await?;
         Ok(report)
     }
 
@@ -167,10 +178,14 @@ impl TenantStore<'_> {
         person: &str,
         actor: &Actor<'_>,
     ) -> Result<usize, StoreError> {
+        // Taking access away: a leaver's work, or a mover's roles to remove.
+        let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
         let window = TaskWindow {
             created_at: row.created_at,
             due_at: row.due_at,
-            revocation: REVOCATION_KINDS.contains(&row.kind.as_str()) || row.cause == "leaver",
+            revocation: REVOCATION_KINDS.contains(&row.kind.as_str())
+                || row.cause == "leaver"
+                || removes_roles,
         };
         let from = LadderPosition {
             reminders_sent: u32::try_from(row.reminders_sent).unwrap_or(0),
@@ -226,7 +241,11 @@ impl TenantStore<'_> {
             )
             .col_expr(
                 task::Column::NextAlertAt,
-                Expr::value(sweep.next_alert_at.unwrap_or_else(ladder_finished)),
+                // Always later than now, so no time-zone quirk can make one pass pick the
+                // same task again and again.
+                Expr::value(sweep.next_alert_at.map_or_else(ladder_finished, |at| {
+                    at.max(context.now + chrono::Duration::seconds(1))
+                })),
             )
             .filter(task::Column::Id.eq(row.id))
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))

@@ -3,14 +3,15 @@
 //! lets go), then record each attempt and what it led to.
 
 use chrono::{DateTime, Duration, Utc};
-use entities::{outbox_event, webhook, webhook_attempt, webhook_delivery};
+use entities::{outbox_event, task, webhook, webhook_attempt, webhook_delivery};
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockBehavior, LockType};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
+use super::lifecycle::PENDING_STATES;
 use super::outbox::{self, Fanout, NewEvent};
 use super::{PracticeId, Store, StoreError, TenantStore};
 use crate::webhook::AttemptResult;
@@ -428,6 +429,10 @@ impl Store {
     /// Takes up to `limit` due deliveries for this instance until `now + lease`. Several
     /// instances may call this at once: on PostgreSQL each skips rows another has locked, and
     /// the lease keeps a taken row out of everyone else's claims while it is being sent.
+    ///
+    /// Deliveries to a paused webhook wait. Alerts about a task that is no longer pending
+    /// (done, verified, cancelled while a retry waited) are cancelled here, not sent: finishing
+    /// a task stops its alerts.
     pub async fn claim_deliveries(
         &self,
         now: DateTime<Utc>,
@@ -443,14 +448,67 @@ impl Store {
                     .add(webhook_delivery::Column::LeaseUntil.is_null())
                     .add(webhook_delivery::Column::LeaseUntil.lte(now)),
             )
+            .filter(
+                Expr::col(webhook_delivery::Column::WebhookId).in_subquery(
+                    Query::select()
+                        .column(webhook::Column::Id)
+                        .from(webhook::Entity)
+                        .and_where(webhook::Column::Enabled.eq(true))
+                        .to_owned(),
+                ),
+            )
             .order_by_asc(webhook_delivery::Column::NextAttemptAt)
             .order_by_asc(webhook_delivery::Column::Id)
             .limit(limit);
         if self.backend() == DbBackend::Postgres {
             due = due.lock_with_behavior(LockType::Update, LockBehavior::SkipLocked);
         }
-        let due = due.all(&tx.tx).await?;
+        let mut due = due.all(&tx.tx).await?;
         if due.is_empty() {
+            return Ok(Vec::new());
+        }
+        let events: std::collections::HashMap<Uuid, outbox_event::Model> =
+            outbox_event::Entity::find()
+                .filter(outbox_event::Column::Id.is_in(due.iter().map(|d| d.event_id)))
+                .all(&tx.tx)
+                .await?
+                .into_iter()
+                .map(|e| (e.id, e))
+                .collect();
+        let finished_tasks: std::collections::HashSet<Uuid> = task::Entity::find()
+            .select_only()
+            .column(task::Column::Id)
+            .filter(task::Column::Id.is_in(events.values().filter_map(|e| e.task_id)))
+            .filter(task::Column::State.is_not_in(PENDING_STATES))
+            .into_tuple::<Uuid>()
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .collect();
+        let moot: Vec<Uuid> = due
+            .iter()
+            .filter(|d| {
+                events.get(&d.event_id).is_some_and(|e| {
+                    e.event_type.starts_with("task.")
+                        && e.task_id.is_some_and(|t| finished_tasks.contains(&t))
+                })
+            })
+            .map(|d| d.id)
+            .collect();
+        if !moot.is_empty() {
+            webhook_delivery::Entity::update_many()
+                .col_expr(webhook_delivery::Column::State, Expr::value("cancelled"))
+                .col_expr(
+                    webhook_delivery::Column::LastError,
+                    Expr::value("not sent: the task was finished first"),
+                )
+                .filter(webhook_delivery::Column::Id.is_in(moot.iter().copied()))
+                .exec(&tx.tx)
+                .await?;
+            due.retain(|d| !moot.contains(&d.id));
+        }
+        if due.is_empty() {
+            tx.commit().await?;
             return Ok(Vec::new());
         }
         webhook_delivery::Entity::update_many()
@@ -472,14 +530,6 @@ impl Store {
             .into_iter()
             .map(|h| (h.id, h))
             .collect();
-        let events: std::collections::HashMap<Uuid, outbox_event::Model> =
-            outbox_event::Entity::find()
-                .filter(outbox_event::Column::Id.is_in(due.iter().map(|d| d.event_id)))
-                .all(&tx.tx)
-                .await?
-                .into_iter()
-                .map(|e| (e.id, e))
-                .collect();
         tx.commit().await?;
         Ok(due
             .into_iter()
@@ -543,10 +593,13 @@ impl Store {
                 .col_expr(webhook_delivery::Column::State, Expr::value("dead"))
                 .col_expr(webhook_delivery::Column::DeadAt, Expr::value(now)),
         };
-        // Only while still pending: a webhook deleted meanwhile has dead-lettered it already.
+        // Only while still pending (a webhook deleted meanwhile has dead-lettered it) and still
+        // ours: if our lease ran out and another instance claimed it again, the attempt count
+        // has moved on and this late result must not overwrite that instance's.
         let updated = update
             .filter(webhook_delivery::Column::Id.eq(claimed.id))
             .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::Attempts.eq(claimed.attempt))
             .exec(&tx.tx)
             .await?;
         if updated.rows_affected == 0 {

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 pub fn render(format: &str, event: &Value) -> Value {
     match format {
         "slack" => {
-            let (title, detail, link) = describe(event);
+            let (title, detail, link) = describe(event, escape_slack);
             let link = link
                 .map(|url| format!("\n<{url}|Open in Portcullis>"))
                 .unwrap_or_default();
@@ -18,7 +18,7 @@ pub fn render(format: &str, event: &Value) -> Value {
             })
         }
         "teams" => {
-            let (title, detail, link) = describe(event);
+            let (title, detail, link) = describe(event, escape_markdown);
             let actions: Vec<Value> = link
                 .map(|url| json!({"type": "Action.OpenUrl", "title": "Open in Portcullis", "url": url}))
                 .into_iter()
@@ -46,9 +46,32 @@ pub fn render(format: &str, event: &Value) -> Value {
     }
 }
 
-/// (title, detail, link) in words.
-fn describe(event: &Value) -> (String, String, Option<String>) {
-    let text = |v: &Value| v.as_str().unwrap_or("?").to_owned();
+/// Slack's control characters: names from the directory must not become `<!channel>` pings
+/// or links.
+fn escape_slack(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+}
+
+/// Markdown an Adaptive Card TextBlock would interpret (links, emphasis), backslash-escaped.
+fn escape_markdown(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(
+            c,
+            '\\' | '[' | ']' | '(' | ')' | '*' | '_' | '`' | '#' | '<' | '>' | '~' | '!'
+        ) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// (title, detail, link) in words; every value taken from the event goes through `escape`.
+fn describe(event: &Value, escape: fn(&str) -> String) -> (String, String, Option<String>) {
+    let text = |v: &Value| escape(v.as_str().unwrap_or("?"));
     let practice = text(&event["practice"]["name"]);
     let url = event["task"]["url"]
         .as_str()
@@ -68,7 +91,7 @@ fn describe(event: &Value) -> (String, String, Option<String>) {
                 .map(|people| {
                     people
                         .iter()
-                        .map(|p| p["name"].as_str().or(p["email"].as_str()).unwrap_or("?"))
+                        .map(|p| escape(p["name"].as_str().or(p["email"].as_str()).unwrap_or("?")))
                         .collect::<Vec<_>>()
                         .join(", ")
                 })
@@ -199,6 +222,26 @@ mod tests {
             },
             "notify": {"contact": "assignee", "people": [{"name": "Pat Admin", "email": "pat@acme.example"}]},
         })
+    }
+
+    #[test]
+    fn names_cannot_ping_a_channel_or_plant_a_link() {
+        let mut event = overdue();
+        event["task"]["person"]["display_name"] = json!("<!channel> [click](https://evil.example)");
+        let slack = render("slack", &event);
+        let text = slack["text"].as_str().unwrap();
+        assert!(
+            !text.contains("<!channel>") && text.contains("&lt;!channel&gt;"),
+            "{text}"
+        );
+        let teams = render("teams", &event);
+        let title = teams["attachments"][0]["content"]["body"][0]["text"]
+            .as_str()
+            .unwrap();
+        assert!(
+            title.contains("\\[click\\]\\(https://evil.example\\)"),
+            "{title}"
+        );
     }
 
     #[test]

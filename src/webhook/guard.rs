@@ -18,11 +18,29 @@ pub fn is_public(ip: IpAddr) -> bool {
                 return is_public_v4(v4);
             }
             let s = v6.segments();
-            // NAT64 (64:ff9b::/96) carries an IPv4 address in its last 32 bits.
-            if s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0] {
+            let last_v4 = || {
                 let [a, b] = s[6].to_be_bytes();
                 let [c, d] = s[7].to_be_bytes();
+                Ipv4Addr::new(a, b, c, d)
+            };
+            // Forms that carry an IPv4 address, judged by it: NAT64 (64:ff9b::/96),
+            // IPv4-compatible (::/96, deprecated), IPv4-translated (::ffff:0:0:0/96).
+            if (s[0] == 0x64 && s[1] == 0xff9b && s[2..6] == [0, 0, 0, 0])
+                || s[0..6] == [0, 0, 0, 0, 0, 0]
+                || s[0..6] == [0, 0, 0, 0, 0xffff, 0]
+            {
+                return is_public_v4(last_v4());
+            }
+            // 6to4 (2002::/16) embeds one in its second and third segments.
+            if s[0] == 0x2002 {
+                let [a, b] = s[1].to_be_bytes();
+                let [c, d] = s[2].to_be_bytes();
                 return is_public_v4(Ipv4Addr::new(a, b, c, d));
+            }
+            // Teredo (2001::/32) and local-use NAT64 (64:ff9b:1::/48) hide an address we
+            // cannot judge: refuse them.
+            if (s[0] == 0x2001 && s[1] == 0) || (s[0] == 0x64 && s[1] == 0xff9b && s[2] == 1) {
+                return false;
             }
             !(v6.is_loopback()
                 || v6.is_unspecified()
@@ -135,6 +153,11 @@ mod tests {
             "fe80::1",
             "::ffff:127.0.0.1",
             "64:ff9b::a00:1",
+            "::169.254.169.254",
+            "::ffff:0:a00:1",
+            "2002:7f00:1::1",
+            "2001:0:4136:e378::1",
+            "64:ff9b:1::a00:1",
             "2001:db8::1",
         ] {
             assert!(!is_public(ip.parse().unwrap()), "{ip}");

@@ -21,6 +21,8 @@ pub(crate) struct Received {
     pub headers: BTreeMap<String, String>,
     pub body: Vec<u8>,
     pub json: Value,
+    /// What the receiver answered.
+    pub status: u16,
 }
 
 impl Received {
@@ -72,12 +74,13 @@ async fn receive(
             )
         })
         .collect();
+    let status = state.script.lock().unwrap().pop_front().unwrap_or(200);
     state.received.lock().unwrap().push(Received {
         headers,
         json: serde_json::from_slice(&body).unwrap_or(Value::Null),
         body: body.to_vec(),
+        status,
     });
-    let status = state.script.lock().unwrap().pop_front().unwrap_or(200);
     HttpResponse::build(actix_web::http::StatusCode::from_u16(status).unwrap())
         .body(format!("answer {status}"))
 }
@@ -497,19 +500,30 @@ async fn two_instances_on_one_postgres_deliver_each_alert_exactly_once() {
     assert_eq!(tasks, 300);
 
     // Past due and past the one escalation: two alerts per task, from whichever instance.
+    // The receiver fails the first 50 requests: those are retried once the backoff passes.
+    receiver.answer_with(&[500; 50]);
     p.app.clock.advance(Duration::hours(74));
     let expected = tasks * 2;
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    while receiver.received().len() < expected && std::time::Instant::now() < deadline {
+    let accepted = |received: &[Received]| received.iter().filter(|r| r.status == 200).count();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(90);
+    let mut advanced = false;
+    while accepted(&receiver.received()) < expected && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        if !advanced && receiver.received().len() >= expected {
+            // Every alert has been tried once: let the retries fall due.
+            p.app.clock.advance(Duration::hours(2));
+            advanced = true;
+        }
     }
     // A little longer: a duplicate would arrive now.
     tokio::time::sleep(std::time::Duration::from_millis(1000)).await;
     let received = receiver.received();
-    let keys: BTreeSet<&str> = received
-        .iter()
-        .map(|r| r.header("idempotency-key"))
-        .collect();
+    let mut accepted_per_key: BTreeMap<&str, usize> = BTreeMap::new();
+    for r in received.iter().filter(|r| r.status == 200) {
+        *accepted_per_key
+            .entry(r.header("idempotency-key"))
+            .or_default() += 1;
+    }
     let steps: BTreeSet<(String, String)> = received
         .iter()
         .map(|r| {
@@ -519,8 +533,16 @@ async fn two_instances_on_one_postgres_deliver_each_alert_exactly_once() {
             )
         })
         .collect();
-    assert_eq!(received.len(), expected, "every alert, once");
-    assert_eq!(keys.len(), expected);
+    assert_eq!(accepted_per_key.len(), expected, "every alert accepted");
+    assert!(
+        accepted_per_key.values().all(|n| *n == 1),
+        "none accepted twice"
+    );
+    assert_eq!(
+        received.len(),
+        expected + 50,
+        "each failed attempt retried exactly once"
+    );
     assert_eq!(steps.len(), expected);
     drop(second);
     receiver.stop().await;
@@ -825,6 +847,90 @@ storage_test!(
         assert_eq!(received[0].json["type"], "task.overdue");
         assert_eq!(received[0].json["task"]["id"], task.as_str());
         assert_eq!(received[0].json["task"]["overdue_seconds"], 1);
+        receiver.stop().await;
+    }
+);
+
+storage_test!(
+    /// An alert waiting for its retry is not sent once its task is done; a paused webhook
+    /// holds its deliveries until it is enabled again.
+    async fn finished_tasks_and_paused_webhooks_send_nothing(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let receiver = Receiver::start().await;
+        let hook = p.webhook(&receiver.url, &["task.*"], "json").await;
+        let _ = p.put("/api/v1/escalation-policy", ladder()).await;
+        let (_, dana_task) = p.leaver("dana@acme.example").await;
+        let (_, eve_task) = p.leaver("eve@acme.example").await;
+        receiver.answer_with(&[500, 500]);
+        p.app.clock.advance(Duration::minutes(30));
+        assert_eq!(p.app.sweep().await.alerts, 2); // a reminder for each
+        p.app.deliver().await;
+        assert_eq!(receiver.received().len(), 2);
+
+        // Dana's task is done while its reminder waits; then the webhook is paused.
+        let (status, body) = p
+            .post(&format!("/api/v1/tasks/{dana_task}/complete"), json!({}))
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let (status, _) = p
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(json!({"enabled": false})),
+            )
+            .await;
+        assert_eq!(status, 200);
+        let (status, problem) = p
+            .post(&format!("/api/v1/webhooks/{hook}/test"), json!({}))
+            .await;
+        assert_eq!(status, 409, "{problem}");
+        p.app.clock.advance(Duration::minutes(5));
+        p.app.deliver().await;
+        assert_eq!(receiver.received().len(), 2, "paused: nothing sent");
+
+        // Enabled again: Eve's reminder goes; Dana's is cancelled, never sent.
+        let _ = p
+            .send(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/webhooks/{hook}"),
+                Some(json!({"enabled": true})),
+            )
+            .await;
+        p.app.deliver().await;
+        let received = receiver.received();
+        assert_eq!(received.len(), 3);
+        assert_eq!(received[2].json["task"]["id"], eve_task.as_str());
+        let (_, detail) = p.get(&format!("/api/v1/tasks/{dana_task}")).await;
+        assert_eq!(
+            detail["alerts"][0]["deliveries"][0]["state"], "cancelled",
+            "{detail}"
+        );
+        let (_, detail) = p.get(&format!("/api/v1/tasks/{eve_task}")).await;
+        assert_eq!(
+            detail["alerts"][0]["deliveries"][0]["state"], "delivered",
+            "{detail}"
+        );
+
+        // A read-only credential sees the webhook's host, never its path (Slack keeps its
+        // token there).
+        let acme = p
+            .app
+            .store
+            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
+            .await
+            .unwrap();
+        let reader = p.app.token(&acme, "admin:read").await;
+        let listed: Value = p
+            .app
+            .get("/api/v1/webhooks", &reader)
+            .await
+            .json()
+            .await
+            .unwrap();
+        assert!(
+            listed[0]["url"].as_str().unwrap().ends_with("/…"),
+            "{listed}"
+        );
         receiver.stop().await;
     }
 );
