@@ -4,6 +4,8 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::{Arc, Mutex};
 
+use sea_orm::ConnectionTrait;
+
 use actix_web::{App, HttpRequest, HttpResponse, HttpServer, web};
 use chrono::Duration;
 use hmac::{Hmac, Mac};
@@ -509,8 +511,11 @@ async fn two_instances_on_one_postgres_deliver_each_alert_exactly_once() {
     let mut advanced = false;
     while accepted(&receiver.received()) < expected && std::time::Instant::now() < deadline {
         tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-        if !advanced && receiver.received().len() >= expected {
-            // Every alert has been tried once: let the retries fall due.
+        if !advanced && receiver.received().len() >= expected && !in_flight(&p).await {
+            // Every alert has been tried once and every attempt recorded: let the retries
+            // fall due. (Jumping the clock while a send is still being recorded would expire
+            // its lease, as if its instance had hung for two hours: the other instance would
+            // rightly send it again, with the same idempotency key.)
             p.app.clock.advance(Duration::hours(2));
             advanced = true;
         }
@@ -546,6 +551,22 @@ async fn two_instances_on_one_postgres_deliver_each_alert_exactly_once() {
     assert_eq!(steps.len(), expected);
     drop(second);
     receiver.stop().await;
+}
+
+/// Whether any delivery is claimed and not yet recorded (or not yet tried).
+async fn in_flight(p: &Practice) -> bool {
+    let db = sea_orm::Database::connect(&p.app.settings.database_url)
+        .await
+        .unwrap();
+    let row = db
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM webhook_delivery WHERE lease_until IS NOT NULL OR attempts = 0",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
+    row.try_get::<i64>("", "n").unwrap() > 0
 }
 
 impl Practice {
