@@ -253,6 +253,25 @@ class Scim2Server(Server):
             subprocess.run([os.path.join(venv, "bin", "pip"), "install", "-q", "scim2-server==0.8.3"], check=True, timeout=600)
 
 
+class Scimmy(Server):
+    """SCIMMY + scimmy-routers on Express (npm), with an in-memory Map store (bench/peers/scimmy)."""
+
+    name = "scimmy (Node, memory)"
+    scim_path = "/scim"
+
+    def command(self):
+        return ["node", os.path.join(PEERS, "scimmy", "server.mjs"), str(self.port), TOKEN]
+
+    @staticmethod
+    def install():
+        target = os.path.join(PEERS, "scimmy")
+        os.makedirs(target, exist_ok=True)
+        for name in ("package.json", "server.mjs"):
+            shutil.copy(os.path.join(BENCH, "peers", "scimmy", name), target)
+        if not os.path.exists(os.path.join(target, "node_modules", "scimmy-routers")):
+            subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=target, check=True, timeout=600)
+
+
 def wrk(script, base, token, seconds, connections, extra_env=None):
     env = dict(os.environ, BENCH_WRK_DIR=WRK_DIR, BENCH_BASE=urllib.parse.urlsplit(base).path.rstrip("/"),
                BENCH_TOKEN=token or "", BENCH_THREADS=str(min(connections, 2)))
@@ -431,6 +450,11 @@ def setup(args):
         servers.append(Scim2Server())
     except (OSError, subprocess.SubprocessError) as e:
         log(f"scim2-server unavailable: {e}")
+    try:
+        Scimmy.install()
+        servers.append(Scimmy())
+    except (OSError, subprocess.SubprocessError) as e:
+        log(f"scimmy unavailable: {e}")
     return servers
 
 

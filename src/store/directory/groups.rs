@@ -17,7 +17,7 @@ use uuid::Uuid;
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
 use super::users::check_version;
-use super::{ChangeContext, Page, as_object, name_key, new_id, search_document};
+use super::{ChangeContext, Page, as_object, implied_total, name_key, new_id, search_document};
 use crate::domain::query::ListQuery;
 use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
@@ -161,13 +161,15 @@ impl TenantStore<'_> {
         if let Some(filter) = &query.filter {
             select = select.filter(sql::compile(filter, Resource::Group, backend)?);
         }
-        let total = select.clone().count(self.db).await?;
         if query.count == 0 {
             return Ok(Page {
-                total,
+                total: select.count(self.db).await?,
                 items: Vec::new(),
             });
         }
+        // The page first: a short page implies the total (see `implied_total`).
+        let counting = select.clone();
+        let offset = query.start_index.saturating_sub(1);
         if let Some(sort) = query.sort {
             let order = if sort.descending {
                 Order::Desc
@@ -185,13 +187,17 @@ impl TenantStore<'_> {
                 Expr::col((scim_group::Entity, scim_group::Column::Id)),
                 Order::Asc,
             )
-            .offset(query.start_index.saturating_sub(1))
+            .offset(offset)
             .limit(query.count)
             .all(self.db)
             .await?
             .into_iter()
             .map(GroupRecord::from)
             .collect();
+        let total = match implied_total(offset, query.count, items.len()) {
+            Some(total) => total,
+            None => counting.count(self.db).await?,
+        };
         if with_members {
             for group in &mut items {
                 group.members = Some(self.members_of(self.db, group.id).await?);

@@ -67,7 +67,28 @@ pub fn name_key(name: &str) -> String {
     name.to_lowercase()
 }
 
+/// The total number of matches a page implies on its own: a short page that is not empty (or
+/// is empty at the very start) ends the results, so no count query is needed.
+fn implied_total(offset: u64, limit: u64, returned: usize) -> Option<u64> {
+    let returned = returned as u64;
+    (returned < limit && (returned > 0 || offset == 0)).then_some(offset + returned)
+}
+
 fn new_id() -> Uuid {
     // Time-ordered, so ordering by id is creation order: stable paging for free.
     Uuid::now_v7()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::implied_total;
+
+    #[test]
+    fn short_pages_say_the_total() {
+        assert_eq!(implied_total(0, 100, 1), Some(1)); // a lookup that found one
+        assert_eq!(implied_total(0, 100, 0), Some(0)); // or none
+        assert_eq!(implied_total(200, 100, 40), Some(240)); // the last page
+        assert_eq!(implied_total(0, 100, 100), None); // a full page: there may be more
+        assert_eq!(implied_total(500, 100, 0), None); // past the end: count
+    }
 }

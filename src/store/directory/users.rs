@@ -12,7 +12,7 @@ use uuid::Uuid;
 
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
-use super::{ChangeContext, Page, as_object, name_key, new_id, search_document};
+use super::{ChangeContext, Page, as_object, implied_total, name_key, new_id, search_document};
 use crate::domain::query::ListQuery;
 use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
@@ -170,13 +170,16 @@ impl TenantStore<'_> {
         if let Some(filter) = &query.filter {
             select = select.filter(sql::compile(filter, Resource::User, backend)?);
         }
-        let total = select.clone().count(self.db).await?;
         if query.count == 0 {
             return Ok(Page {
-                total,
+                total: select.count(self.db).await?,
                 items: Vec::new(),
             });
         }
+        // The page first: a short page implies the total, so a lookup by a unique attribute
+        // (an IdP's `userName eq`) costs one query, not two.
+        let counting = select.clone();
+        let offset = query.start_index.saturating_sub(1);
         if let Some(sort) = query.sort {
             let order = if sort.descending {
                 Order::Desc
@@ -194,13 +197,17 @@ impl TenantStore<'_> {
                 Expr::col((scim_user::Entity, scim_user::Column::Id)),
                 Order::Asc,
             )
-            .offset(query.start_index.saturating_sub(1))
+            .offset(offset)
             .limit(query.count)
             .all(self.db)
             .await?
             .into_iter()
             .map(UserRecord::from)
-            .collect();
+            .collect::<Vec<_>>();
+        let total = match implied_total(offset, query.count, items.len()) {
+            Some(total) => total,
+            None => counting.count(self.db).await?,
+        };
         Ok(Page { total, items })
     }
 
