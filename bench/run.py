@@ -267,8 +267,9 @@ class Scimmy(Server):
         target = os.path.join(PEERS, "scimmy")
         os.makedirs(target, exist_ok=True)
         for name in ("package.json", "server.mjs"):
-            shutil.copy(os.path.join(BENCH, "peers", "scimmy", name), target)
-        if not os.path.exists(os.path.join(target, "node_modules", "scimmy-routers")):
+            shutil.copy2(os.path.join(BENCH, "peers", "scimmy", name), target)
+        installed = os.path.join(target, "node_modules", ".package-lock.json")
+        if not os.path.exists(installed) or os.path.getmtime(installed) < os.path.getmtime(os.path.join(target, "package.json")):
             subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=target, check=True, timeout=600)
 
 
@@ -278,7 +279,7 @@ def wrk(script, base, token, seconds, connections, extra_env=None):
     env.update(extra_env or {})
     parsed = urllib.parse.urlsplit(base)
     cmd = ["taskset", "-c", LOAD_CORE, "wrk", f"-t{min(connections, 2)}", f"-c{connections}", f"-d{seconds}s",
-           "--latency", "-s", os.path.join(WRK_DIR, script), f"http://{parsed.hostname}:{parsed.port}/"]
+           "--timeout", "30s", "--latency", "-s", os.path.join(WRK_DIR, script), f"http://{parsed.hostname}:{parsed.port}/"]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=seconds + 60)
     line = next((l for l in out.stdout.splitlines() if l.startswith("BENCH ")), None)
     if line is None:

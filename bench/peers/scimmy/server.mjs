@@ -33,8 +33,10 @@ function store(type, uniqueKey) {
                 if (!found) throw new SCIMMY.Types.Error(404, null, `${type} ${resource.id} not found`);
                 return found;
             }
-            // SCIMMY filters, sorts and pages what the handler returns.
-            return [...items.values()];
+            // Filtering is the handler's job (with SCIMMY's own matcher); SCIMMY sorts and
+            // pages what the handler returns.
+            const all = [...items.values()];
+            return resource.filter ? resource.filter.match(all) : all;
         },
         degress(resource) {
             const existing = items.get(resource.id);
