@@ -202,6 +202,7 @@ class Portcullis(Server):
             name = f"bench_{os.getpid()}_{int(time.time() * 1000)}"
             admin = self.database_url
             subprocess.run(["psql", "-X", "-q", admin, "-c", f'CREATE DATABASE "{name}"'], check=True, timeout=60)
+            self.database = name
             self.url = admin.rsplit("/", 1)[0] + "/" + name
         else:
             db = os.path.join(work, "portcullis.db")
@@ -218,6 +219,14 @@ class Portcullis(Server):
 
     def command(self):
         return [PORTCULLIS, "serve"]
+
+    def stop(self):
+        super().stop()
+        # Each start made its own PostgreSQL database: drop it with the server.
+        if self.database_url and getattr(self, "database", None):
+            subprocess.run(["psql", "-X", "-q", self.database_url, "-c", f'DROP DATABASE IF EXISTS "{self.database}" WITH (FORCE)'],
+                           check=False, timeout=60, capture_output=True)
+            self.database = None
 
     def after_start(self):
         """The 3-portal policy goes in over the admin API, like a practice manager's."""
