@@ -204,29 +204,15 @@ impl TenantStore<'_> {
                 task: Some(row.id),
                 payload,
             };
-            if let Some(event_id) = outbox::record(
-                db,
-                self.practice,
-                event,
-                Fanout::Subscribers { except: None },
-                context.now,
-            )
-            .await?
+            let detail = json!({
+                "step": alert.step.key(),
+                "contact": alert.contact.to_string(),
+                "due_at": row.due_at,
+            });
+            if self
+                .notify(db, event, &format!("task {}", row.id), detail, actor)
+                .await?
             {
-                audit::append(
-                    db,
-                    self.practice,
-                    actor,
-                    &format!("notify.{}", alert.step.event_type()),
-                    &format!("task {}", row.id),
-                    Some(json!({
-                        "event": event_id,
-                        "step": alert.step.key(),
-                        "contact": alert.contact.to_string(),
-                        "due_at": row.due_at,
-                    })),
-                )
-                .await?;
                 recorded += 1;
             }
         }
@@ -339,27 +325,10 @@ impl TenantStore<'_> {
             task: None,
             payload,
         };
-        let Some(event_id) = outbox::record(
-            db,
-            self.practice,
-            event,
-            Fanout::Subscribers { except: None },
-            context.now,
-        )
-        .await?
-        else {
-            return Ok(0);
-        };
-        audit::append(
-            db,
-            self.practice,
-            actor,
-            "notify.digest.daily",
-            &format!("digest {date}"),
-            Some(json!({"event": event_id})),
-        )
-        .await?;
-        Ok(1)
+        let new = self
+            .notify(db, event, &format!("digest {date}"), json!({}), actor)
+            .await?;
+        Ok(usize::from(new))
     }
 
     /// Practice portals whose administrator count crossed `min_admins` since the last look:
@@ -464,30 +433,36 @@ impl TenantStore<'_> {
                 task: None,
                 payload,
             };
-            if let Some(event_id) = outbox::record(
-                db,
-                self.practice,
-                event,
-                Fanout::Subscribers { except: None },
-                context.now,
-            )
-            .await?
+            let detail = json!({"admins": admins, "min_admins": row.min_admins});
+            if self
+                .notify(db, event, &row.portal_slug, detail, actor)
+                .await?
             {
-                audit::append(
-                    db,
-                    self.practice,
-                    actor,
-                    &format!("notify.{event_type}"),
-                    &row.portal_slug,
-                    Some(
-                        json!({"event": event_id, "admins": admins, "min_admins": row.min_admins}),
-                    ),
-                )
-                .await?;
                 alerts += usize::from(below);
             }
         }
         Ok(alerts)
+    }
+
+    /// Records `event` for every subscribed webhook and, when it is new, its `notify.<type>`
+    /// audit record (`detail` plus the event's id), in `db`. Returns whether it was new.
+    async fn notify(
+        &self,
+        db: &impl ConnectionTrait,
+        event: NewEvent<'_>,
+        target: &str,
+        mut detail: Value,
+        actor: &Actor<'_>,
+    ) -> Result<bool, StoreError> {
+        let action = format!("notify.{}", event.event_type);
+        let fanout = Fanout::Subscribers { except: None };
+        let Some(event_id) = outbox::record(db, self.practice, event, fanout, actor.at).await?
+        else {
+            return Ok(false);
+        };
+        detail["event"] = json!(event_id);
+        audit::append(db, self.practice, actor, &action, target, Some(detail)).await?;
+        Ok(true)
     }
 
     /// The practice's active administrators and their roles, for naming contacts.
