@@ -436,16 +436,11 @@ async fn token(settings: &Settings, command: TokenCommand) -> Result<(), CliErro
 
 async fn policy(settings: &Settings, command: PolicyCommand) -> Result<(), CliError> {
     let store = open_store(settings).await?;
-    let (PolicyCommand::Load { practice, .. } | PolicyCommand::Show { practice }) = &command;
-    let slug = PracticeSlug::parse(practice).map_err(usage)?;
-    let practice = store.practice_by_slug(&slug).await?;
+    let practice = practice_of(&store, &command).await?;
     let tenant = store.tenant(practice.id);
     match command {
         PolicyCommand::Load { file, .. } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            let document: crate::domain::policy::PolicyDocument = serde_json::from_str(&text)
-                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let document: crate::domain::policy::PolicyDocument = read_json(&file)?;
             let portals = tenant.practice_portals().await?;
             document
                 .validate(|slug| {
@@ -454,59 +449,67 @@ async fn policy(settings: &Settings, command: PolicyCommand) -> Result<(), CliEr
                         .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
                 })
                 .map_err(usage)?;
-            let actor = crate::store::audit::Actor {
-                name: "cli",
-                request_id: None,
-                at: SystemClock.now(),
-            };
-            let version = tenant.replace_policy(&document, &actor).await?;
+            let version = tenant.replace_policy(&document, &cli_actor()).await?;
             println!(
                 "policy version {version} is now current for {}",
                 practice.slug
             );
         }
-        PolicyCommand::Show { .. } => {
-            let current = tenant.policy().await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&current.document).unwrap_or_default()
-            );
-        }
+        PolicyCommand::Show { .. } => print_json(&tenant.policy().await?.document),
     }
     Ok(())
 }
 
 async fn escalation(settings: &Settings, command: PolicyCommand) -> Result<(), CliError> {
     let store = open_store(settings).await?;
-    let (PolicyCommand::Load { practice, .. } | PolicyCommand::Show { practice }) = &command;
-    let slug = PracticeSlug::parse(practice).map_err(usage)?;
-    let practice = store.practice_by_slug(&slug).await?;
+    let practice = practice_of(&store, &command).await?;
     let tenant = store.tenant(practice.id);
     match command {
         PolicyCommand::Load { file, .. } => {
-            let text = std::fs::read_to_string(&file)
-                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
-            let document: crate::domain::escalation::EscalationPolicy = serde_json::from_str(&text)
-                .map_err(|e| usage(format!("{}: {e}", file.display())))?;
+            let document: crate::domain::escalation::EscalationPolicy = read_json(&file)?;
             document.check().map_err(usage)?;
-            let actor = crate::store::audit::Actor {
-                name: "cli",
-                request_id: None,
-                at: SystemClock.now(),
-            };
-            let version = tenant.replace_escalation_policy(&document, &actor).await?;
+            let version = tenant
+                .replace_escalation_policy(&document, &cli_actor())
+                .await?;
             println!(
                 "escalation policy version {version} is now current for {}",
                 practice.slug
             );
         }
-        PolicyCommand::Show { .. } => {
-            let current = tenant.escalation_policy().await?;
-            println!(
-                "{}",
-                serde_json::to_string_pretty(&current.document).unwrap_or_default()
-            );
-        }
+        PolicyCommand::Show { .. } => print_json(&tenant.escalation_policy().await?.document),
     }
     Ok(())
+}
+
+/// The practice a load/show command names.
+async fn practice_of(
+    store: &crate::store::Store,
+    command: &PolicyCommand,
+) -> Result<crate::store::Practice, CliError> {
+    let (PolicyCommand::Load { practice, .. } | PolicyCommand::Show { practice }) = command;
+    let slug = PracticeSlug::parse(practice).map_err(usage)?;
+    Ok(store.practice_by_slug(&slug).await?)
+}
+
+/// A JSON document from a file; errors name the file.
+fn read_json<T: serde::de::DeserializeOwned>(file: &std::path::Path) -> Result<T, CliError> {
+    let text =
+        std::fs::read_to_string(file).map_err(|e| usage(format!("{}: {e}", file.display())))?;
+    serde_json::from_str(&text).map_err(|e| usage(format!("{}: {e}", file.display())))
+}
+
+/// Changes made from the command line are audited as `cli`.
+fn cli_actor() -> crate::store::audit::Actor<'static> {
+    crate::store::audit::Actor {
+        name: "cli",
+        request_id: None,
+        at: SystemClock.now(),
+    }
+}
+
+fn print_json(value: &impl serde::Serialize) {
+    println!(
+        "{}",
+        serde_json::to_string_pretty(value).unwrap_or_default()
+    );
 }
