@@ -22,6 +22,12 @@ pub struct Settings {
     pub database_url: String,
     /// Largest number of pooled database connections.
     pub database_max_connections: u32,
+    /// How long an API token, once checked against the database, is trusted without checking
+    /// again (`PORTCULLIS_AUTH_CACHE_TTL`; `0s` turns this off). A token revoked or an
+    /// administrator changed through this instance is forgotten at once; through the CLI or
+    /// another instance, within this time.
+    #[serde(with = "humantime_serde_compat")]
+    pub auth_cache_ttl: Duration,
     /// Address the HTTP server binds to.
     pub listen: SocketAddr,
     /// Absolute base URL clients reach us at; used in SCIM `meta.location`. Defaults to
@@ -124,6 +130,7 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://portcullis.db?mode=rwc".to_owned(),
             database_max_connections: 10,
+            auth_cache_ttl: Duration::from_secs(1),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,
             log: LogSettings {
@@ -231,6 +238,9 @@ impl Settings {
         }
         if matches!(&self.metrics_token, Some(t) if t.len() < 16) {
             return Err(invalid("metrics_token", "must be at least 16 characters"));
+        }
+        if self.auth_cache_ttl > Duration::from_secs(60) {
+            return Err(invalid("auth_cache_ttl", "must be at most 60s"));
         }
         if self.sweep_interval < Duration::from_millis(100) {
             return Err(invalid("sweep_interval", "must be at least 100ms"));

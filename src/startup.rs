@@ -94,6 +94,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
         url: settings.database_url.clone(),
         max_connections: settings.database_max_connections,
         catalog: Arc::new(catalog),
+        credential_cache_ttl: settings.auth_cache_ttl,
     })
     .await
     .map_err(StartupError::Database)?;

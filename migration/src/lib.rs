@@ -9,6 +9,7 @@ mod m20261124_000004_create_lifecycle;
 mod m20261124_000005_create_admin;
 mod m20261124_000006_create_evidence;
 mod m20261124_000007_create_alerting;
+mod m20261124_000008_index_live_directory;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -24,6 +25,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000005_create_admin::Migration),
             Box::new(m20261124_000006_create_evidence::Migration),
             Box::new(m20261124_000007_create_alerting::Migration),
+            Box::new(m20261124_000008_index_live_directory::Migration),
         ]
     }
 }

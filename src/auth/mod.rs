@@ -137,11 +137,12 @@ async fn authenticate_api_token(
     now: DateTime<Utc>,
 ) -> Result<Principal, AuthError> {
     let presented = token::parse(bearer).ok_or(AuthError::Invalid)?;
-    let (stored, practice) = state
+    let credential = state
         .store
-        .token_for_authentication(presented.id)
+        .token_credential(presented.id)
         .await?
         .ok_or(AuthError::Invalid)?;
+    let (stored, practice) = (credential.token, credential.practice);
     if !presented.matches(&stored.secret_sha256) {
         return Err(AuthError::Invalid);
     }
@@ -153,19 +154,16 @@ async fn authenticate_api_token(
         return Err(AuthError::Expired);
     }
     // A named administrator's token acts with their role, while they hold one here.
-    let admin = match stored.admin_id {
-        Some(admin) => match state.store.admin_role(admin, practice.id).await? {
-            Some((who, role)) => Some(AdminIdentity {
-                id: who.id,
-                name: who.name,
-                email: who.email,
-                role,
-            }),
-            None => return Err(AuthError::Revoked),
-        },
-        None => None,
-    };
-    state.store.note_token_used(&stored, now).await?;
+    let admin = credential
+        .admin
+        .map_err(|_| AuthError::Revoked)?
+        .map(|(who, role)| AdminIdentity {
+            id: who.id,
+            name: who.name,
+            email: who.email,
+            role,
+        });
+    state.store.note_credential_used(&stored, now).await?;
     Ok(Principal {
         admin,
         practice_id: practice.id,

@@ -47,6 +47,12 @@ async fn render_one(
     Ok(rendered.pop().unwrap_or_default())
 }
 
+/// A user just created belongs to no group yet (memberships need the user to exist), so its
+/// response needs no group lookup.
+fn render_new(call: &ScimCall, user: &UserRecord, projection: &Projection) -> serde_json::Value {
+    projection.apply(render_user(user, &[], &call.base_url()))
+}
+
 fn projection_of(query: &HashMap<String, String>) -> Result<Projection, WireError> {
     ListRequest::from_query(query)?.projection()
 }
@@ -74,7 +80,7 @@ pub async fn create_user(
         .store()
         .create_user(write, &call.change_context())
         .await?;
-    let rendered = render_one(&call, &user, &projection).await?;
+    let rendered = render_new(&call, &user, &projection);
     Ok(respond_resource(
         StatusCode::CREATED,
         &rendered,

@@ -81,6 +81,8 @@ impl Store {
         .exec_without_returning(&tx.tx)
         .await?;
         tx.commit().await?;
+        // A role change changes what the administrator's tokens may do.
+        self.forget_credentials();
         Ok(found.into())
     }
 
@@ -114,6 +116,7 @@ impl Store {
             .exec(&tx.tx)
             .await?;
         tx.commit().await?;
+        self.forget_credentials();
         Ok(Admin {
             active: false,
             ..found

@@ -67,46 +67,84 @@ pub(crate) async fn append(
     target: &str,
     detail: Option<Value>,
 ) -> Result<(), StoreError> {
+    append_all(
+        db,
+        practice,
+        actor,
+        vec![Entry {
+            action: action.to_owned(),
+            target: target.to_owned(),
+            detail,
+        }],
+    )
+    .await
+}
+
+/// One record to append, by the same actor as the others in its batch.
+#[derive(Debug, Clone)]
+pub(crate) struct Entry {
+    pub action: String,
+    pub target: String,
+    pub detail: Option<Value>,
+}
+
+/// Appends records in order with one read of the chain's head and one insert: a change that
+/// plans several tasks costs two statements for its trail, not two per record.
+pub(crate) async fn append_all(
+    db: &impl ConnectionTrait,
+    practice: PracticeId,
+    actor: &Actor<'_>,
+    entries: Vec<Entry>,
+) -> Result<(), StoreError> {
+    if entries.is_empty() {
+        return Ok(());
+    }
     // Callers run inside `TenantStore::begin_write`, which holds the practice's write lock,
     // so reading the chain's head and appending to it cannot interleave.
-    let last = audit_event::Entity::find()
+    let head: Option<(i64, Vec<u8>)> = audit_event::Entity::find()
+        .select_only()
+        .columns([audit_event::Column::PracticeSeq, audit_event::Column::Hash])
         .filter(audit_event::Column::PracticeId.eq(practice.as_uuid()))
         .order_by_desc(audit_event::Column::PracticeSeq)
+        .into_tuple()
         .one(db)
         .await?;
-    let (seq, prev_hash) = match last {
-        Some(last) => (last.practice_seq + 1, last.hash),
-        None => (1, vec![0u8; 32]),
-    };
-    let mut record = audit_event::Model {
-        seq: 0,
-        practice_id: practice.as_uuid(),
-        practice_seq: seq,
-        prev_hash: prev_hash.clone(),
-        hash: Vec::new(),
-        at: actor.at,
-        actor: actor.name.to_owned(),
-        action: action.to_owned(),
-        target: target.to_owned(),
-        detail,
-        request_id: actor.request_id.map(str::to_owned),
-    };
-    record.hash = chain_hash(&prev_hash, &canonical(practice.as_uuid(), seq, &record));
-    audit_event::Entity::insert(audit_event::ActiveModel {
-        seq: NotSet,
-        practice_id: Set(record.practice_id),
-        practice_seq: Set(record.practice_seq),
-        prev_hash: Set(record.prev_hash),
-        hash: Set(record.hash),
-        at: Set(record.at),
-        actor: Set(record.actor),
-        action: Set(record.action),
-        target: Set(record.target),
-        detail: Set(record.detail),
-        request_id: Set(record.request_id),
-    })
-    .exec_without_returning(db)
-    .await?;
+    let (mut seq, mut prev_hash) = head.unwrap_or((0, vec![0u8; 32]));
+    let mut rows = Vec::with_capacity(entries.len());
+    for entry in entries {
+        seq += 1;
+        let mut record = audit_event::Model {
+            seq: 0,
+            practice_id: practice.as_uuid(),
+            practice_seq: seq,
+            prev_hash: prev_hash.clone(),
+            hash: Vec::new(),
+            at: actor.at,
+            actor: actor.name.to_owned(),
+            action: entry.action,
+            target: entry.target,
+            detail: entry.detail,
+            request_id: actor.request_id.map(str::to_owned),
+        };
+        record.hash = chain_hash(&prev_hash, &canonical(practice.as_uuid(), seq, &record));
+        prev_hash = record.hash.clone();
+        rows.push(audit_event::ActiveModel {
+            seq: NotSet,
+            practice_id: Set(record.practice_id),
+            practice_seq: Set(record.practice_seq),
+            prev_hash: Set(record.prev_hash),
+            hash: Set(record.hash),
+            at: Set(record.at),
+            actor: Set(record.actor),
+            action: Set(record.action),
+            target: Set(record.target),
+            detail: Set(record.detail),
+            request_id: Set(record.request_id),
+        });
+    }
+    audit_event::Entity::insert_many(rows)
+        .exec_without_returning(db)
+        .await?;
     Ok(())
 }
 

@@ -2,7 +2,8 @@
 //! what the pure planner (`domain::lifecycle`) needs, and writes its plan (lifecycle event,
 //! cancelled and new tasks, audit rows). A SCIM 2xx therefore means the tasks exist.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::sync::{Arc, Mutex};
 
 use entities::{
     lifecycle_event, portal_account, practice, scim_group, scim_group_member, scim_user, task,
@@ -16,7 +17,7 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::policy::PolicyVersion;
 use super::portals::PracticePortal;
-use super::{Practice, StoreError, TenantStore};
+use super::{Practice, PracticeId, StoreError, TenantStore};
 use crate::domain::catalog::Portal;
 use crate::domain::lifecycle::{
     self, Account, EventKind, OpenTask, PersonLabel, PlanInput, TaskKind,
@@ -28,11 +29,47 @@ const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:
 /// The practice-wide inputs of the engine.
 #[derive(Debug)]
 pub(crate) struct LifecycleContext {
+    /// The practice's configuration version these were read at (see [`ContextCache`]).
+    version: i64,
     practice: Practice,
     policy: PolicyVersion,
     practice_portals: BTreeMap<String, PracticePortal>,
     /// The practice's portals, with its own admin minimum where set.
     portals: BTreeMap<String, Portal>,
+}
+
+/// The last committed [`LifecycleContext`] of each practice, valid while the practice's
+/// `version` is unchanged: every writer of the practice's settings, policy or portals bumps it
+/// ([`TenantStore::bump_configuration`]), so another process's change is seen by the next
+/// write here. Saves a SCIM write two of its statements.
+#[derive(Debug, Default)]
+pub(crate) struct ContextCache(Mutex<HashMap<PracticeId, Arc<LifecycleContext>>>);
+
+/// More practices than one deployment serves; past it the cache starts over.
+const MAX_CACHED_PRACTICES: usize = 10_000;
+
+impl ContextCache {
+    fn map(&self) -> std::sync::MutexGuard<'_, HashMap<PracticeId, Arc<LifecycleContext>>> {
+        // Every update is a single insert or clear, so a poisoned map is still consistent.
+        self.0
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    fn get(&self, practice: PracticeId, version: i64) -> Option<Arc<LifecycleContext>> {
+        self.map()
+            .get(&practice)
+            .filter(|known| known.version == version)
+            .cloned()
+    }
+
+    fn put(&self, practice: PracticeId, context: Arc<LifecycleContext>) {
+        let mut map = self.map();
+        if map.len() >= MAX_CACHED_PRACTICES {
+            map.clear();
+        }
+        map.insert(practice, context);
+    }
 }
 
 /// Why the engine runs for a person.
@@ -85,11 +122,22 @@ impl TenantStore<'_> {
     }
 
     /// What the engine needs about the practice, loaded once however many people one change
-    /// touches (a group push, a policy change).
+    /// touches (a group push, a policy change). One statement when the practice's
+    /// configuration has not changed since a committed write remembered it.
     pub(crate) async fn lifecycle_context(
         &self,
         db: &impl ConnectionTrait,
-    ) -> Result<LifecycleContext, StoreError> {
+    ) -> Result<Arc<LifecycleContext>, StoreError> {
+        let version: i64 = practice::Entity::find_by_id(self.practice.as_uuid())
+            .select_only()
+            .column(practice::Column::Version)
+            .into_tuple()
+            .one(db)
+            .await?
+            .ok_or(StoreError::NotFound("practice"))?;
+        if let Some(known) = self.store.contexts.get(self.practice, version) {
+            return Ok(known);
+        }
         let practice: Practice = practice::Entity::find_by_id(self.practice.as_uuid())
             .one(db)
             .await?
@@ -109,12 +157,37 @@ impl TenantStore<'_> {
             })
             .collect();
 
-        Ok(LifecycleContext {
+        Ok(Arc::new(LifecycleContext {
+            version,
             practice,
             policy,
             practice_portals,
             portals,
-        })
+        }))
+    }
+
+    /// Keeps a context for the next writes, once the transaction that read it has committed.
+    /// Only committed reads are kept: a rolled-back configuration change can leave a version
+    /// number that a later change reuses, but committed versions only ever grow.
+    pub(crate) fn remember_context(&self, context: Arc<LifecycleContext>) {
+        self.store.contexts.put(self.practice, context);
+    }
+
+    /// Marks the practice's configuration (policy, portals, settings) as changed, in the
+    /// transaction that changes it, so no write plans against a remembered old one.
+    pub(crate) async fn bump_configuration(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<(), StoreError> {
+        practice::Entity::update_many()
+            .col_expr(
+                practice::Column::Version,
+                Expr::col(practice::Column::Version).add(1),
+            )
+            .filter(practice::Column::Id.eq(self.practice.as_uuid()))
+            .exec(db)
+            .await?;
+        Ok(())
     }
 
     /// Runs the engine for one person with an already loaded practice context.
@@ -133,6 +206,40 @@ impl TenantStore<'_> {
         else {
             return Ok(());
         };
+        self.react_to(db, ctx, &person, trigger, actor, Vec::new())
+            .await
+    }
+
+    /// Runs the engine for a person already read in this transaction (a create passes the row
+    /// it just inserted). `leading` is the change's own audit record, appended together with
+    /// the reaction's so the chain's head is read once.
+    pub(crate) async fn react_to(
+        &self,
+        db: &impl ConnectionTrait,
+        ctx: &LifecycleContext,
+        person: &scim_user::Model,
+        trigger: Trigger,
+        actor: &Actor<'_>,
+        leading: Vec<audit::Entry>,
+    ) -> Result<(), StoreError> {
+        let mut trail = leading;
+        trail.extend(self.plan_reaction(db, ctx, person, trigger, actor).await?);
+        audit::append_all(db, self.practice, actor, trail).await
+    }
+
+    /// Writes the engine's plan for a person; returns the audit records it owes.
+    async fn plan_reaction(
+        &self,
+        db: &impl ConnectionTrait,
+        ctx: &LifecycleContext,
+        person: &scim_user::Model,
+        trigger: Trigger,
+        actor: &Actor<'_>,
+    ) -> Result<Vec<audit::Entry>, StoreError> {
+        let person_id = person.id;
+        // A person created in this transaction has a fresh id: no group, account or task can
+        // refer to it yet, so there is nothing to read about them.
+        let fresh = matches!(trigger.before, Before::New);
         let deleted = person.deleted_at.is_some();
         let event = match trigger.cause {
             Some(cause) => cause,
@@ -144,7 +251,7 @@ impl TenantStore<'_> {
                 };
                 match EventKind::classify(before, person.active, deleted) {
                     Some(event) => event,
-                    None => return Ok(()),
+                    None => return Ok(Vec::new()),
                 }
             }
         };
@@ -154,7 +261,11 @@ impl TenantStore<'_> {
             &ctx.practice_portals,
             &ctx.portals,
         );
-        let facts = self.facts(db, &person).await?;
+        let facts = if fresh {
+            facts_of(person, Vec::new())
+        } else {
+            self.facts(db, person).await?
+        };
         // An HR termination marker makes a leaver of someone still marked active.
         let terminated = policy.document.is_terminated(&facts);
         let event = if terminated && event == EventKind::Mover {
@@ -169,8 +280,14 @@ impl TenantStore<'_> {
             .filter(|(portal, _)| portals.contains_key(portal))
             .map(|(portal, roles)| (portal, roles.into_keys().collect()))
             .collect();
-        let accounts = self.active_accounts(db, person_id).await?;
-        let open_tasks = self.open_tasks(db, person_id).await?;
+        let (accounts, open_tasks) = if fresh {
+            (Vec::new(), Vec::new())
+        } else {
+            (
+                self.active_accounts(db, person_id).await?,
+                self.open_tasks(db, person_id).await?,
+            )
+        };
         let label = PersonLabel {
             display: person
                 .attributes
@@ -193,7 +310,7 @@ impl TenantStore<'_> {
 
         // A policy change that changes nothing for this person leaves no trace.
         if plan.is_empty() && event == EventKind::Policy {
-            return Ok(());
+            return Ok(Vec::new());
         }
         let event_id = Uuid::now_v7();
         lifecycle_event::Entity::insert(lifecycle_event::ActiveModel {
@@ -207,16 +324,11 @@ impl TenantStore<'_> {
         })
         .exec_without_returning(db)
         .await?;
-        let target = format!("person {person_id}");
-        audit::append(
-            db,
-            self.practice,
-            actor,
-            &format!("lifecycle.{}", event.as_str()),
-            &target,
-            Some(json!({"event": event_id, "policy_version": policy.version})),
-        )
-        .await?;
+        let mut trail = vec![audit::Entry {
+            action: format!("lifecycle.{}", event.as_str()),
+            target: format!("person {person_id}"),
+            detail: Some(json!({"event": event_id, "policy_version": policy.version})),
+        }];
 
         for (task_id, reason) in &plan.cancel {
             task::Entity::update_many()
@@ -231,15 +343,11 @@ impl TenantStore<'_> {
                 .filter(task::Column::State.is_in(PENDING_STATES))
                 .exec(db)
                 .await?;
-            audit::append(
-                db,
-                self.practice,
-                actor,
-                "task.cancelled",
-                &format!("task {task_id}"),
-                Some(json!({"reason": reason})),
-            )
-            .await?;
+            trail.push(audit::Entry {
+                action: "task.cancelled".to_owned(),
+                target: format!("task {task_id}"),
+                detail: Some(json!({"reason": reason})),
+            });
         }
 
         let ids: BTreeMap<usize, Uuid> = plan
@@ -247,6 +355,7 @@ impl TenantStore<'_> {
             .iter()
             .map(|t| (t.key, Uuid::now_v7()))
             .collect();
+        let mut tasks = Vec::with_capacity(plan.create.len());
         for new in &plan.create {
             let overrides = new
                 .portal
@@ -257,7 +366,7 @@ impl TenantStore<'_> {
             let sla = practice.sla.for_key(new.sla, &overrides);
             let due_at = sla.due(actor.at, practice.time_zone.tz(), &practice.business_hours);
             let id = ids.get(&new.key).copied().unwrap_or_else(Uuid::now_v7);
-            task::Entity::insert(task::ActiveModel {
+            tasks.push(task::ActiveModel {
                 id: Set(id),
                 practice_id: Set(self.practice.as_uuid()),
                 person_id: Set(person_id),
@@ -288,13 +397,26 @@ impl TenantStore<'_> {
                 created_at: Set(actor.at),
                 updated_at: Set(actor.at),
                 version: Set(1),
-            })
-            .exec_without_returning(db)
-            .await?;
-            audit::append(db, self.practice, actor, "task.created", &format!("task {id}"),
-                Some(json!({"kind": new.kind.as_str(), "portal": new.portal, "due_at": due_at, "sla": sla.to_string()}))).await?;
+            });
+            trail.push(audit::Entry {
+                action: "task.created".to_owned(),
+                target: format!("task {id}"),
+                detail: Some(json!({
+                    "kind": new.kind.as_str(),
+                    "portal": new.portal,
+                    "due_at": due_at,
+                    "sla": sla.to_string(),
+                })),
+            });
         }
-        Ok(())
+        if !tasks.is_empty() {
+            // One statement for all of them; a task `blocked_by` another of the same batch is
+            // fine, as foreign keys are checked at the end of the statement.
+            task::Entity::insert_many(tasks)
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(trail)
     }
 
     /// `Some(entitled)` for a person of this practice (`false`: deactivated or deleted, so
@@ -324,8 +446,6 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         person: &scim_user::Model,
     ) -> Result<PersonFacts, StoreError> {
-        let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-        let ext = person.attributes.get(ENTERPRISE);
         let groups: Vec<String> = scim_group_member::Entity::find()
             .select_only()
             .column_as(
@@ -344,14 +464,7 @@ impl TenantStore<'_> {
             .into_tuple()
             .all(db)
             .await?;
-        Ok(PersonFacts {
-            title: text(person.attributes.get("title")),
-            employee_type: text(person.attributes.get("userType")),
-            department: text(ext.and_then(|e| e.get("department"))),
-            division: text(ext.and_then(|e| e.get("division"))),
-            cost_center: text(ext.and_then(|e| e.get("costCenter"))),
-            groups,
-        })
+        Ok(facts_of(person, groups))
     }
 
     pub(crate) async fn active_accounts(
@@ -400,5 +513,19 @@ impl TenantStore<'_> {
                 })
             })
             .collect())
+    }
+}
+
+/// What policy sees of a person, given the names of their groups.
+fn facts_of(person: &scim_user::Model, groups: Vec<String>) -> PersonFacts {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let ext = person.attributes.get(ENTERPRISE);
+    PersonFacts {
+        title: text(person.attributes.get("title")),
+        employee_type: text(person.attributes.get("userType")),
+        department: text(ext.and_then(|e| e.get("department"))),
+        division: text(ext.and_then(|e| e.get("division"))),
+        cost_center: text(ext.and_then(|e| e.get("costCenter"))),
+        groups,
     }
 }

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admins;
 pub mod alerts;
 pub mod audit;
+pub mod credentials;
 pub mod directory;
 pub mod escalation;
 pub mod evidence;
@@ -72,6 +73,9 @@ pub struct StoreOptions {
     pub max_connections: u32,
     /// The portal catalogue practices choose from.
     pub catalog: Arc<Catalog>,
+    /// How long an authenticated token is remembered (see [`credentials`]); zero turns the
+    /// cache off.
+    pub credential_cache_ttl: Duration,
 }
 
 /// The database handle shared by the whole service. Cheap to clone.
@@ -83,6 +87,8 @@ pub struct Store {
     /// write. Unused on PostgreSQL, where row locks and version checks do the job.
     write_lock: Arc<tokio::sync::Mutex<()>>,
     catalog: Arc<Catalog>,
+    credentials: Arc<credentials::CredentialCache>,
+    contexts: Arc<lifecycle::ContextCache>,
 }
 
 impl Store {
@@ -96,6 +102,11 @@ impl Store {
             .min_connections(1)
             .connect_timeout(Duration::from_secs(10))
             .acquire_timeout(Duration::from_secs(10))
+            // sqlx pings every connection it hands out by default: on SQLite that is an extra
+            // round trip to the driver's worker thread per statement, on PostgreSQL one per
+            // checkout. Only a connection idle long enough to have been dropped (a server
+            // restart, a proxy's idle timeout) is worth checking.
+            .test_before_acquire_if_idle_for(Duration::from_secs(30))
             .sqlx_logging(false)
             .map_sqlx_sqlite_opts(|sqlite| {
                 sqlite
@@ -109,6 +120,10 @@ impl Store {
             db,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             catalog: options.catalog.clone(),
+            credentials: Arc::new(credentials::CredentialCache::new(
+                options.credential_cache_ttl,
+            )),
+            contexts: Arc::default(),
         })
     }
 

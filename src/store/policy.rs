@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use entities::{access_policy, practice};
 use sea_orm::ActiveValue::Set;
-use sea_orm::sea_query::{Expr, ExprTrait};
+use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
 use super::audit::{self, Actor};
@@ -84,6 +84,7 @@ impl TenantStore<'_> {
         .exec_without_returning(&tx.tx)
         .await
         .map_err(|e| map_unique(e, "a policy version with this number"))?;
+        self.bump_configuration(&tx.tx).await?;
         audit::append(
             &tx.tx,
             self.practice,
@@ -100,13 +101,10 @@ impl TenantStore<'_> {
         let tx = self.begin_write().await?;
         practice::Entity::update_many()
             .col_expr(practice::Column::FourEyes, Expr::value(on))
-            .col_expr(
-                practice::Column::Version,
-                Expr::col(practice::Column::Version).add(1),
-            )
             .filter(practice::Column::Id.eq(self.practice.as_uuid()))
             .exec(&tx.tx)
             .await?;
+        self.bump_configuration(&tx.tx).await?;
         audit::append(
             &tx.tx,
             self.practice,
@@ -124,13 +122,10 @@ impl TenantStore<'_> {
         let json = serde_json::to_value(sla).unwrap_or_default();
         practice::Entity::update_many()
             .col_expr(practice::Column::Sla, Expr::value(json.clone()))
-            .col_expr(
-                practice::Column::Version,
-                Expr::col(practice::Column::Version).add(1),
-            )
             .filter(practice::Column::Id.eq(self.practice.as_uuid()))
             .exec(&tx.tx)
             .await?;
+        self.bump_configuration(&tx.tx).await?;
         audit::append(
             &tx.tx,
             self.practice,

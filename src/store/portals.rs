@@ -159,6 +159,7 @@ impl TenantStore<'_> {
             .exec_with_returning(&tx.tx)
             .await
             .map_err(|e| map_unique(e, "this portal for the practice"))?;
+        self.bump_configuration(&tx.tx).await?;
         audit::append(
             &tx.tx,
             self.practice,
@@ -229,6 +230,7 @@ impl TenantStore<'_> {
                 current: current.version,
             });
         }
+        self.bump_configuration(&tx.tx).await?;
         audit::append(
             &tx.tx,
             self.practice,

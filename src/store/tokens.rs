@@ -120,8 +120,9 @@ impl TenantStore<'_> {
 }
 
 impl Store {
-    /// Authentication: the token with this id and its practice, whatever the practice.
-    pub async fn token_for_authentication(
+    /// Authentication: the token with this id and its practice, whatever the practice (read
+    /// through [`Store::token_credential`], which caches it).
+    pub(super) async fn token_for_authentication(
         &self,
         id: TokenId,
     ) -> Result<Option<(StoredToken, Practice)>, StoreError> {
@@ -136,21 +137,22 @@ impl Store {
         }
     }
 
-    /// Records that a token was used, at most once per [`LAST_USED_GRANULARITY`].
-    pub async fn note_token_used(
+    /// Records that a token was used, at most once per [`LAST_USED_GRANULARITY`]; says
+    /// whether it wrote.
+    pub(super) async fn note_token_used(
         &self,
         token: &StoredToken,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<bool, StoreError> {
         if !token.last_use_is_stale(now) {
-            return Ok(());
+            return Ok(false);
         }
         api_token::Entity::update_many()
             .col_expr(api_token::Column::LastUsedAt, now.into())
             .filter(api_token::Column::Id.eq(token.id))
             .exec(self.connection())
             .await?;
-        Ok(())
+        Ok(true)
     }
 
     /// Operator: revokes a token by id. Revoking twice keeps the first time.
@@ -165,6 +167,7 @@ impl Store {
             .filter(api_token::Column::RevokedAt.is_null())
             .exec(self.connection())
             .await?;
+        self.forget_credentials();
         api_token::Entity::find_by_id(id)
             .one(self.connection())
             .await?

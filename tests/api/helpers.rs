@@ -212,6 +212,26 @@ impl TestApp {
 }
 
 /// An HTTP client for talking to the app (installs the TLS crypto provider reqwest needs).
+/// Polls `status` until it returns `want`, for at most the authentication cache's lifetime and
+/// a margin: a change made by another process (the CLI, the tests' own store) reaches a running
+/// server's cached credentials within `auth_cache_ttl`. Returns the last status seen.
+pub async fn status_within_auth_ttl<F, Fut>(want: u16, mut status: F) -> u16
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = u16>,
+{
+    let deadline = std::time::Instant::now()
+        + Settings::default().auth_cache_ttl
+        + std::time::Duration::from_secs(2);
+    loop {
+        let seen = status().await;
+        if seen == want || std::time::Instant::now() >= deadline {
+            return seen;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
 pub fn http_client() -> reqwest::Client {
     portcullis::startup::install_crypto_provider();
     reqwest::Client::new()

@@ -1089,3 +1089,35 @@ storage_test!(
         assert_eq!(open[0]["cause"], "leaver");
     }
 );
+
+storage_test!(
+    async fn a_policy_loaded_by_another_process_plans_the_next_write(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        // The first writes remember the practice's policy and portals.
+        let dana = p.hire("dana@acme.example", "Front Desk").await;
+        assert_eq!(p.tasks(&dana, "open").await.len(), 2);
+
+        // The CLI, another process, loads a policy that grants front desk staff Availity only.
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("policy.json");
+        std::fs::write(
+            &file,
+            json!({"rules": [{"name": "Front desk", "when": {"title": ["Front Desk"]},
+                              "grant": {"availity-essentials": ["eligibility-benefits"]}}]})
+            .to_string(),
+        )
+        .unwrap();
+        crate::cli::run(
+            crate::cli::portcullis(dir.path(), &p.app.settings.database_url)
+                .args(["policy", "load", "--practice", "acme"])
+                .arg(&file),
+        );
+
+        // The very next hire is planned against it: no stale copy of the old policy is used.
+        let eve = p.hire("eve@acme.example", "Front Desk").await;
+        let tasks = p.tasks(&eve, "open").await;
+        assert_eq!(tasks.len(), 1, "{tasks:?}");
+        assert_eq!(tasks[0]["portal"], "availity-essentials");
+        assert_eq!(tasks[0]["policy_version"], 2);
+    }
+);

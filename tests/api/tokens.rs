@@ -3,7 +3,10 @@
 use chrono::Duration;
 use serde_json::Value;
 
-use crate::helpers::{Backend, NowUtc, assert_problem, assert_scim_error, spawn_app, storage_test};
+use crate::helpers::{
+    Backend, NowUtc, assert_problem, assert_scim_error, spawn_app, spawn_app_with,
+    status_within_auth_ttl, storage_test,
+};
 
 storage_test!(
     async fn whoami_names_the_tokens_practice_and_scopes(backend: Backend) {
@@ -78,8 +81,10 @@ storage_test!(
         let token = app.token(&practice, "admin:read").await;
         assert_eq!(app.get("/api/v1/whoami", &token).await.status(), 200);
 
+        // Revoked through the serving process: its credential cache forgets the token at once.
         let id = app.store.tenant(practice.id).list_tokens().await.unwrap()[0].id;
         let revoked = app
+            .state
             .store
             .revoke_token(id, app.clock.now_utc())
             .await
@@ -88,6 +93,48 @@ storage_test!(
 
         let body = assert_problem(app.get("/api/v1/whoami", &token).await, 401).await;
         assert_eq!(body["detail"], "this token has been revoked");
+    }
+);
+
+storage_test!(
+    async fn revoked_elsewhere_stops_within_the_cache_lifetime(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "admin:read").await;
+        assert_eq!(app.get("/api/v1/whoami", &token).await.status(), 200);
+        // Cached now: the next request does not read the token again.
+        assert_eq!(app.get("/api/v1/whoami", &token).await.status(), 200);
+
+        // `app.store` is a second pool, as the CLI or another instance would be.
+        let id = app.store.tenant(practice.id).list_tokens().await.unwrap()[0].id;
+        app.store
+            .revoke_token(id, app.clock.now_utc())
+            .await
+            .unwrap();
+        let whoami = || async { app.get("/api/v1/whoami", &token).await.status().as_u16() };
+        assert_eq!(status_within_auth_ttl(401, whoami).await, 401);
+
+        // With the cache off, revocation from anywhere is seen by the very next request.
+        let uncached = spawn_app_with(&backend, |s| {
+            s.auth_cache_ttl = std::time::Duration::ZERO;
+        })
+        .await;
+        let practice = uncached.practice("acme").await;
+        let token = uncached.token(&practice, "admin:read").await;
+        assert_eq!(uncached.get("/api/v1/whoami", &token).await.status(), 200);
+        let id = uncached
+            .store
+            .tenant(practice.id)
+            .list_tokens()
+            .await
+            .unwrap()[0]
+            .id;
+        uncached
+            .store
+            .revoke_token(id, uncached.clock.now_utc())
+            .await
+            .unwrap();
+        assert_problem(uncached.get("/api/v1/whoami", &token).await, 401).await;
     }
 );
 

@@ -7,6 +7,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::ChangeContext;
+use crate::store::audit::Entry;
 use crate::store::{PracticeId, StoreError};
 
 #[derive(Debug, Clone, Copy)]
@@ -25,35 +26,36 @@ pub(super) struct Change<'a> {
     pub context: &'a ChangeContext,
 }
 
-/// Records a change; returns its sequence number.
+/// Records a change with its audit record; returns its sequence number.
 pub(super) async fn record(
     db: &impl ConnectionTrait,
     practice: PracticeId,
     change: Change<'_>,
 ) -> Result<i64, StoreError> {
+    let actor = change.context.as_actor();
+    let (seq, entry) = record_leaving_audit(db, practice, change).await?;
+    crate::store::audit::append_all(db, practice, &actor, vec![entry]).await?;
+    Ok(seq)
+}
+
+/// Records a change and returns, with its sequence number, the audit record the caller must
+/// append in the same transaction (with the lifecycle engine's, in one go).
+pub(super) async fn record_leaving_audit(
+    db: &impl ConnectionTrait,
+    practice: PracticeId,
+    change: Change<'_>,
+) -> Result<(i64, Entry), StoreError> {
     let action = match change.action {
         Action::Created => "created",
         Action::Updated => "updated",
         Action::Deleted => "deleted",
     };
-    let action_name = match change.action {
-        Action::Created => "created",
-        Action::Updated => "updated",
-        Action::Deleted => "deleted",
+    let resource = change.resource_type.to_lowercase();
+    let entry = Entry {
+        action: format!("scim.{resource}.{action}"),
+        target: format!("{resource} {}", change.resource_id),
+        detail: Some(serde_json::json!({"before": change.before, "after": change.after})),
     };
-    crate::store::audit::append(
-        db,
-        practice,
-        &change.context.as_actor(),
-        &format!("scim.{}.{action_name}", change.resource_type.to_lowercase()),
-        &format!(
-            "{} {}",
-            change.resource_type.to_lowercase(),
-            change.resource_id
-        ),
-        Some(serde_json::json!({"before": change.before, "after": change.after})),
-    )
-    .await?;
     let inserted = directory_change::Entity::insert(directory_change::ActiveModel {
         seq: NotSet,
         practice_id: Set(practice.as_uuid()),
@@ -71,7 +73,7 @@ pub(super) async fn record(
     })
     .exec(db)
     .await?;
-    Ok(inserted.last_insert_id)
+    Ok((inserted.last_insert_id, entry))
 }
 
 /// A recorded directory change, as the lifecycle engine reads it.

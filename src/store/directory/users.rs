@@ -111,12 +111,12 @@ impl TenantStore<'_> {
             version: Set(1),
             deleted_at: Set(None),
         };
-        let created: UserRecord = scim_user::Entity::insert(model)
+        let row = scim_user::Entity::insert(model)
             .exec_with_returning(&tx.tx)
             .await
-            .map_err(|e| map_unique(e, "a user with this userName"))?
-            .into();
-        let seq = changes::record(
+            .map_err(|e| map_unique(e, "a user with this userName"))?;
+        let created = UserRecord::from(row.clone());
+        let (seq, recorded) = changes::record_leaving_audit(
             &tx.tx,
             self.practice,
             Change {
@@ -133,14 +133,18 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        self.react(
+        let lifecycle = self.lifecycle_context(&tx.tx).await?;
+        self.react_to(
             &tx.tx,
-            created.id,
+            &lifecycle,
+            &row,
             Trigger::directory(Before::New, seq),
             &context.as_actor(),
+            vec![recorded],
         )
         .await?;
         tx.commit().await?;
+        self.remember_context(lifecycle);
         Ok(created)
     }
 
@@ -254,17 +258,16 @@ impl TenantStore<'_> {
             .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
             .filter(scim_user::Column::Id.eq(id))
             .filter(scim_user::Column::Version.eq(current.version))
-            .exec(&tx.tx)
+            .exec_with_returning(&tx.tx)
             .await
             .map_err(|e| map_unique(e, "a user with this userName"))?;
-        if result.rows_affected != 1 {
+        let [updated] = <[scim_user::Model; 1]>::try_from(result).map_err(|_| {
             // Another instance won a race the row lock should have prevented.
-            return Err(StoreError::VersionMismatch {
+            StoreError::VersionMismatch {
                 current: current.version,
             }
-            .into());
-        }
-        let seq = changes::record(
+        })?;
+        let (seq, recorded) = changes::record_leaving_audit(
             &tx.tx,
             self.practice,
             Change {
@@ -285,23 +288,19 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        self.react(
+        let lifecycle = self.lifecycle_context(&tx.tx).await?;
+        self.react_to(
             &tx.tx,
-            id,
+            &lifecycle,
+            &updated,
             Trigger::directory(Before::Was(current.active), seq),
             &context.as_actor(),
+            vec![recorded],
         )
         .await?;
         tx.commit().await?;
-        Ok(UserRecord {
-            user_name: write.user_name,
-            external_id: write.external_id,
-            active: write.active,
-            attributes: write.attributes,
-            updated_at: context.at,
-            version: current.version + 1,
-            ..current
-        })
+        self.remember_context(lifecycle);
+        Ok(updated.into())
     }
 
     /// Deletes a user: a tombstone stays for the record; memberships end; the userName is
