@@ -4,11 +4,15 @@
     python3 bench/run.py                  # 10k users, 3 repetitions, every server it can set up
     python3 bench/run.py --quick          # 2k users, 1 repetition, short runs: a smoke test
     python3 bench/run.py --sizes 10000,100000 --reps 3
+    python3 bench/run.py --quick --no-build --only "scim-server crate,django"   # some servers only
 
 Builds Portcullis in release mode and starts it on SQLite (and on PostgreSQL when
 BENCH_DATABASE_URL is set, e.g. postgres://postgres@127.0.0.1:5432/postgres), with an empty
 policy and with one that maps every user to three portals (tasks written in the same
-transaction). Peers are installed into bench/.peers (git-ignored) from their registries.
+transaction). Peers are installed into bench/.peers (git-ignored) from their registries:
+scim2-server (PyPI) and scimmy (npm) in memory; the scim-server crate (crates.io) in a minimal
+actix-web host (bench/hosts), on its in-memory and on its SQLite store; and django-scim2 (PyPI) in
+a minimal Django project (bench/peers/django) on SQLite in WAL mode under gunicorn.
 Servers run on core 0 and the load generator (wrk, from Debian) on core 1; servers alternate
 within each repetition; every process started is stopped by its PID. Before timing, each server
 must pass the same correctness checks, so a server that fails fast cannot win.
@@ -282,6 +286,94 @@ class Scimmy(Server):
             subprocess.run(["npm", "install", "--silent", "--no-audit", "--no-fund"], cwd=target, check=True, timeout=600)
 
 
+class ScimServerCrate(Server):
+    """The `scim-server` crate (crates.io, pinned in bench/hosts/Cargo.toml) in a minimal actix-web
+    host (bench/hosts/src/bin/scim_server_host.rs), on the crate's in-memory or SQLite store."""
+
+    scim_path = "/scim/v2"
+    binary = os.path.join(PEERS, "target", "release", "scim_server_host")
+
+    def __init__(self, store):
+        super().__init__()
+        self.store = store
+        self.name = f"scim-server crate (Rust, {'memory' if store == 'memory' else 'SQLite'})"
+
+    def prepare(self, work):
+        self.database = os.path.join(work, "scim-server-crate.db")
+        for suffix in ("", "-journal", "-wal", "-shm"):
+            if os.path.exists(self.database + suffix):
+                os.remove(self.database + suffix)
+
+    def command(self):
+        store = "memory" if self.store == "memory" else f"sqlite:{self.database}"
+        return [self.binary, str(self.port), TOKEN, store]
+
+    @staticmethod
+    def install():
+        # Built with the echo floor (build_hosts); nothing else to install.
+        if not os.path.exists(ScimServerCrate.binary):
+            raise FileNotFoundError(ScimServerCrate.binary)
+
+
+class DjangoScim2(Server):
+    """django-scim2 (PyPI) in a minimal Django project on SQLite (WAL, synchronous=FULL) under
+    gunicorn: the durable peer most like Portcullis. Source in bench/peers/django, pins in its
+    requirements.txt; copied to and run from bench/.peers/django."""
+
+    name = "django-scim2 (Python, SQLite)"
+    scim_path = "/scim/v2"
+    source = os.path.join(BENCH, "peers", "django")
+    home = os.path.join(PEERS, "django")
+    venv = os.path.join(home, "venv")
+
+    def env(self):
+        env = dict(os.environ)
+        env.update({"SCIM_BEARER_TOKEN": TOKEN, "BENCH_DJANGO_DB": self.database,
+                    "DJANGO_SETTINGS_MODULE": "benchpeer.settings"})
+        return env
+
+    def prepare(self, work):
+        """A fresh database per start, migrated like a deployment's first start."""
+        self.database = os.path.join(work, "django.db")
+        for suffix in ("", "-wal", "-shm"):
+            if os.path.exists(self.database + suffix):
+                os.remove(self.database + suffix)
+        done = subprocess.run([os.path.join(self.venv, "bin", "python"), "manage.py", "migrate", "--noinput", "-v0"],
+                              cwd=self.home, env=self.env(), capture_output=True, text=True, timeout=120)
+        if done.returncode:
+            raise RuntimeError(f"{self.name}: migrate failed: {done.stderr[-500:]}")
+
+    def command(self):
+        # gthread, 2 workers x 4 threads, as a small SQLite deployment on this 2-core machine
+        # would run: one process per core (each runs one Python thread at a time), no more since
+        # SQLite admits one writer at a time (more processes add memory and lock waits, not
+        # throughput); threads overlap fsync and lock waits and keep the client's connections
+        # alive (sync workers close every connection and want a buffering proxy in front). Like
+        # every server here, all of it is pinned to the server core.
+        return [os.path.join(self.venv, "bin", "gunicorn"), "--chdir", self.home, "--bind", f"127.0.0.1:{self.port}",
+                "--worker-class", "gthread", "--workers", "2", "--threads", "4",
+                # Inside run.py's 15 s stop; no control socket in $HOME.
+                "--graceful-timeout", "5", "--no-control-socket", "--log-level", "warning",
+                "benchpeer.wsgi:application"]
+
+    @staticmethod
+    def install():
+        shutil.copytree(DjangoScim2.source, DjangoScim2.home, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.db*"))
+        requirements = os.path.join(DjangoScim2.home, "requirements.txt")
+        installed = os.path.join(DjangoScim2.venv, "installed-requirements.txt")  # what pip last installed
+        with open(requirements) as f:
+            wanted = f.read()
+        if os.path.exists(installed):
+            with open(installed) as f:
+                if f.read() == wanted:
+                    return
+        if not os.path.exists(os.path.join(DjangoScim2.venv, "bin", "pip")):
+            subprocess.run([sys.executable, "-m", "venv", DjangoScim2.venv], check=True, timeout=120)
+        subprocess.run([os.path.join(DjangoScim2.venv, "bin", "pip"), "install", "-q", "-r", requirements], check=True, timeout=600)
+        shutil.copy2(requirements, installed)
+
+
 def wrk(script, base, token, seconds, connections, extra_env=None):
     env = dict(os.environ, BENCH_WRK_DIR=WRK_DIR, BENCH_BASE=urllib.parse.urlsplit(base).path.rstrip("/"),
                BENCH_TOKEN=token or "", BENCH_THREADS=str(min(connections, 2)))
@@ -441,6 +533,25 @@ def echo_floor(seconds, work):
         proc.wait(timeout=15)
 
 
+def selected(servers, only):
+    """--only: comma-separated parts of server names (case-insensitive); none means everyone."""
+    if not only:
+        return servers
+    parts = [p.strip().lower() for p in only.split(",") if p.strip()]
+    return [s for s in servers if any(p in s.name.lower() for p in parts)]
+
+
+def build_hosts(always):
+    """The echo floor and the scim-server crate's host: their own Cargo project (not the
+    workspace), built into bench/.peers/target; with --no-build only when a binary is missing."""
+    binaries = [os.path.join(PEERS, "target", "release", b) for b in ("echo", "scim_server_host")]
+    if not always and all(os.path.exists(b) for b in binaries):
+        return
+    log("building the bench hosts (echo floor, scim-server crate host)")
+    subprocess.run(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(BENCH, "hosts", "Cargo.toml"),
+                    "--target-dir", os.path.join(PEERS, "target")], check=True, timeout=3600)
+
+
 def setup(args):
     if shutil.which("wrk") is None:
         log("installing wrk from Debian")
@@ -449,22 +560,18 @@ def setup(args):
     if not args.no_build:
         log("building Portcullis (release)")
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "portcullis"], cwd=ROOT, check=True, timeout=3600)
-        log("building the echo floor")
-        subprocess.run(["cargo", "build", "--release", "-q", "--manifest-path", os.path.join(BENCH, "hosts", "Cargo.toml"),
-                        "--target-dir", os.path.join(PEERS, "target")], check=True, timeout=3600)
+    build_hosts(always=not args.no_build)
     servers = [Portcullis("empty"), Portcullis("3-portal")]
     if os.environ.get("BENCH_DATABASE_URL"):
         servers += [Portcullis("empty", os.environ["BENCH_DATABASE_URL"]), Portcullis("3-portal", os.environ["BENCH_DATABASE_URL"])]
-    try:
-        Scim2Server.install()
-        servers.append(Scim2Server())
-    except (OSError, subprocess.SubprocessError) as e:
-        log(f"scim2-server unavailable: {e}")
-    try:
-        Scimmy.install()
-        servers.append(Scimmy())
-    except (OSError, subprocess.SubprocessError) as e:
-        log(f"scimmy unavailable: {e}")
+    servers = selected(servers, args.only)
+    peers = [Scim2Server(), Scimmy(), ScimServerCrate("memory"), ScimServerCrate("sqlite"), DjangoScim2()]
+    for peer in selected(peers, args.only):  # only the peers that will run get installed
+        try:
+            peer.install()
+            servers.append(peer)
+        except (OSError, subprocess.SubprocessError) as e:
+            log(f"{peer.name} unavailable: {e}")
     return servers
 
 
@@ -474,15 +581,13 @@ def main():
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--seconds", type=int, default=10, help="length of each timed run")
     parser.add_argument("--quick", action="store_true", help="2,000 users, 1 repetition, 3 s runs")
-    parser.add_argument("--no-build", action="store_true")
-    parser.add_argument("--only", help="run only servers whose name contains this")
+    parser.add_argument("--no-build", action="store_true", help="do not build Portcullis (bench hosts only if missing)")
+    parser.add_argument("--only", help="comma-separated parts of server names to run, e.g. 'scim-server crate,django'")
     args = parser.parse_args()
     if args.quick:
         args.sizes, args.reps, args.seconds = "2000", 1, 3
     sizes = [int(s) for s in args.sizes.split(",")]
     servers = setup(args)
-    if args.only:
-        servers = [s for s in servers if args.only.lower() in s.name.lower()]
     loads = [open("/proc/loadavg").read().split()[0]]
     results = {}  # (size, server) -> metric -> [values]
     with tempfile.TemporaryDirectory(prefix="portcullis-bench-") as work:
