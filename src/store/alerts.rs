@@ -34,6 +34,42 @@ pub(crate) fn ladder_finished() -> DateTime<Utc> {
 /// Task kinds that take access away: their overdue alerts never wait for quiet hours.
 const REVOCATION_KINDS: [&str; 3] = ["deprovision", "transfer_admin", "notify_third_party"];
 
+/// The facts a task's ladder depends on. A revocation takes access away: a leaver's work, a
+/// revoking kind, or a mover's roles to remove.
+pub(crate) fn task_window(
+    kind: &str,
+    cause: &str,
+    removes_roles: bool,
+    created_at: DateTime<Utc>,
+    due_at: DateTime<Utc>,
+) -> TaskWindow {
+    TaskWindow {
+        created_at,
+        due_at,
+        revocation: REVOCATION_KINDS.contains(&kind) || cause == "leaver" || removes_roles,
+    }
+}
+
+/// A new task's `next_alert_at`: its ladder's first step, worked out when it is created so the
+/// sweeper never has to visit (under the practice's lock) every task a bulk import made.
+/// `None` (the sweeper works it out on its next pass) if a step is due at once.
+pub(crate) fn first_alert_at(
+    policy: &EscalationPolicy,
+    window: &TaskWindow,
+    now: DateTime<Utc>,
+    tz: chrono_tz::Tz,
+) -> Option<DateTime<Utc>> {
+    let sweep = policy.sweep(window, LadderPosition::default(), now, tz);
+    if !sweep.alerts.is_empty() {
+        return None;
+    }
+    match sweep.next_alert_at {
+        None => Some(ladder_finished()),
+        Some(at) if at > now => Some(at),
+        Some(_) => None,
+    }
+}
+
 /// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
 const BATCH: u64 = 200;
 const MAX_BATCHES: usize = 50;
@@ -178,15 +214,14 @@ impl TenantStore<'_> {
         person: &str,
         actor: &Actor<'_>,
     ) -> Result<usize, StoreError> {
-        // Taking access away: a leaver's work, or a mover's roles to remove.
         let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
-        let window = TaskWindow {
-            created_at: row.created_at,
-            due_at: row.due_at,
-            revocation: REVOCATION_KINDS.contains(&row.kind.as_str())
-                || row.cause == "leaver"
-                || removes_roles,
-        };
+        let window = task_window(
+            &row.kind,
+            &row.cause,
+            removes_roles,
+            row.created_at,
+            row.due_at,
+        );
         let from = LadderPosition {
             reminders_sent: u32::try_from(row.reminders_sent).unwrap_or(0),
             escalation_level: u32::try_from(row.escalation_level).unwrap_or(0),

@@ -91,6 +91,8 @@ impl TenantStore<'_> {
         .exec_without_returning(&tx.tx)
         .await
         .map_err(|e| map_unique(e, "an escalation policy version with this number"))?;
+        // New tasks work out their first alert from the policy the engine remembers.
+        self.bump_configuration(&tx.tx).await?;
         task::Entity::update_many()
             .col_expr(
                 task::Column::NextAlertAt,

@@ -14,11 +14,13 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use super::alerts;
 use super::audit::{self, Actor};
 use super::policy::PolicyVersion;
 use super::portals::PracticePortal;
 use super::{Practice, PracticeId, StoreError, TenantStore};
 use crate::domain::catalog::Portal;
+use crate::domain::escalation::EscalationPolicy;
 use crate::domain::lifecycle::{
     self, Account, EventKind, OpenTask, PersonLabel, PlanInput, TaskKind,
 };
@@ -33,6 +35,8 @@ pub(crate) struct LifecycleContext {
     version: i64,
     practice: Practice,
     policy: PolicyVersion,
+    /// Gives each new task its first alert time.
+    escalation: EscalationPolicy,
     practice_portals: BTreeMap<String, PracticePortal>,
     /// The practice's portals, with its own admin minimum where set.
     portals: BTreeMap<String, Portal>,
@@ -144,6 +148,7 @@ impl TenantStore<'_> {
             .ok_or(StoreError::NotFound("practice"))?
             .try_into()?;
         let policy = self.policy_in(db).await?;
+        let escalation = self.escalation_policy_in(db).await?.document;
         let practice_portals = self.practice_portals_in(db).await?;
         // The practice's own admin minimum, where set, is the one task wording quotes.
         let portals: BTreeMap<String, Portal> = practice_portals
@@ -161,6 +166,7 @@ impl TenantStore<'_> {
             version,
             practice,
             policy,
+            escalation,
             practice_portals,
             portals,
         }))
@@ -366,6 +372,15 @@ impl TenantStore<'_> {
             let sla = practice.sla.for_key(new.sla, &overrides);
             let due_at = sla.due(actor.at, practice.time_zone.tz(), &practice.business_hours);
             let id = ids.get(&new.key).copied().unwrap_or_else(Uuid::now_v7);
+            let window = alerts::task_window(
+                new.kind.as_str(),
+                event.as_str(),
+                !new.roles_remove.is_empty(),
+                actor.at,
+                due_at,
+            );
+            let next_alert_at =
+                alerts::first_alert_at(&ctx.escalation, &window, actor.at, practice.time_zone.tz());
             tasks.push(task::ActiveModel {
                 id: Set(id),
                 practice_id: Set(self.practice.as_uuid()),
@@ -393,7 +408,7 @@ impl TenantStore<'_> {
                 reason: Set(None),
                 escalation_level: Set(0),
                 reminders_sent: Set(0),
-                next_alert_at: Set(None),
+                next_alert_at: Set(next_alert_at),
                 created_at: Set(actor.at),
                 updated_at: Set(actor.at),
                 version: Set(1),

@@ -955,3 +955,29 @@ storage_test!(
         receiver.stop().await;
     }
 );
+
+storage_test!(
+    /// A task knows its first alert when it is created, so the sweeper does not have to visit
+    /// (under the practice's lock) every task a bulk import just made.
+    async fn a_new_task_knows_its_first_alert(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let (status, body) = p.put("/api/v1/escalation-policy", ladder()).await;
+        assert_eq!(status, 200, "{body}");
+        let (_, task) = p.leaver("dana@acme.example").await;
+
+        let (_, created) = p.get(&format!("/api/v1/tasks/{task}")).await;
+        let at = |v: &Value| chrono::DateTime::parse_from_rfc3339(v.as_str().unwrap()).unwrap();
+        let window = at(&created["due_at"]) - at(&created["created_at"]);
+        assert_eq!(
+            at(&created["next_alert_at"]),
+            at(&created["created_at"]) + window / 2,
+            "the first reminder, at 50 % of the window: {created}"
+        );
+
+        // Nothing is due yet: a sweep leaves the task where it is.
+        p.app.sweep().await;
+        let (_, swept) = p.get(&format!("/api/v1/tasks/{task}")).await;
+        assert_eq!(swept["next_alert_at"], created["next_alert_at"]);
+        assert_eq!(swept["reminders_sent"], 0);
+    }
+);
