@@ -20,14 +20,16 @@ must pass the same correctness checks, so a server that fails fast cannot win.
 Workloads: (a) create users on one connection; (b) filter userName eq at 16 and 64
 connections; (c) PATCH active=false at 16; (d) pages of 100 at random offsets, and a full
 import paged sequentially; (e) one Group PATCH adding 1,000 members; (f) resident memory after
-loading. Floors: a bare actix-web JSON echo (1 and 16 connections) and SQLite one insert per
-commit (WAL, synchronous FULL and NORMAL).
+loading. Floors: a bare actix-web JSON echo (1 and 16 connections), SQLite one insert per commit (WAL,
+synchronous FULL and NORMAL), and the same storage crates Portcullis uses (sea-orm over sqlx's
+SQLite driver, bench/driver_floor.rs): SELECT 1 round trips and insert+commit, no HTTP.
 """
 
 import argparse
 import http.client
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -450,6 +452,11 @@ def group_patch(server, ids):
     return statistics.median(times)
 
 
+# A full import that takes longer than this is stopped and its time extrapolated from the pages
+# read (logged as such): slow peers would otherwise take most of an hour at 100k users.
+IMPORT_BUDGET_S = 120
+
+
 def full_import(server, users):
     client = Client(server.base, server.token)
     started = time.perf_counter()
@@ -458,6 +465,12 @@ def full_import(server, users):
         status, body = client.call("GET", f"/Users?startIndex={start}&count=100")
         assert status == 200, f"{server.name}: page {start}: {status}"
         seen += len(body["Resources"])
+        elapsed = time.perf_counter() - started
+        if elapsed > IMPORT_BUDGET_S and seen < users:
+            estimate = elapsed * users / seen
+            log(f"{server.name}: import stopped after {elapsed:.0f} s at {seen} users; "
+                f"extrapolated {estimate:.0f} s")
+            return estimate
     assert seen >= users, f"{server.name}: import saw {seen} of {users}"
     return time.perf_counter() - started
 
@@ -514,6 +527,17 @@ def sqlite_floor(synchronous, seconds):
         return n / (time.perf_counter() - started)
 
 
+DRIVER_FLOOR = os.path.join(ROOT, "target", "release", "examples", "driver_floor")
+
+
+def driver_floor(seconds):
+    """Statements through sea-orm and sqlx's SQLite driver with Portcullis' settings, no HTTP
+    (bench/driver_floor.rs): SELECT 1 round trips at 1 and 16 tasks, durable insert+commit."""
+    done = subprocess.run(["taskset", "-c", SERVER_CORE, DRIVER_FLOOR, str(seconds)],
+                          capture_output=True, text=True, timeout=60 + 4 * seconds, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
 def echo_floor(seconds, work):
     binary = os.path.join(PEERS, "target", "release", "echo")
     port = free_port()
@@ -537,7 +561,8 @@ def selected(servers, only):
     """--only: comma-separated parts of server names (case-insensitive); none means everyone."""
     if not only:
         return servers
-    parts = [p.strip().lower() for p in only.split(",") if p.strip()]
+    # A comma followed by a space belongs to a name ("scim-server crate (Rust, memory)").
+    parts = [p.strip().lower() for p in re.split(r",(?! )", only) if p.strip()]
     return [s for s in servers if any(p in s.name.lower() for p in parts)]
 
 
@@ -560,6 +585,9 @@ def setup(args):
     if not args.no_build:
         log("building Portcullis (release)")
         subprocess.run(["cargo", "build", "--release", "-q", "-p", "portcullis"], cwd=ROOT, check=True, timeout=3600)
+    if not args.no_build or not os.path.exists(DRIVER_FLOOR):
+        subprocess.run(["cargo", "build", "--release", "-q", "--example", "driver_floor"], cwd=ROOT, check=True,
+                       timeout=3600)
     build_hosts(always=not args.no_build)
     servers = [Portcullis("empty"), Portcullis("3-portal")]
     if os.environ.get("BENCH_DATABASE_URL"):
@@ -607,6 +635,7 @@ def main():
             "echo": echo_floor(args.seconds, work),
             "sqlite FULL": sqlite_floor("FULL", args.seconds),
             "sqlite NORMAL": sqlite_floor("NORMAL", args.seconds),
+            "driver": driver_floor(args.seconds),
         }
     report(results, floors, loads, args)
 
@@ -630,7 +659,9 @@ def report(results, floors, loads, args):
     print(f"# Benchmark {time.strftime('%Y-%m-%d %H:%M')} on {os.uname().nodename}, {os.cpu_count()} cores; "
           f"{args.reps} repetitions, {args.seconds} s runs; loadavg {', '.join(loads)}")
     print(f"floors: actix echo {floors['echo'][1]:,.0f}/s at 1 connection, {floors['echo'][16]:,.0f}/s at 16; "
-          f"SQLite insert+commit {floors['sqlite FULL']:,.0f}/s FULL, {floors['sqlite NORMAL']:,.0f}/s NORMAL")
+          f"SQLite insert+commit {floors['sqlite FULL']:,.0f}/s FULL, {floors['sqlite NORMAL']:,.0f}/s NORMAL; "
+          f"through sea-orm/sqlx: SELECT 1 {floors['driver']['select_1']:,.0f}/s at 1 task, "
+          f"{floors['driver']['select_16']:,.0f}/s at 16, insert+commit {floors['driver']['insert_commit']:,.0f}/s")
     metrics = ["create rps", "filter rps c16", "filter rps c64", "filter p99 ms c64", "leaver PATCH rps", "pages/s",
                "import s", "group PATCH ms", "RSS MiB"]
     sizes = sorted({size for size, _ in results})
@@ -659,10 +690,12 @@ def report(results, floors, loads, args):
             echo1 = floors["echo"][1]
             if create:
                 print(f"- vs floors: create {create[0] / floors['sqlite FULL']:.2f}× SQLite FULL insert loop, "
+                      f"{create[0] / floors['driver']['insert_commit']:.2f}× the same through sea-orm/sqlx, "
                       f"{create[0] / echo1:.2f}× echo at 1 connection")
             f16 = med(base.get("filter rps c16", []))
             if f16:
-                print(f"- vs floors: filter at 16 {f16[0] / floors['echo'][16]:.2f}× echo at 16")
+                print(f"- vs floors: filter at 16 {f16[0] / floors['echo'][16]:.2f}× echo at 16, "
+                      f"{f16[0] / floors['driver']['select_16']:.2f}× SELECT 1 through sea-orm/sqlx at 16")
 
 
 if __name__ == "__main__":
