@@ -11,10 +11,8 @@
 
 use std::time::{Duration, Instant};
 
-use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement,
-    TransactionTrait,
+    ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement, TransactionTrait,
 };
 
 #[tokio::main(flavor = "current_thread")]
@@ -28,20 +26,8 @@ async fn main() -> Result<(), DbErr> {
     std::fs::create_dir_all(&dir).map_err(|e| DbErr::Custom(e.to_string()))?;
     let url = format!("sqlite://{}/floor.db?mode=rwc", dir.display());
 
-    // The options `store::Store::connect` uses.
-    let mut options = ConnectOptions::new(url);
-    options
-        .max_connections(10)
-        .min_connections(1)
-        .test_before_acquire_if_idle_for(Duration::from_secs(30))
-        .sqlx_logging(false)
-        .map_sqlx_sqlite_opts(|sqlite| {
-            sqlite
-                .journal_mode(SqliteJournalMode::Wal)
-                .synchronous(SqliteSynchronous::Full)
-                .foreign_keys(true)
-                .busy_timeout(Duration::from_secs(10))
-        });
+    // Exactly the options `store::Store::connect` uses.
+    let options = portcullis::store::connect_options(&url, 10);
     let db = Database::connect(options).await?;
     db.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
         .await?;

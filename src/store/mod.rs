@@ -92,29 +92,9 @@ pub struct Store {
 }
 
 impl Store {
-    /// Opens the pool. SQLite gets WAL (readers never block the writer), foreign keys, a busy
-    /// timeout instead of instant `SQLITE_BUSY`, and `synchronous=FULL` so a 2xx reply means the
-    /// change survives power loss.
+    /// Opens the pool with [`connect_options`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
-        let mut connect = ConnectOptions::new(options.url.clone());
-        connect
-            .max_connections(options.max_connections)
-            .min_connections(1)
-            .connect_timeout(Duration::from_secs(10))
-            .acquire_timeout(Duration::from_secs(10))
-            // sqlx pings every connection it hands out by default: on SQLite that is an extra
-            // round trip to the driver's worker thread per statement, on PostgreSQL one per
-            // checkout. Only a connection idle long enough to have been dropped (a server
-            // restart, a proxy's idle timeout) is worth checking.
-            .test_before_acquire_if_idle_for(Duration::from_secs(30))
-            .sqlx_logging(false)
-            .map_sqlx_sqlite_opts(|sqlite| {
-                sqlite
-                    .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Full)
-                    .foreign_keys(true)
-                    .busy_timeout(Duration::from_secs(10))
-            });
+        let connect = connect_options(&options.url, options.max_connections);
         let db = Database::connect(connect).await?;
         Ok(Self {
             db,
@@ -213,6 +193,33 @@ impl Store {
     pub(crate) fn connection(&self) -> &DatabaseConnection {
         &self.db
     }
+}
+
+/// How the pool is opened: SQLite gets WAL (readers never block the writer), foreign keys, a
+/// busy timeout instead of instant `SQLITE_BUSY`, and `synchronous=FULL` so a 2xx reply means
+/// the change survives power loss. Public for the benchmark's storage floor
+/// (`bench/driver_floor.rs`), which must measure exactly these settings.
+pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut connect = ConnectOptions::new(url.to_owned());
+    connect
+        .max_connections(max_connections)
+        .min_connections(1)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        // sqlx pings every connection it hands out by default: on SQLite that is an extra
+        // round trip to the driver's worker thread per statement, on PostgreSQL one per
+        // checkout. Only a connection idle long enough to have been dropped (a server
+        // restart, a proxy's idle timeout) is worth checking.
+        .test_before_acquire_if_idle_for(Duration::from_secs(30))
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(Duration::from_secs(10))
+        });
+    connect
 }
 
 /// Data access for one practice. The practice id is fixed at construction and added to every
