@@ -7,6 +7,7 @@ pub mod admin_membership;
 pub mod api_token;
 pub mod audit_event;
 pub mod directory_change;
+pub mod directory_tally;
 pub mod escalation_policy;
 pub mod evidence_file;
 pub mod lifecycle_event;

@@ -10,6 +10,7 @@ mod m20261124_000005_create_admin;
 mod m20261124_000006_create_evidence;
 mod m20261124_000007_create_alerting;
 mod m20261124_000008_index_live_directory;
+mod m20261124_000009_create_directory_tally;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000006_create_evidence::Migration),
             Box::new(m20261124_000007_create_alerting::Migration),
             Box::new(m20261124_000008_index_live_directory::Migration),
+            Box::new(m20261124_000009_create_directory_tally::Migration),
         ]
     }
 }

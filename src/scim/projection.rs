@@ -75,7 +75,7 @@ impl Projection {
             return resource;
         };
         let mut out = if self.include.is_empty() {
-            full.clone()
+            full
         } else {
             let mut out = Map::new();
             for key in ["schemas", "id"] {

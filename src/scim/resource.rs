@@ -17,7 +17,7 @@ use super::schema::{
     USER_URN,
 };
 use crate::http::errors::WireError;
-use crate::store::directory::{GroupRecord, GroupWrite, Member, UserRecord, UserWrite};
+use crate::store::directory::{GroupRecord, GroupWrite, UserRecord, UserWrite};
 
 /// Which resource a document describes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -419,21 +419,21 @@ fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)
 }
 
-pub fn render_user(user: &UserRecord, groups: &[Member], base_url: &str) -> Value {
-    let mut out = Map::new();
+/// The user as a SCIM resource; `groups` only when they were loaded and there are some.
+pub fn render_user(user: UserRecord, base_url: &str) -> Value {
     let mut schemas = vec![json!(USER_URN)];
     if user.attributes.contains_key(ENTERPRISE_URN) {
         schemas.push(json!(ENTERPRISE_URN));
     }
+    // The stored attributes are moved, not copied: a page renders a hundred of them.
+    let mut out = user.attributes;
     out.insert("schemas".into(), Value::Array(schemas));
     out.insert("id".into(), json!(user.id));
-    if let Some(external_id) = &user.external_id {
-        out.insert("externalId".into(), json!(external_id));
+    if let Some(external_id) = user.external_id {
+        out.insert("externalId".into(), Value::String(external_id));
     }
-    out.insert("userName".into(), json!(user.user_name));
-    for (key, value) in &user.attributes {
-        out.insert(key.clone(), value.clone());
-    }
+    out.insert("userName".into(), Value::String(user.user_name));
+    let groups = user.groups.unwrap_or_default();
     if !groups.is_empty() {
         let groups: Vec<Value> = groups
             .iter()

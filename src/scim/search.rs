@@ -43,20 +43,26 @@ pub async fn search_all(call: ScimCall, body: web::Bytes) -> Result<HttpResponse
     let store = call.store();
     let (start, count) = (users_query.start_index, users_query.count);
     let users_total = store
-        .list_users(&ListQuery {
-            count: 0,
-            ..users_query.clone()
-        })
+        .list_users(
+            &ListQuery {
+                count: 0,
+                ..users_query.clone()
+            },
+            false,
+        )
         .await?
         .total;
 
     let mut resources = Vec::new();
     let users = if start <= users_total && count > 0 {
-        store.list_users(&users_query).await?.items
+        store
+            .list_users(&users_query, projection.wants("groups"))
+            .await?
+            .items
     } else {
         Vec::new()
     };
-    resources.extend(render_all(&call, &users, &projection).await?);
+    resources.extend(render_all(&call, users, &projection).await?);
 
     let room = count.saturating_sub(resources.len() as u64);
     let group_start = start.saturating_sub(users_total).max(1);

@@ -14,43 +14,49 @@ use super::wire::{
     respond_resource,
 };
 use crate::http::errors::WireError;
-use crate::store::directory::{Member, UserRecord};
+use crate::store::directory::UserRecord;
 
-/// Renders users with their groups, loading groups only when the response includes them.
+/// Renders users. Reads load their groups in the same statement; a user written by this request
+/// (PUT, PATCH) has its groups looked up here, and only when the response includes them.
 pub(super) async fn render_all(
     call: &ScimCall,
-    users: &[UserRecord],
+    mut users: Vec<UserRecord>,
     projection: &Projection,
 ) -> Result<Vec<serde_json::Value>, WireError> {
-    let mut groups = if projection.wants("groups") {
-        let ids: Vec<_> = users.iter().map(|u| u.id).collect();
-        call.store().groups_of(&ids).await?
-    } else {
-        HashMap::new()
-    };
+    if projection.wants("groups") {
+        let missing: Vec<_> = users
+            .iter()
+            .filter(|u| u.groups.is_none())
+            .map(|u| u.id)
+            .collect();
+        if !missing.is_empty() {
+            let mut found = call.store().groups_of(&missing).await?;
+            for user in users.iter_mut().filter(|u| u.groups.is_none()) {
+                user.groups = Some(found.remove(&user.id).unwrap_or_default());
+            }
+        }
+    }
     let base = call.base_url();
     Ok(users
-        .iter()
-        .map(|user| {
-            let groups: Vec<Member> = groups.remove(&user.id).unwrap_or_default();
-            projection.apply(render_user(user, &groups, &base))
-        })
+        .into_iter()
+        .map(|user| projection.apply(render_user(user, &base)))
         .collect())
 }
 
 async fn render_one(
     call: &ScimCall,
-    user: &UserRecord,
+    user: UserRecord,
     projection: &Projection,
 ) -> Result<serde_json::Value, WireError> {
-    let mut rendered = render_all(call, std::slice::from_ref(user), projection).await?;
+    let mut rendered = render_all(call, vec![user], projection).await?;
     Ok(rendered.pop().unwrap_or_default())
 }
 
 /// A user just created belongs to no group yet (memberships need the user to exist), so its
 /// response needs no group lookup.
-fn render_new(call: &ScimCall, user: &UserRecord, projection: &Projection) -> serde_json::Value {
-    projection.apply(render_user(user, &[], &call.base_url()))
+fn render_new(call: &ScimCall, mut user: UserRecord, projection: &Projection) -> serde_json::Value {
+    user.groups = Some(Vec::new());
+    projection.apply(render_user(user, &call.base_url()))
 }
 
 fn projection_of(query: &HashMap<String, String>) -> Result<Projection, WireError> {
@@ -80,12 +86,9 @@ pub async fn create_user(
         .store()
         .create_user(write, &call.change_context())
         .await?;
-    let rendered = render_new(&call, &user, &projection);
-    Ok(respond_resource(
-        StatusCode::CREATED,
-        &rendered,
-        user.version,
-    ))
+    let version = user.version;
+    let rendered = render_new(&call, user, &projection);
+    Ok(respond_resource(StatusCode::CREATED, &rendered, version))
 }
 
 /// Get a user. Deactivated users stay readable.
@@ -106,12 +109,16 @@ pub async fn get_user(
     query: web::Query<HashMap<String, String>>,
 ) -> Result<HttpResponse, WireError> {
     let projection = projection_of(&query)?;
-    let user = call.store().user(resource_id(&id, "user")?).await?;
-    if if_none_match(req.headers(), user.version) {
-        return Ok(not_modified(user.version));
+    let user = call
+        .store()
+        .user(resource_id(&id, "user")?, projection.wants("groups"))
+        .await?;
+    let version = user.version;
+    if if_none_match(req.headers(), version) {
+        return Ok(not_modified(version));
     }
-    let rendered = render_one(&call, &user, &projection).await?;
-    Ok(respond_resource(StatusCode::OK, &rendered, user.version))
+    let rendered = render_one(&call, user, &projection).await?;
+    Ok(respond_resource(StatusCode::OK, &rendered, version))
 }
 
 /// List or filter users (`filter`, `startIndex`, `count`, `sortBy`, `sortOrder`).
@@ -156,8 +163,11 @@ pub async fn search_users(call: ScimCall, body: web::Bytes) -> Result<HttpRespon
 async fn list(call: &ScimCall, request: ListRequest) -> Result<HttpResponse, WireError> {
     let projection = request.projection()?;
     let query = request.query(ResourceKind::User)?;
-    let page = call.store().list_users(&query).await?;
-    let resources = render_all(call, &page.items, &projection).await?;
+    let page = call
+        .store()
+        .list_users(&query, projection.wants("groups"))
+        .await?;
+    let resources = render_all(call, page.items, &projection).await?;
     Ok(respond(
         StatusCode::OK,
         &list_response(page.total, query.start_index, resources),
@@ -197,8 +207,9 @@ pub async fn replace_user(
             |current| user_from_json(&body, Some(current.active)),
         )
         .await?;
-    let rendered = render_one(&call, &user, &projection).await?;
-    Ok(respond_resource(StatusCode::OK, &rendered, user.version))
+    let version = user.version;
+    let rendered = render_one(&call, user, &projection).await?;
+    Ok(respond_resource(StatusCode::OK, &rendered, version))
 }
 
 /// Patch a user (RFC 7644 §3.5.2). All operations apply, or none.
@@ -234,8 +245,9 @@ pub async fn patch_user(
             |current| apply_to_user(current, &ops),
         )
         .await?;
-    let rendered = render_one(&call, &user, &projection).await?;
-    Ok(respond_resource(StatusCode::OK, &rendered, user.version))
+    let version = user.version;
+    let rendered = render_one(&call, user, &projection).await?;
+    Ok(respond_resource(StatusCode::OK, &rendered, version))
 }
 
 /// Delete a user: a leaver whose record is kept as a tombstone; the userName is free again.

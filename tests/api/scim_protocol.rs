@@ -718,3 +718,163 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    /// `totalResults` of an unfiltered listing comes from the practice's tally (kept by
+    /// triggers); it must agree with the rows through creates, deletes, re-creates and
+    /// deactivations, per practice, for users and groups.
+    async fn total_results_follow_every_create_and_delete(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let acme = app.scim_client("acme").await;
+        let beta = app.scim_client("beta").await;
+        let ann = acme.create_user("ann@acme.example").await;
+        acme.create_user("bob@acme.example").await;
+        let cat = acme.create_user("cat@acme.example").await;
+        beta.create_user("dan@beta.example").await;
+        acme.delete(&format!("/Users/{ann}")).await.expect(204);
+        acme.delete(&format!("/Users/{ann}")).await.expect(404);
+        acme.create_user("ann@acme.example").await;
+        acme.patch(
+            &format!("/Users/{cat}"),
+            json!({"Operations": [{"op": "replace", "path": "active", "value": false}]}),
+        )
+        .await
+        .expect(200);
+        let mut groups = Vec::new();
+        for name in ["Billing", "Front desk", "Clinical"] {
+            let created = acme.post("/Groups", json!({"displayName": name})).await;
+            groups.push(created.expect(201)["id"].as_str().unwrap().to_owned());
+        }
+        acme.delete(&format!("/Groups/{}", groups[1]))
+            .await
+            .expect(204);
+
+        for path in ["/Users?count=0", "/Users?count=2", "/Users"] {
+            let body = acme.get(path).await;
+            assert_eq!(body.expect(200)["totalResults"], 3, "{path}");
+        }
+        // A full page past the first still reports the whole.
+        let second = acme.get("/Users?startIndex=3&count=1").await;
+        assert_eq!(second.expect(200)["totalResults"], 3);
+        assert_eq!(second.expect(200)["Resources"].as_array().unwrap().len(), 1);
+        // A filter counts its own matches.
+        let active = acme
+            .get(&format!(
+                "/Users?count=1&filter={}",
+                urlencode("active eq true")
+            ))
+            .await;
+        assert_eq!(active.expect(200)["totalResults"], 2);
+        assert_eq!(
+            acme.get("/Groups?count=0").await.expect(200)["totalResults"],
+            2
+        );
+        assert_eq!(
+            acme.get("/Groups?count=1").await.expect(200)["totalResults"],
+            2
+        );
+        let search = acme.post("/.search", json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "count": 1})).await;
+        assert_eq!(search.expect(200)["totalResults"], 5);
+        assert_eq!(
+            beta.get("/Users?count=0").await.expect(200)["totalResults"],
+            1
+        );
+        assert_eq!(
+            beta.get("/Groups?count=0").await.expect(200)["totalResults"],
+            0
+        );
+    }
+);
+
+storage_test!(
+    /// A user's read-only `groups`: every group, in id order, with display name and reference,
+    /// on every read (GET, list, filter, .search) and in a PATCH response; gone when excluded
+    /// or when the membership ends; renames show at once.
+    async fn a_users_groups_appear_on_every_read(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let ann = scim.create_user("ann@acme.example").await;
+        let bob = scim.create_user("bob@acme.example").await;
+        let mut groups = Vec::new();
+        for name in ["Billing", "Front desk"] {
+            let created = scim
+                .post(
+                    "/Groups",
+                    json!({"displayName": name, "members": [{"value": ann}]}),
+                )
+                .await;
+            groups.push(created.expect(201)["id"].as_str().unwrap().to_owned());
+        }
+        groups.sort();
+        let display = |id: &str| {
+            if id == groups[0] {
+                "Billing"
+            } else {
+                "Front desk"
+            }
+        };
+        let expected: Vec<Value> = groups
+            .iter()
+            .map(|id| {
+                json!({"value": id, "display": display(id), "type": "direct",
+                       "$ref": app.url(&format!("/scim/v2/Groups/{id}"))})
+            })
+            .collect();
+        let expected = Value::Array(expected);
+
+        let got = scim.get(&format!("/Users/{ann}")).await;
+        assert_eq!(got.expect(200)["groups"], expected);
+        let filter = urlencode("userName eq \"ann@acme.example\"");
+        let listed = scim.get(&format!("/Users?filter={filter}")).await;
+        assert_eq!(listed.expect(200)["Resources"][0]["groups"], expected);
+        let page = scim.get("/Users?count=10").await;
+        let page = page.expect(200)["Resources"].as_array().unwrap().clone();
+        assert_eq!(page.len(), 2);
+        for user in &page {
+            if user["id"] == ann {
+                assert_eq!(user["groups"], expected);
+            } else {
+                assert_eq!(user["id"], bob);
+                assert!(
+                    user.get("groups").is_none(),
+                    "no groups, no attribute: {user}"
+                );
+            }
+        }
+        let search = scim
+            .post("/.search", json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:SearchRequest"], "filter": "userName eq \"ann@acme.example\""}))
+            .await;
+        assert_eq!(search.expect(200)["Resources"][0]["groups"], expected);
+        let patched = scim
+            .patch(
+                &format!("/Users/{ann}"),
+                json!({"Operations": [{"op": "replace", "path": "title", "value": "Biller"}]}),
+            )
+            .await;
+        assert_eq!(patched.expect(200)["groups"], expected);
+        let projected = scim.get(&format!("/Users/{ann}?attributes=userName")).await;
+        assert!(projected.expect(200).get("groups").is_none());
+        let excluded = scim
+            .get(&format!("/Users?excludedAttributes=groups&filter={filter}"))
+            .await;
+        assert!(excluded.expect(200)["Resources"][0].get("groups").is_none());
+
+        scim.patch(
+            &format!("/Groups/{}", groups[0]),
+            json!({"Operations": [{"op": "replace", "path": "displayName", "value": "Billing office"}]}),
+        )
+        .await
+        .expect(200);
+        scim.patch(
+            &format!("/Groups/{}", groups[1]),
+            json!({"Operations": [{"op": "remove", "path": format!("members[value eq \"{ann}\"]")}]}),
+        )
+        .await
+        .expect(200);
+        let after = scim.get(&format!("/Users/{ann}")).await;
+        let after = &after.expect(200)["groups"];
+        assert_eq!(after.as_array().unwrap().len(), 1, "{after}");
+        assert_eq!(after[0]["value"], groups[0].as_str());
+        assert_eq!(after[0]["display"], "Billing office");
+    }
+);

@@ -57,3 +57,35 @@ storage_test!(
         assert!(matches!(again, Err(StoreError::Conflict(_))), "{again:?}");
     }
 );
+
+storage_test!(
+    /// Migration 9 adds the live tally: a database upgraded from migration 8 with users and
+    /// groups already in it starts from the true counts, and a downgrade drops it cleanly.
+    async fn an_upgraded_database_starts_its_tally_from_the_true_counts(backend: Backend) {
+        use migration::{Migrator, MigratorTrait};
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let db = sea_orm::Database::connect(&app.settings.database_url)
+            .await
+            .unwrap();
+        Migrator::down(&db, Some(1)).await.unwrap();
+        // Written while the tally and its triggers do not exist.
+        let ann = scim.create_user("ann@acme.example").await;
+        scim.create_user("bob@acme.example").await;
+        scim.create_user("cat@acme.example").await;
+        scim.delete(&format!("/Users/{ann}")).await.expect(204);
+        scim.post("/Groups", serde_json::json!({"displayName": "Billing"}))
+            .await
+            .expect(201);
+        Migrator::up(&db, None).await.unwrap();
+
+        let users = scim.get("/Users?count=0").await;
+        assert_eq!(users.expect(200)["totalResults"], 2);
+        let groups = scim.get("/Groups?count=0").await;
+        assert_eq!(groups.expect(200)["totalResults"], 1);
+        // And the triggers count from there.
+        scim.create_user("dan@acme.example").await;
+        let users = scim.get("/Users?count=1").await;
+        assert_eq!(users.expect(200)["totalResults"], 3);
+    }
+);

@@ -8,16 +8,16 @@ use chrono::{DateTime, Utc};
 use entities::{scim_group, scim_group_member};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Order, Query};
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
 use super::users::check_version;
-use super::{ChangeContext, Page, as_object, implied_total, name_key, new_id, search_document};
+use super::{
+    ChangeContext, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
+};
 use crate::domain::query::ListQuery;
 use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
@@ -163,7 +163,7 @@ impl TenantStore<'_> {
         }
         if query.count == 0 {
             return Ok(Page {
-                total: select.count(self.db).await?,
+                total: self.total(select, query, Tally::Groups).await?,
                 items: Vec::new(),
             });
         }
@@ -196,7 +196,7 @@ impl TenantStore<'_> {
             .collect();
         let total = match implied_total(offset, query.count, items.len()) {
             Some(total) => total,
-            None => counting.count(self.db).await?,
+            None => self.total(counting, query, Tally::Groups).await?,
         };
         if with_members {
             for group in &mut items {

@@ -7,8 +7,13 @@ pub mod sql;
 mod users;
 
 use chrono::{DateTime, Utc};
+use entities::directory_tally;
+use sea_orm::{EntityTrait, PaginatorTrait, Select};
 use serde_json::{Map, Value};
 use uuid::Uuid;
+
+use crate::domain::query::ListQuery;
+use crate::store::{StoreError, TenantStore};
 
 pub use changes::DirectoryChange;
 pub use groups::{GroupRecord, GroupWrite, Member, MemberOp, MembersChange};
@@ -65,6 +70,39 @@ fn as_object(value: Value) -> Map<String, Value> {
 /// The key column form of a userName or group displayName.
 pub fn name_key(name: &str) -> String {
     name.to_lowercase()
+}
+
+/// The live count a listing without a filter reads from `directory_tally` instead of counting.
+#[derive(Clone, Copy)]
+enum Tally {
+    Users,
+    Groups,
+}
+
+impl TenantStore<'_> {
+    /// How many resources match `query`'s filter: without one, the practice's tally (kept by
+    /// triggers, one row); with one, a count.
+    async fn total<E: EntityTrait>(
+        &self,
+        matching: Select<E>,
+        query: &ListQuery,
+        tally: Tally,
+    ) -> Result<u64, StoreError>
+    where
+        E::Model: Sync,
+    {
+        if query.filter.is_some() {
+            return Ok(matching.count(self.db).await?);
+        }
+        let row = directory_tally::Entity::find_by_id(self.practice.as_uuid())
+            .one(self.db)
+            .await?;
+        let live = row.map_or(0, |row| match tally {
+            Tally::Users => row.live_users,
+            Tally::Groups => row.live_groups,
+        });
+        Ok(u64::try_from(live).unwrap_or(0))
+    }
 }
 
 /// The total number of matches a page implies on its own: a short page that is not empty (or

@@ -5,14 +5,17 @@ use entities::{scim_group_member, scim_user};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, Order};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder, QuerySelect,
+    ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, Select,
 };
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
-use super::{ChangeContext, Page, as_object, implied_total, name_key, new_id, search_document};
+use super::{
+    ChangeContext, Member, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
+};
 use crate::domain::query::ListQuery;
 use crate::store::lifecycle::{Before, Trigger};
 use crate::store::{StoreError, TenantStore, map_unique};
@@ -29,6 +32,9 @@ pub struct UserRecord {
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
+    /// The groups the user belongs to (their read-only `groups` attribute), loaded only when
+    /// asked for; `None` when not loaded.
+    pub groups: Option<Vec<Member>>,
 }
 
 /// What a create or a full replace writes.
@@ -51,8 +57,101 @@ impl From<scim_user::Model> for UserRecord {
             created_at: m.created_at,
             updated_at: m.updated_at,
             version: m.version,
+            groups: None,
         }
     }
+}
+
+/// A user as read for a response: the stored columns but the filter-only `search` document,
+/// and the user's groups in the same statement (see [`groups_column`]).
+#[derive(FromQueryResult)]
+struct UserRow {
+    id: Uuid,
+    user_name: String,
+    external_id: Option<String>,
+    active: bool,
+    attributes: Value,
+    created_at: DateTime<Utc>,
+    updated_at: DateTime<Utc>,
+    version: i64,
+    /// `[[group id, displayName], …]` as JSON text; NULL when not asked for (and on PostgreSQL
+    /// when there are none).
+    groups: Option<String>,
+}
+
+impl UserRow {
+    fn into_record(self, with_groups: bool) -> Result<UserRecord, StoreError> {
+        let groups = match (with_groups, self.groups) {
+            (false, _) => None,
+            (true, None) => Some(Vec::new()),
+            (true, Some(text)) => Some(
+                serde_json::from_str::<Vec<(Uuid, String)>>(&text)
+                    .map_err(|_| StoreError::Corrupt("group membership"))?
+                    .into_iter()
+                    .map(|(id, display)| Member { id, display })
+                    .collect(),
+            ),
+        };
+        Ok(UserRecord {
+            id: self.id,
+            user_name: self.user_name,
+            external_id: self.external_id,
+            active: self.active,
+            attributes: as_object(self.attributes),
+            created_at: self.created_at,
+            updated_at: self.updated_at,
+            version: self.version,
+            groups,
+        })
+    }
+}
+
+/// A scalar subquery giving a user's groups as JSON text, ordered by group id, so a page of
+/// users and their groups is one statement (on SQLite each statement is a round trip to the
+/// driver's thread). SQLite keeps UUIDs as 16-byte blobs, which JSON cannot hold: they travel
+/// as hex, which `Uuid` parses.
+fn groups_column(backend: DbBackend) -> &'static str {
+    match backend {
+        DbBackend::Postgres => {
+            r#"(SELECT json_agg(json_build_array(m.group_id, g.display_name) ORDER BY m.group_id)::text
+                FROM scim_group_member m JOIN scim_group g ON g.id = m.group_id
+                WHERE m.user_id = "scim_user"."id" AND m.practice_id = "scim_user"."practice_id")"#
+        }
+        _ => {
+            r#"(SELECT json_group_array(json_array(hex(m.group_id), g.display_name) ORDER BY m.group_id)
+                FROM scim_group_member m JOIN scim_group g ON g.id = m.group_id
+                WHERE m.user_id = "scim_user"."id" AND m.practice_id = "scim_user"."practice_id")"#
+        }
+    }
+}
+
+/// Live users of the practice, selecting what a [`UserRow`] reads.
+fn select_users(
+    practice: Uuid,
+    backend: DbBackend,
+    with_groups: bool,
+) -> Select<scim_user::Entity> {
+    use scim_user::Column as C;
+    let groups = if with_groups {
+        Expr::cust(groups_column(backend))
+    } else {
+        Expr::cust("NULL")
+    };
+    scim_user::Entity::find()
+        .select_only()
+        .columns([
+            C::Id,
+            C::UserName,
+            C::ExternalId,
+            C::Active,
+            C::Attributes,
+            C::CreatedAt,
+            C::UpdatedAt,
+            C::Version,
+        ])
+        .column_as(groups, "groups")
+        .filter(C::PracticeId.eq(practice))
+        .filter(C::DeletedAt.is_null())
 }
 
 impl UserRecord {
@@ -148,35 +247,31 @@ impl TenantStore<'_> {
         Ok(created)
     }
 
-    pub async fn user(&self, id: Uuid) -> Result<UserRecord, StoreError> {
-        self.live_user(self.db, id).await
-    }
-
-    async fn live_user(
-        &self,
-        db: &impl ConnectionTrait,
-        id: Uuid,
-    ) -> Result<UserRecord, StoreError> {
-        scim_user::Entity::find_by_id(id)
-            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(scim_user::Column::DeletedAt.is_null())
-            .one(db)
+    /// A live user, with their groups when `with_groups`.
+    pub async fn user(&self, id: Uuid, with_groups: bool) -> Result<UserRecord, StoreError> {
+        select_users(self.practice.as_uuid(), self.store.backend(), with_groups)
+            .filter(scim_user::Column::Id.eq(id))
+            .into_model::<UserRow>()
+            .one(self.db)
             .await?
-            .map(UserRecord::from)
-            .ok_or(StoreError::NotFound("user"))
+            .ok_or(StoreError::NotFound("user"))?
+            .into_record(with_groups)
     }
 
-    pub async fn list_users(&self, query: &ListQuery) -> Result<Page<UserRecord>, StoreError> {
+    /// A page of live users matching the query, with their groups when `with_groups`.
+    pub async fn list_users(
+        &self,
+        query: &ListQuery,
+        with_groups: bool,
+    ) -> Result<Page<UserRecord>, StoreError> {
         let backend = self.store.backend();
-        let mut select = scim_user::Entity::find()
-            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(scim_user::Column::DeletedAt.is_null());
+        let mut select = select_users(self.practice.as_uuid(), backend, with_groups);
         if let Some(filter) = &query.filter {
             select = select.filter(sql::compile(filter, Resource::User, backend)?);
         }
         if query.count == 0 {
             return Ok(Page {
-                total: select.count(self.db).await?,
+                total: self.total(select, query, Tally::Users).await?,
                 items: Vec::new(),
             });
         }
@@ -203,14 +298,15 @@ impl TenantStore<'_> {
             )
             .offset(offset)
             .limit(query.count)
+            .into_model::<UserRow>()
             .all(self.db)
             .await?
             .into_iter()
-            .map(UserRecord::from)
-            .collect::<Vec<_>>();
+            .map(|row| row.into_record(with_groups))
+            .collect::<Result<Vec<_>, _>>()?;
         let total = match implied_total(offset, query.count, items.len()) {
             Some(total) => total,
-            None => counting.count(self.db).await?,
+            None => self.total(counting, query, Tally::Users).await?,
         };
         Ok(Page { total, items })
     }
@@ -371,17 +467,18 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         id: Uuid,
     ) -> Result<UserRecord, StoreError> {
-        let mut select = scim_user::Entity::find_by_id(id)
-            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(scim_user::Column::DeletedAt.is_null());
-        if self.store.backend() == sea_orm::DbBackend::Postgres {
+        let backend = self.store.backend();
+        let mut select = select_users(self.practice.as_uuid(), backend, false)
+            .filter(scim_user::Column::Id.eq(id));
+        if backend == DbBackend::Postgres {
             select = select.lock_exclusive();
         }
         select
+            .into_model::<UserRow>()
             .one(db)
             .await?
-            .map(UserRecord::from)
-            .ok_or(StoreError::NotFound("user"))
+            .ok_or(StoreError::NotFound("user"))?
+            .into_record(false)
     }
 
     /// The live users among `ids`, for membership writes (dangling ids are dropped).
