@@ -26,8 +26,12 @@ async fn main() -> Result<(), DbErr> {
     std::fs::create_dir_all(&dir).map_err(|e| DbErr::Custom(e.to_string()))?;
     let url = format!("sqlite://{}/floor.db?mode=rwc", dir.display());
 
-    // Exactly the options `store::Store::connect` uses.
-    let options = portcullis::store::connect_options(&url, 10);
+    // Exactly the options and pool size `store::Store::connect` gets by default.
+    let settings = portcullis::config::Settings {
+        database_url: url.clone(),
+        ..Default::default()
+    };
+    let options = portcullis::store::connect_options(&url, settings.database_pool_size());
     let db = Database::connect(options).await?;
     db.execute_unprepared("CREATE TABLE t (id INTEGER PRIMARY KEY, body TEXT NOT NULL)")
         .await?;

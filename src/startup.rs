@@ -92,7 +92,7 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     };
     let store = Store::connect(&StoreOptions {
         url: settings.database_url.clone(),
-        max_connections: settings.database_max_connections,
+        max_connections: settings.database_pool_size(),
         catalog: Arc::new(catalog),
         credential_cache_ttl: settings.auth_cache_ttl,
     })

@@ -99,7 +99,7 @@ pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Setti
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings {
         database_url: backend.fresh_database_url(dir.path()).await,
-        database_max_connections: 4,
+        database_max_connections: Some(4),
         listen: "127.0.0.1:0".parse().unwrap(),
         // Background passes run once at start, then rarely: tests run them when they choose
         // (`sweep`, `deliver`). Webhook receivers in tests listen on 127.0.0.1.
