@@ -128,7 +128,7 @@ impl Store {
     }
 
     /// The connection settings as the database itself reports them, e.g.
-    /// `sqlite journal_mode=wal synchronous=2 foreign_keys=1 busy_timeout=10000`. Logged at
+    /// `sqlite journal_mode=wal synchronous=2 foreign_keys=1 busy_timeout=10000 qpsg=1`. Logged at
     /// start-up so an operator can see durability settings took effect.
     pub async fn describe(&self) -> Result<String, StoreError> {
         let backend = self.backend();
@@ -144,11 +144,13 @@ impl Store {
         };
         match backend {
             DbBackend::Sqlite => Ok(format!(
-                "sqlite journal_mode={} synchronous={} foreign_keys={} busy_timeout={}",
+                "sqlite journal_mode={} synchronous={} foreign_keys={} busy_timeout={} qpsg={}",
                 ask("PRAGMA journal_mode").await?,
                 ask("PRAGMA synchronous").await?,
                 ask("PRAGMA foreign_keys").await?,
                 ask("PRAGMA busy_timeout").await?,
+                // Compiled in through `.cargo/config.toml`: see there for why.
+                ask("SELECT sqlite_compileoption_used('ENABLE_QPSG')").await?,
             )),
             _ => Ok(format!(
                 "postgres server_version={}",

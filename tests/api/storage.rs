@@ -7,12 +7,12 @@ use portcullis::store::{NewPractice, StoreError};
 use crate::helpers::{Backend, NowUtc, spawn_app, storage_test};
 
 #[tokio::test]
-async fn sqlite_runs_in_wal_mode_with_foreign_keys_and_full_sync() {
+async fn sqlite_runs_in_wal_mode_with_foreign_keys_full_sync_and_stable_plans() {
     let app = spawn_app(&Backend::Sqlite).await;
     let description = app.store.describe().await.unwrap();
     assert_eq!(
         description,
-        "sqlite journal_mode=wal synchronous=2 foreign_keys=1 busy_timeout=10000"
+        "sqlite journal_mode=wal synchronous=2 foreign_keys=1 busy_timeout=10000 qpsg=1"
     );
 }
 
