@@ -207,11 +207,13 @@ impl ListRequest {
 /// The ListResponse envelope (RFC 7644 §3.4.2). Integers are JSON numbers; `Resources` is
 /// always present.
 pub fn list_response(total: u64, start_index: u64, resources: Vec<Value>) -> Value {
-    json!({
+    let mut envelope = json!({
         "schemas": [LIST_RESPONSE_URN],
         "totalResults": total,
         "startIndex": start_index,
         "itemsPerPage": resources.len(),
-        "Resources": resources,
-    })
+    });
+    // Moved in, not through `json!`, which would serialize a copy of every resource.
+    envelope["Resources"] = Value::Array(resources);
+    envelope
 }
