@@ -122,7 +122,7 @@ impl TenantStore<'_> {
         actor: &Actor<'_>,
     ) -> Result<(), StoreError> {
         let ctx = self.lifecycle_context(db).await?;
-        self.react_in(db, &ctx, person_id, trigger, actor).await
+        self.react_all(db, &ctx, &[person_id], trigger, actor).await
     }
 
     /// What the engine needs about the practice, loaded once however many people one change
@@ -196,24 +196,38 @@ impl TenantStore<'_> {
         Ok(())
     }
 
-    /// Runs the engine for one person with an already loaded practice context.
-    pub(crate) async fn react_in(
+    /// Runs the engine for many people with one cause (a group's members, everyone on a policy
+    /// change), `PEOPLE_PER_BATCH` at a time: each batch reads its people, their groups,
+    /// accounts and open tasks in four statements and writes all their plans in a few
+    /// multi-row inserts, instead of a round of statements per person. Ids of people who are
+    /// not (or no longer) in the practice are skipped.
+    pub(crate) async fn react_all(
         &self,
         db: &impl ConnectionTrait,
         ctx: &LifecycleContext,
-        person_id: Uuid,
+        people: &[Uuid],
         trigger: Trigger,
         actor: &Actor<'_>,
     ) -> Result<(), StoreError> {
-        let Some(person) = scim_user::Entity::find_by_id(person_id)
-            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
-            .one(db)
-            .await?
-        else {
-            return Ok(());
-        };
-        self.react_to(db, ctx, &person, trigger, actor, Vec::new())
-            .await
+        let mut trail = Vec::new();
+        for batch in people.chunks(PEOPLE_PER_BATCH) {
+            let persons = scim_user::Entity::find()
+                .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+                .filter(scim_user::Column::Id.is_in(batch.iter().copied()))
+                .order_by_asc(scim_user::Column::Id)
+                .all(db)
+                .await?;
+            let mut inputs = self.inputs_of(db, &persons).await?;
+            let mut writes = PlannedWrites::default();
+            for person in &persons {
+                let input = inputs
+                    .remove(&person.id)
+                    .unwrap_or_else(|| PersonInputs::new_person(person));
+                trail.extend(self.plan_for(ctx, person, trigger, actor, input, &mut writes));
+            }
+            writes.write(db, actor).await?;
+        }
+        audit::append_all(db, self.practice, actor, trail).await
     }
 
     /// Runs the engine for a person already read in this transaction (a create passes the row
@@ -228,24 +242,35 @@ impl TenantStore<'_> {
         actor: &Actor<'_>,
         leading: Vec<audit::Entry>,
     ) -> Result<(), StoreError> {
+        // A person created in this transaction has a fresh id: no group, account or task can
+        // refer to it yet, so there is nothing to read about them.
+        let input = if matches!(trigger.before, Before::New) {
+            PersonInputs::new_person(person)
+        } else {
+            self.inputs_of(db, std::slice::from_ref(person))
+                .await?
+                .remove(&person.id)
+                .unwrap_or_else(|| PersonInputs::new_person(person))
+        };
+        let mut writes = PlannedWrites::default();
         let mut trail = leading;
-        trail.extend(self.plan_reaction(db, ctx, person, trigger, actor).await?);
+        trail.extend(self.plan_for(ctx, person, trigger, actor, input, &mut writes));
+        writes.write(db, actor).await?;
         audit::append_all(db, self.practice, actor, trail).await
     }
 
-    /// Writes the engine's plan for a person; returns the audit records it owes.
-    async fn plan_reaction(
+    /// Plans the engine's reaction for a person: adds the rows to write to `writes` and
+    /// returns the audit records it owes. Reads nothing.
+    fn plan_for(
         &self,
-        db: &impl ConnectionTrait,
         ctx: &LifecycleContext,
         person: &scim_user::Model,
         trigger: Trigger,
         actor: &Actor<'_>,
-    ) -> Result<Vec<audit::Entry>, StoreError> {
+        input: PersonInputs,
+        writes: &mut PlannedWrites,
+    ) -> Vec<audit::Entry> {
         let person_id = person.id;
-        // A person created in this transaction has a fresh id: no group, account or task can
-        // refer to it yet, so there is nothing to read about them.
-        let fresh = matches!(trigger.before, Before::New);
         let deleted = person.deleted_at.is_some();
         let event = match trigger.cause {
             Some(cause) => cause,
@@ -257,7 +282,7 @@ impl TenantStore<'_> {
                 };
                 match EventKind::classify(before, person.active, deleted) {
                     Some(event) => event,
-                    None => return Ok(Vec::new()),
+                    None => return Vec::new(),
                 }
             }
         };
@@ -267,11 +292,11 @@ impl TenantStore<'_> {
             &ctx.practice_portals,
             &ctx.portals,
         );
-        let facts = if fresh {
-            facts_of(person, Vec::new())
-        } else {
-            self.facts(db, person).await?
-        };
+        let PersonInputs {
+            facts,
+            accounts,
+            open_tasks,
+        } = input;
         // An HR termination marker makes a leaver of someone still marked active.
         let terminated = policy.document.is_terminated(&facts);
         let event = if terminated && event == EventKind::Mover {
@@ -286,14 +311,6 @@ impl TenantStore<'_> {
             .filter(|(portal, _)| portals.contains_key(portal))
             .map(|(portal, roles)| (portal, roles.into_keys().collect()))
             .collect();
-        let (accounts, open_tasks) = if fresh {
-            (Vec::new(), Vec::new())
-        } else {
-            (
-                self.active_accounts(db, person_id).await?,
-                self.open_tasks(db, person_id).await?,
-            )
-        };
         let label = PersonLabel {
             display: person
                 .attributes
@@ -316,10 +333,10 @@ impl TenantStore<'_> {
 
         // A policy change that changes nothing for this person leaves no trace.
         if plan.is_empty() && event == EventKind::Policy {
-            return Ok(Vec::new());
+            return Vec::new();
         }
         let event_id = Uuid::now_v7();
-        lifecycle_event::Entity::insert(lifecycle_event::ActiveModel {
+        writes.events.push(lifecycle_event::ActiveModel {
             id: Set(event_id),
             practice_id: Set(self.practice.as_uuid()),
             person_id: Set(person_id),
@@ -327,33 +344,20 @@ impl TenantStore<'_> {
             change_seq: Set(trigger.change_seq),
             policy_version: Set(Some(policy.version)),
             at: Set(actor.at),
-        })
-        .exec_without_returning(db)
-        .await?;
+        });
         let mut trail = vec![audit::Entry {
             action: format!("lifecycle.{}", event.as_str()),
             target: format!("person {person_id}"),
             detail: Some(json!({"event": event_id, "policy_version": policy.version})),
         }];
 
-        for (task_id, reason) in &plan.cancel {
-            task::Entity::update_many()
-                .col_expr(task::Column::State, Expr::value("cancelled"))
-                .col_expr(task::Column::Reason, Expr::value(reason.clone()))
-                .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))
-                .col_expr(
-                    task::Column::Version,
-                    Expr::col(task::Column::Version).add(1),
-                )
-                .filter(task::Column::Id.eq(*task_id))
-                .filter(task::Column::State.is_in(PENDING_STATES))
-                .exec(db)
-                .await?;
+        for (task_id, reason) in plan.cancel {
             trail.push(audit::Entry {
                 action: "task.cancelled".to_owned(),
                 target: format!("task {task_id}"),
                 detail: Some(json!({"reason": reason})),
             });
+            writes.cancels.push((task_id, reason));
         }
 
         let ids: BTreeMap<usize, Uuid> = plan
@@ -361,7 +365,6 @@ impl TenantStore<'_> {
             .iter()
             .map(|t| (t.key, Uuid::now_v7()))
             .collect();
-        let mut tasks = Vec::with_capacity(plan.create.len());
         for new in &plan.create {
             let overrides = new
                 .portal
@@ -381,7 +384,7 @@ impl TenantStore<'_> {
             );
             let next_alert_at =
                 alerts::first_alert_at(&ctx.escalation, &window, actor.at, practice.time_zone.tz());
-            tasks.push(task::ActiveModel {
+            writes.tasks.push(task::ActiveModel {
                 id: Set(id),
                 practice_id: Set(self.practice.as_uuid()),
                 person_id: Set(person_id),
@@ -424,14 +427,7 @@ impl TenantStore<'_> {
                 })),
             });
         }
-        if !tasks.is_empty() {
-            // One statement for all of them; a task `blocked_by` another of the same batch is
-            // fine, as foreign keys are checked at the end of the statement.
-            task::Entity::insert_many(tasks)
-                .exec_without_returning(db)
-                .await?;
-        }
-        Ok(trail)
+        trail
     }
 
     /// `Some(entitled)` for a person of this practice (`false`: deactivated or deleted, so
@@ -461,8 +457,46 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         person: &scim_user::Model,
     ) -> Result<PersonFacts, StoreError> {
-        let groups: Vec<String> = scim_group_member::Entity::find()
+        let mut groups = self.group_names_of(db, &[person.id]).await?;
+        Ok(facts_of(
+            person,
+            groups.remove(&person.id).unwrap_or_default(),
+        ))
+    }
+
+    /// The engine's inputs for each of `persons` besides the practice context: three
+    /// statements, however many people.
+    async fn inputs_of(
+        &self,
+        db: &impl ConnectionTrait,
+        persons: &[scim_user::Model],
+    ) -> Result<HashMap<Uuid, PersonInputs>, StoreError> {
+        let ids: Vec<Uuid> = persons.iter().map(|p| p.id).collect();
+        let mut groups = self.group_names_of(db, &ids).await?;
+        let mut accounts = self.active_accounts_of(db, &ids).await?;
+        let mut open_tasks = self.open_tasks_of(db, &ids).await?;
+        Ok(persons
+            .iter()
+            .map(|person| {
+                let input = PersonInputs {
+                    facts: facts_of(person, groups.remove(&person.id).unwrap_or_default()),
+                    accounts: accounts.remove(&person.id).unwrap_or_default(),
+                    open_tasks: open_tasks.remove(&person.id).unwrap_or_default(),
+                };
+                (person.id, input)
+            })
+            .collect())
+    }
+
+    /// The names of the groups each of `people` belongs to.
+    async fn group_names_of(
+        &self,
+        db: &impl ConnectionTrait,
+        people: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<String>>, StoreError> {
+        let rows: Vec<(Uuid, String)> = scim_group_member::Entity::find()
             .select_only()
+            .column(scim_group_member::Column::UserId)
             .column_as(
                 Expr::col((scim_group::Entity, scim_group::Column::DisplayName)),
                 "display_name",
@@ -474,43 +508,64 @@ impl TenantStore<'_> {
                     .to(scim_group::Column::Id)
                     .into(),
             )
-            .filter(scim_group_member::Column::UserId.eq(person.id))
+            .filter(scim_group_member::Column::UserId.is_in(people.iter().copied()))
             .filter(scim_group_member::Column::PracticeId.eq(self.practice.as_uuid()))
+            .order_by_asc(scim_group_member::Column::UserId)
+            .order_by_asc(Expr::col((
+                scim_group::Entity,
+                scim_group::Column::DisplayName,
+            )))
             .into_tuple()
             .all(db)
             .await?;
-        Ok(facts_of(person, groups))
+        Ok(grouped(rows))
     }
 
+    /// A person's active portal accounts.
     pub(crate) async fn active_accounts(
         &self,
         db: &impl ConnectionTrait,
         person: Uuid,
     ) -> Result<Vec<Account>, StoreError> {
-        Ok(portal_account::Entity::find()
+        let mut accounts = self.active_accounts_of(db, &[person]).await?;
+        Ok(accounts.remove(&person).unwrap_or_default())
+    }
+
+    async fn active_accounts_of(
+        &self,
+        db: &impl ConnectionTrait,
+        people: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<Account>>, StoreError> {
+        let rows = portal_account::Entity::find()
             .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(portal_account::Column::PersonId.eq(person))
+            .filter(portal_account::Column::PersonId.is_in(people.iter().copied()))
             .filter(portal_account::Column::Status.eq("active"))
+            .order_by_asc(portal_account::Column::PersonId)
+            .order_by_asc(portal_account::Column::PortalSlug)
             .all(db)
             .await?
             .into_iter()
-            .map(|a| Account {
-                portal: a.portal_slug,
-                username: a.username,
-                roles: serde_json::from_value(a.roles).unwrap_or_default(),
-                other_affiliations: a.other_affiliations,
-            })
-            .collect())
+            .map(|a| {
+                let account = Account {
+                    portal: a.portal_slug,
+                    username: a.username,
+                    roles: serde_json::from_value(a.roles).unwrap_or_default(),
+                    other_affiliations: a.other_affiliations,
+                };
+                (a.person_id, account)
+            });
+        Ok(grouped(rows))
     }
 
-    async fn open_tasks(
+    /// Each person's pending tasks, oldest first.
+    async fn open_tasks_of(
         &self,
         db: &impl ConnectionTrait,
-        person: Uuid,
-    ) -> Result<Vec<OpenTask>, StoreError> {
-        Ok(task::Entity::find()
+        people: &[Uuid],
+    ) -> Result<HashMap<Uuid, Vec<OpenTask>>, StoreError> {
+        let rows = task::Entity::find()
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(task::Column::PersonId.eq(person))
+            .filter(task::Column::PersonId.is_in(people.iter().copied()))
             .filter(task::Column::State.is_in(PENDING_STATES))
             .order_by_asc(task::Column::CreatedAt)
             .order_by_asc(task::Column::Id)
@@ -518,17 +573,104 @@ impl TenantStore<'_> {
             .await?
             .into_iter()
             .filter_map(|t| {
-                Some(OpenTask {
+                let open = OpenTask {
                     id: t.id,
                     portal: t.portal_slug,
                     kind: TaskKind::parse(&t.kind)?,
                     claimed: t.state == "claimed",
                     roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
                     roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
-                })
-            })
-            .collect())
+                };
+                Some((t.person_id, open))
+            });
+        Ok(grouped(rows))
     }
+}
+
+/// People per batch when the engine runs for many (see [`TenantStore::react_all`]).
+const PEOPLE_PER_BATCH: usize = 500;
+
+/// Rows per multi-row insert: SQLite takes at most 32,766 parameters in one statement, and a
+/// task has 30 columns.
+const ROWS_PER_INSERT: usize = 500;
+
+/// What the planner needs about one person besides the practice context.
+struct PersonInputs {
+    facts: PersonFacts,
+    accounts: Vec<Account>,
+    open_tasks: Vec<OpenTask>,
+}
+
+impl PersonInputs {
+    /// A person nothing refers to yet (created in this transaction): no groups, accounts or
+    /// tasks.
+    fn new_person(person: &scim_user::Model) -> Self {
+        Self {
+            facts: facts_of(person, Vec::new()),
+            accounts: Vec::new(),
+            open_tasks: Vec::new(),
+        }
+    }
+}
+
+/// The rows the engine's plans write, gathered over many people and written together.
+#[derive(Default)]
+struct PlannedWrites {
+    events: Vec<lifecycle_event::ActiveModel>,
+    /// Tasks to cancel, with the reason.
+    cancels: Vec<(Uuid, String)>,
+    tasks: Vec<task::ActiveModel>,
+}
+
+impl PlannedWrites {
+    /// Events before tasks (a task names its event). Cancellations are one UPDATE each: they
+    /// are rare, and each carries its own reason.
+    async fn write(self, db: &impl ConnectionTrait, actor: &Actor<'_>) -> Result<(), StoreError> {
+        for rows in in_batches(self.events) {
+            lifecycle_event::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
+        }
+        for (task_id, reason) in self.cancels {
+            task::Entity::update_many()
+                .col_expr(task::Column::State, Expr::value("cancelled"))
+                .col_expr(task::Column::Reason, Expr::value(reason))
+                .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))
+                .col_expr(
+                    task::Column::Version,
+                    Expr::col(task::Column::Version).add(1),
+                )
+                .filter(task::Column::Id.eq(task_id))
+                .filter(task::Column::State.is_in(PENDING_STATES))
+                .exec(db)
+                .await?;
+        }
+        // A task `blocked_by` another is fine in any batch: the column has no foreign key.
+        for rows in in_batches(self.tasks) {
+            task::Entity::insert_many(rows)
+                .exec_without_returning(db)
+                .await?;
+        }
+        Ok(())
+    }
+}
+
+/// `rows` in order, `ROWS_PER_INSERT` at a time.
+fn in_batches<T>(rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(ROWS_PER_INSERT).collect())
+    })
+}
+
+/// Pairs grouped by their key, each group in the pairs' order.
+fn grouped<T>(pairs: impl IntoIterator<Item = (Uuid, T)>) -> HashMap<Uuid, Vec<T>> {
+    let mut map: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for (key, value) in pairs {
+        map.entry(key).or_default().push(value);
+    }
+    map
 }
 
 /// What policy sees of a person, given the names of their groups.

@@ -159,14 +159,13 @@ impl TenantStore<'_> {
             .await?;
         // Loaded after the new version is stored, so everyone is planned against it.
         let ctx = self.lifecycle_context(&tx.tx).await?;
-        for person in people {
-            let trigger = crate::store::lifecycle::Trigger {
-                before: crate::store::lifecycle::Before::Unchanged,
-                cause: Some(crate::domain::lifecycle::EventKind::Policy),
-                change_seq: None,
-            };
-            self.react_in(&tx.tx, &ctx, person, trigger, actor).await?;
-        }
+        let trigger = crate::store::lifecycle::Trigger {
+            before: crate::store::lifecycle::Before::Unchanged,
+            cause: Some(crate::domain::lifecycle::EventKind::Policy),
+            change_seq: None,
+        };
+        self.react_all(&tx.tx, &ctx, &people, trigger, actor)
+            .await?;
         tx.commit().await?;
         Ok(version)
     }

@@ -3,7 +3,9 @@
 use chrono::{Duration, TimeZone, Utc};
 use serde_json::{Value, json};
 
-use crate::helpers::{Backend, NowUtc, Scim, TestApp, fixture, spawn_app, storage_test};
+use crate::helpers::{
+    Backend, NowUtc, Scim, TestApp, fixture, spawn_app, spawn_app_with, storage_test,
+};
 
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
@@ -1119,5 +1121,105 @@ storage_test!(
         assert_eq!(tasks.len(), 1, "{tasks:?}");
         assert_eq!(tasks[0]["portal"], "availity-essentials");
         assert_eq!(tasks[0]["policy_version"], 2);
+    }
+);
+
+storage_test!(
+    /// One group push reaching more people than the engine plans at once (500) and more tasks
+    /// than one insert writes (500): everyone is planned exactly once, against what they
+    /// already have, and the audit chain stays whole.
+    async fn a_group_push_to_hundreds_plans_each_member_once(backend: Backend) {
+        // An IdP's initial push: faster than the default per-credential rate limit allows.
+        let app = spawn_app_with(&backend, |s| {
+            s.rate_limit.per_second = 100_000;
+            s.rate_limit.burst = 100_000;
+        })
+        .await;
+        let p = Practice::new(app, "acme").await;
+        let mut billers = Vec::new();
+        for i in 0..620 {
+            let created = p
+                .scim
+                .post(
+                    "/Users",
+                    json!({
+                        "userName": format!("biller{i:03}@acme.example"), "active": true,
+                        ENTERPRISE: {"department": "Billing"},
+                    }),
+                )
+                .await;
+            billers.push(created.expect(201)["id"].as_str().unwrap().to_owned());
+        }
+        // Two of them already have what the group will grant: one an open task from an
+        // earlier push, one a recorded account.
+        let desk = p
+            .scim
+            .post(
+                "/Groups",
+                json!({"displayName": "Billing Desk",
+            "members": [{"value": billers[3]}]}),
+            )
+            .await;
+        let desk = desk.expect(201)["id"].as_str().unwrap().to_owned();
+        assert_eq!(
+            p.summary(&billers[3], "open").await,
+            pairs(&[("provision", "availity-essentials")])
+        );
+        p.record(
+            &billers[600],
+            "availity-essentials",
+            &["claim-status", "remittance-viewer"],
+        )
+        .await;
+
+        let members: Vec<Value> = billers.iter().map(|id| json!({"value": id})).collect();
+        p.scim
+            .patch(
+                &format!("/Groups/{desk}"),
+                json!({"schemas": [PATCH],
+                "Operations": [{"op": "add", "path": "members", "value": members}]}),
+            )
+            .await
+            .expect(200);
+
+        let mut per_person: std::collections::HashMap<String, Vec<String>> = Default::default();
+        let mut cursor: Option<String> = None;
+        loop {
+            let path = match &cursor {
+                Some(c) => format!("/api/v1/tasks?state=open&limit=200&cursor={c}"),
+                None => "/api/v1/tasks?state=open&limit=200".to_owned(),
+            };
+            let (status, page) = p.get(&path).await;
+            assert_eq!(status, 200, "{page}");
+            for task in page["items"].as_array().unwrap() {
+                per_person
+                    .entry(task["person_id"].as_str().unwrap().to_owned())
+                    .or_default()
+                    .push(format!(
+                        "{} {}",
+                        task["kind"].as_str().unwrap(),
+                        task["portal"].as_str().unwrap()
+                    ));
+            }
+            match page["next_cursor"].as_str() {
+                Some(next) => cursor = Some(next.to_owned()),
+                None => break,
+            }
+        }
+        for (i, id) in billers.iter().enumerate() {
+            let tasks = per_person.remove(id).unwrap_or_default();
+            let want: &[&str] = if i == 600 {
+                &[]
+            } else {
+                &["provision availity-essentials"]
+            };
+            assert_eq!(tasks, want, "biller {i}");
+        }
+        assert!(
+            per_person.is_empty(),
+            "tasks for no one in the push: {per_person:?}"
+        );
+        let (_, verify) = p.get("/api/v1/audit/verify").await;
+        assert_eq!(verify["ok"], true, "{verify}");
     }
 );

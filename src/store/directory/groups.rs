@@ -429,17 +429,14 @@ impl TenantStore<'_> {
             return Ok(());
         }
         let ctx = self.lifecycle_context(db).await?;
-        for user in users {
-            self.react_in(
-                db,
-                &ctx,
-                user,
-                Trigger::directory(Before::Unchanged, seq),
-                &context.as_actor(),
-            )
-            .await?;
-        }
-        Ok(())
+        self.react_all(
+            db,
+            &ctx,
+            &users,
+            Trigger::directory(Before::Unchanged, seq),
+            &context.as_actor(),
+        )
+        .await
     }
 
     async fn members_of(
