@@ -142,9 +142,12 @@ pub(crate) async fn append_all(
             request_id: Set(record.request_id),
         });
     }
-    audit_event::Entity::insert_many(rows)
-        .exec_without_returning(db)
-        .await?;
+    // A policy change over a whole practice can leave tens of thousands of records.
+    for batch in super::in_batches(rows) {
+        audit_event::Entity::insert_many(batch)
+            .exec_without_returning(db)
+            .await?;
+    }
     Ok(())
 }
 

@@ -18,7 +18,7 @@ use super::alerts;
 use super::audit::{self, Actor};
 use super::policy::PolicyVersion;
 use super::portals::PracticePortal;
-use super::{Practice, PracticeId, StoreError, TenantStore};
+use super::{Practice, PracticeId, StoreError, TenantStore, in_batches};
 use crate::domain::catalog::Portal;
 use crate::domain::escalation::EscalationPolicy;
 use crate::domain::lifecycle::{
@@ -590,10 +590,6 @@ impl TenantStore<'_> {
 /// People per batch when the engine runs for many (see [`TenantStore::react_all`]).
 const PEOPLE_PER_BATCH: usize = 500;
 
-/// Rows per multi-row insert: SQLite takes at most 32,766 parameters in one statement, and a
-/// task has 30 columns.
-const ROWS_PER_INSERT: usize = 500;
-
 /// What the planner needs about one person besides the practice context.
 struct PersonInputs {
     facts: PersonFacts,
@@ -653,15 +649,6 @@ impl PlannedWrites {
         }
         Ok(())
     }
-}
-
-/// `rows` in order, `ROWS_PER_INSERT` at a time.
-fn in_batches<T>(rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
-    let mut rows = rows.into_iter().peekable();
-    std::iter::from_fn(move || {
-        rows.peek()?;
-        Some(rows.by_ref().take(ROWS_PER_INSERT).collect())
-    })
 }
 
 /// Pairs grouped by their key, each group in the pairs' order.

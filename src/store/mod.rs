@@ -266,6 +266,19 @@ impl TenantStore<'_> {
     }
 }
 
+/// Rows per multi-row insert: SQLite takes at most 32,766 parameters in one statement, and the
+/// widest table written in bulk (`task`) has 30 columns.
+const ROWS_PER_INSERT: usize = 500;
+
+/// `rows` in order, [`ROWS_PER_INSERT`] at a time, for multi-row inserts of any length.
+pub(crate) fn in_batches<T>(rows: Vec<T>) -> impl Iterator<Item = Vec<T>> {
+    let mut rows = rows.into_iter().peekable();
+    std::iter::from_fn(move || {
+        rows.peek()?;
+        Some(rows.by_ref().take(ROWS_PER_INSERT).collect())
+    })
+}
+
 /// Turns a unique-constraint violation into [`StoreError::Conflict`]; anything else stays a
 /// database error. Insert first, map after: a SELECT-then-INSERT check would race.
 pub(crate) fn map_unique(err: DbErr, what: &'static str) -> StoreError {
@@ -314,5 +327,22 @@ pub fn describe_db_error(err: &DbErr) -> String {
             _ => "database driver error".to_owned(),
         },
         _ => "database error".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{ROWS_PER_INSERT, in_batches};
+
+    #[test]
+    fn batches_keep_every_row_in_order() {
+        let rows: Vec<usize> = (0..2 * ROWS_PER_INSERT + 1).collect();
+        let batches: Vec<Vec<usize>> = in_batches(rows.clone()).collect();
+        assert_eq!(
+            batches.iter().map(Vec::len).collect::<Vec<_>>(),
+            [ROWS_PER_INSERT, ROWS_PER_INSERT, 1]
+        );
+        assert_eq!(batches.concat(), rows);
+        assert_eq!(in_batches(Vec::<u8>::new()).count(), 0);
     }
 }
