@@ -619,27 +619,33 @@ struct PlannedWrites {
 }
 
 impl PlannedWrites {
-    /// Events before tasks (a task names its event). Cancellations are one UPDATE each: they
-    /// are rare, and each carries its own reason.
+    /// Events before tasks (a task names its event). Cancellations are one UPDATE per reason
+    /// (a leaver's open tasks all share one).
     async fn write(self, db: &impl ConnectionTrait, actor: &Actor<'_>) -> Result<(), StoreError> {
         for rows in in_batches(self.events) {
             lifecycle_event::Entity::insert_many(rows)
                 .exec_without_returning(db)
                 .await?;
         }
+        let mut cancels: BTreeMap<String, Vec<Uuid>> = BTreeMap::new();
         for (task_id, reason) in self.cancels {
-            task::Entity::update_many()
-                .col_expr(task::Column::State, Expr::value("cancelled"))
-                .col_expr(task::Column::Reason, Expr::value(reason))
-                .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))
-                .col_expr(
-                    task::Column::Version,
-                    Expr::col(task::Column::Version).add(1),
-                )
-                .filter(task::Column::Id.eq(task_id))
-                .filter(task::Column::State.is_in(PENDING_STATES))
-                .exec(db)
-                .await?;
+            cancels.entry(reason).or_default().push(task_id);
+        }
+        for (reason, tasks) in cancels {
+            for ids in in_batches(tasks) {
+                task::Entity::update_many()
+                    .col_expr(task::Column::State, Expr::value("cancelled"))
+                    .col_expr(task::Column::Reason, Expr::value(reason.clone()))
+                    .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))
+                    .col_expr(
+                        task::Column::Version,
+                        Expr::col(task::Column::Version).add(1),
+                    )
+                    .filter(task::Column::Id.is_in(ids))
+                    .filter(task::Column::State.is_in(PENDING_STATES))
+                    .exec(db)
+                    .await?;
+            }
         }
         // A task `blocked_by` another is fine in any batch: the column has no foreign key.
         for rows in in_batches(self.tasks) {
