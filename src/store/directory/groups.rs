@@ -2,8 +2,6 @@
 //! transaction, never a rewrite of the member list, so concurrent PATCHes adding different
 //! members all survive.
 
-use std::collections::HashMap;
-
 use chrono::{DateTime, Utc};
 use entities::{scim_group, scim_group_member};
 use sea_orm::ActiveValue::Set;
@@ -374,44 +372,6 @@ impl TenantStore<'_> {
         .await?;
         self.react_members(&tx.tx, &removed, seq, context).await?;
         tx.commit().await
-    }
-
-    /// The groups each of `users` belongs to, for users' read-only `groups` attribute.
-    pub async fn groups_of(
-        &self,
-        users: &[Uuid],
-    ) -> Result<HashMap<Uuid, Vec<Member>>, StoreError> {
-        let mut result: HashMap<Uuid, Vec<Member>> = HashMap::new();
-        for chunk in users.chunks(500) {
-            let rows: Vec<(Uuid, Uuid, String)> = scim_group_member::Entity::find()
-                .select_only()
-                .column(scim_group_member::Column::UserId)
-                .column(scim_group_member::Column::GroupId)
-                .column_as(
-                    Expr::col((scim_group::Entity, scim_group::Column::DisplayName)),
-                    "display_name",
-                )
-                .join(
-                    sea_orm::JoinType::InnerJoin,
-                    scim_group_member::Entity::belongs_to(scim_group::Entity)
-                        .from(scim_group_member::Column::GroupId)
-                        .to(scim_group::Column::Id)
-                        .into(),
-                )
-                .filter(scim_group_member::Column::PracticeId.eq(self.practice.as_uuid()))
-                .filter(scim_group_member::Column::UserId.is_in(chunk.iter().copied()))
-                .order_by_asc(scim_group_member::Column::GroupId)
-                .into_tuple()
-                .all(self.db)
-                .await?;
-            for (user, group, display) in rows {
-                result
-                    .entry(user)
-                    .or_default()
-                    .push(Member { id: group, display });
-            }
-        }
-        Ok(result)
     }
 
     /// Runs the lifecycle engine for members whose groups changed.
