@@ -10,6 +10,7 @@ use crate::clock::{Clock, SystemClock};
 use crate::config::{ConfigError, Settings};
 use crate::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone};
 use crate::domain::scope::Scopes;
+use crate::engine;
 use crate::startup::{Application, StartupError, open_store};
 use crate::store::audit::Anchor;
 use crate::store::{NewPractice, NewToken, StoreError};
@@ -449,7 +450,7 @@ async fn policy(settings: &Settings, command: PolicyCommand) -> Result<(), CliEr
                         .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
                 })
                 .map_err(usage)?;
-            let version = tenant.replace_policy(&document, &cli_actor()).await?;
+            let version = engine::policy::replace_policy(&tenant, &document, &cli_actor()).await?;
             println!(
                 "policy version {version} is now current for {}",
                 practice.slug

@@ -1,6 +1,7 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
-//! Layers, by import direction: wire (`scim`, `api`, `http`, `auth`) → `domain` → `store`.
+//! Layers, by import direction: wire (`scim`, `api`, `http`, `auth`, `cli`) → `engine` →
+//! `store` → `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
 //! See ARCHITECTURE.md.
 
 pub mod api;
@@ -9,6 +10,7 @@ pub mod cli;
 pub mod clock;
 pub mod config;
 pub mod domain;
+pub mod engine;
 pub mod http;
 pub mod jobs;
 pub mod openapi;

@@ -10,6 +10,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::tasks::{Task, task_view};
+use crate::domain::task::TaskState;
+use crate::engine::accounts;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::accounts::AccountRecord;
@@ -66,18 +68,18 @@ pub async fn record_account(
             format!("portal `{}` has no role `{role}`", input.portal),
         ));
     }
-    store
-        .record_account(
-            person,
-            AccountRecord {
-                portal: input.portal,
-                username: input.username,
-                roles: input.roles.into_iter().collect(),
-                other_affiliations: input.other_affiliations,
-            },
-            &call.actor(),
-        )
-        .await?;
+    accounts::record_account(
+        &store,
+        person,
+        AccountRecord {
+            portal: input.portal,
+            username: input.username,
+            roles: input.roles.into_iter().collect(),
+            other_affiliations: input.other_affiliations,
+        },
+        &call.actor(),
+    )
+    .await?;
     access_view(&call, person).await
 }
 
@@ -153,7 +155,7 @@ async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireEr
     let open = store
         .tasks(&TaskFilter {
             person: Some(person),
-            states: vec!["open".into(), "claimed".into()],
+            states: TaskState::OPEN.to_vec(),
             limit: 200,
             ..Default::default()
         })

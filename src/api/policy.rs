@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::domain::sla::SlaSettings;
+use crate::engine::policy;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::policy::PolicyVersion;
@@ -81,7 +82,7 @@ pub async fn replace(
                 .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
         })
         .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    store.replace_policy(&document, &call.actor()).await?;
+    policy::replace_policy(&store, &document, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))
 }
 

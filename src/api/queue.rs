@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::tasks::{Task, task_view};
+use crate::domain::task::TaskState;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::tasks::TaskFilter;
@@ -49,7 +50,7 @@ pub async fn queue(call: Caller, query: web::Query<QueueQuery>) -> Result<HttpRe
     let now = call.state.clock.now();
     let records = store
         .tasks(&TaskFilter {
-            states: vec!["open".into(), "claimed".into()],
+            states: TaskState::OPEN.to_vec(),
             portal: query.portal.clone(),
             limit,
             ..Default::default()
@@ -59,7 +60,7 @@ pub async fn queue(call: Caller, query: web::Query<QueueQuery>) -> Result<HttpRe
     let counts = store.task_counts(now).await?;
     let mut by_portal: BTreeMap<Option<String>, (u64, u64)> = BTreeMap::new();
     for (state, _, portal, n) in &counts.by_state_kind_portal {
-        if state == "open" || state == "claimed" {
+        if state.is_open() {
             by_portal.entry(portal.clone()).or_default().0 += n;
         }
     }
@@ -116,9 +117,9 @@ pub async fn summary(call: Caller) -> Result<HttpResponse, WireError> {
     let mut by_kind = BTreeMap::new();
     let mut open_by_portal = BTreeMap::new();
     for (state, kind, portal, n) in counts.by_state_kind_portal {
-        *by_state.entry(state.clone()).or_insert(0) += n;
-        *by_kind.entry(kind).or_insert(0) += n;
-        if state == "open" || state == "claimed" {
+        *by_state.entry(state.to_string()).or_insert(0) += n;
+        *by_kind.entry(kind.to_string()).or_insert(0) += n;
+        if state.is_open() {
             *open_by_portal
                 .entry(portal.unwrap_or_else(|| "-".into()))
                 .or_insert(0) += n;

@@ -9,9 +9,9 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::tasks::{Task, task_view};
+use crate::engine::tasks::{self, Evidence, TaskAction};
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
-use crate::store::task_actions::{Evidence, TaskAction};
 
 async fn act(
     call: &Caller,
@@ -22,9 +22,7 @@ async fn act(
     let id = Uuid::try_parse(id).map_err(|_| WireError::not_found("task not found"))?;
     let store = call.store();
     let version = crate::scim::wire::if_match(req.headers());
-    let record = store
-        .act_on_task(id, action, version, &call.actor())
-        .await?;
+    let record = tasks::act_on_task(&store, id, action, version, &call.actor()).await?;
     let portals = store.practice_portals().await?;
     Ok(HttpResponse::Ok().json(task_view(record, &portals, call.state.clock.now())))
 }
@@ -223,9 +221,7 @@ pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpRespon
     let store = call.store();
     let mut results = Vec::with_capacity(input.task_ids.len());
     for id in input.task_ids {
-        let outcome = store
-            .act_on_task(id, action.clone(), None, &call.actor())
-            .await;
+        let outcome = tasks::act_on_task(&store, id, action.clone(), None, &call.actor()).await;
         results.push(match outcome {
             Ok(_) => BulkResult {
                 task_id: id,

@@ -8,13 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::lifecycle::TaskKind;
+use crate::domain::task::{TaskKind, TaskState};
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::portals::PracticePortal;
 use crate::store::tasks::{TaskFilter, TaskRecord};
-
-const STATES: [&str; 6] = ["open", "claimed", "done", "verified", "failed", "cancelled"];
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
@@ -44,6 +42,20 @@ pub struct Task {
     /// A task that must be done first (a deprovision waits for its transfer_admin).
     pub blocked_by: Option<Uuid>,
     pub assignee: Option<String>,
+    /// Who claimed it (the named administrator or credential), and when.
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Who said it was done, and when.
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    /// Who confirmed it, and when.
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The proof recorded on completion: note, confirmation number, portal username.
+    #[schema(value_type = Option<Object>)]
+    pub evidence: Option<serde_json::Value>,
+    /// How it ended (`completed`), separate from its state.
+    pub outcome: Option<String>,
     /// Why it was cancelled or failed.
     pub reason: Option<String>,
     /// Escalation steps taken: 0 none, 1 the overdue alert, 2… each further contact.
@@ -128,8 +140,8 @@ pub fn task_view(
         portal_name: portal.map(|p| p.portal.name.clone()),
         portal_url: portal.map(|p| p.portal.url.clone()),
         id: record.id,
-        kind: record.kind,
-        state: record.state,
+        kind: record.kind.to_string(),
+        state: record.state.to_string(),
         person_id: record.person_id,
         person_display: record.person_display,
         portal: record.portal,
@@ -137,11 +149,19 @@ pub fn task_view(
         roles_remove: record.roles_remove,
         action: record.action,
         due_at: record.due_at,
-        cause: record.cause,
+        cause: record.cause.to_string(),
         event_id: record.event_id,
         policy_version: record.policy_version,
         blocked_by: record.blocked_by,
         assignee: record.assignee,
+        claimed_by: record.claimed_by,
+        claimed_at: record.claimed_at,
+        done_by: record.done_by,
+        done_at: record.done_at,
+        verified_by: record.verified_by,
+        verified_at: record.verified_at,
+        evidence: record.evidence,
+        outcome: record.outcome.map(|o| o.to_string()),
         reason: record.reason,
         escalation_level: record.escalation_level,
         reminders_sent: record.reminders_sent,
@@ -152,7 +172,13 @@ pub fn task_view(
     }
 }
 
-fn list(text: &Option<String>, allowed: &[&str], name: &str) -> Result<Vec<String>, WireError> {
+/// A comma-separated list of words from one vocabulary (`allowed`, read by `parse`).
+fn list<T: Copy + std::fmt::Display>(
+    text: &Option<String>,
+    allowed: &[T],
+    parse: fn(&str) -> Option<T>,
+    name: &str,
+) -> Result<Vec<T>, WireError> {
     let Some(text) = text else {
         return Ok(Vec::new());
     };
@@ -160,14 +186,10 @@ fn list(text: &Option<String>, allowed: &[&str], name: &str) -> Result<Vec<Strin
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(|s| {
-            if allowed.contains(&s) {
-                Ok(s.to_owned())
-            } else {
-                Err(WireError::bad_request(format!(
-                    "`{name}` must be among: {}",
-                    allowed.join(", ")
-                )))
-            }
+            parse(s).ok_or_else(|| {
+                let allowed: Vec<String> = allowed.iter().map(ToString::to_string).collect();
+                WireError::bad_request(format!("`{name}` must be among: {}", allowed.join(", ")))
+            })
         })
         .collect()
 }
@@ -198,15 +220,14 @@ pub async fn list_tasks(
     call: Caller,
     query: web::Query<TaskQuery>,
 ) -> Result<HttpResponse, WireError> {
-    let kinds = TaskKind::ALL.map(TaskKind::as_str);
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(WireError::bad_request("`limit` must be between 1 and 200"));
     }
     let now = call.state.clock.now();
     let filter = TaskFilter {
-        states: list(&query.state, &STATES, "state")?,
-        kinds: list(&query.kind, &kinds, "kind")?,
+        states: list(&query.state, TaskState::ALL, TaskState::parse, "state")?,
+        kinds: list(&query.kind, TaskKind::ALL, TaskKind::parse, "kind")?,
         portal: query.portal.clone(),
         person: query.person,
         overdue_at: query.overdue.unwrap_or(false).then_some(now),

@@ -4,10 +4,12 @@
 pub mod admin;
 pub mod catalog;
 pub mod escalation;
+pub mod ladder;
 pub mod lifecycle;
 pub mod policy;
 pub mod practice;
 pub mod query;
 pub mod scope;
 pub mod sla;
+pub mod task;
 pub mod token;

@@ -6,6 +6,7 @@ use std::time::Duration;
 use actix_web::web;
 use tokio::sync::watch;
 
+use crate::engine::tasks;
 use crate::state::AppState;
 
 const INTERVAL: Duration = Duration::from_secs(60);
@@ -13,11 +14,7 @@ const INTERVAL: Duration = Duration::from_secs(60);
 pub async fn run_once(state: &AppState) {
     state.limiter.forget_idle();
     let now = state.clock.now();
-    match state
-        .store
-        .reopen_failed_tasks(now, state.failed_task_reopen_after)
-        .await
-    {
+    match tasks::reopen_failed_tasks(&state.store, now, state.failed_task_reopen_after).await {
         Ok(0) => {}
         Ok(n) => tracing::info!(reopened = n, "failed tasks reopened"),
         Err(err) => tracing::warn!(error = %err, "could not reopen failed tasks"),

@@ -14,6 +14,7 @@ use super::wire::{
     ScimCall, if_match, if_none_match, not_modified, parse_body, resource_id, respond,
     respond_resource,
 };
+use crate::engine::directory;
 use crate::http::errors::WireError;
 use crate::store::directory::{GroupRecord, MembersChange};
 
@@ -58,10 +59,13 @@ pub async fn create_group(
 ) -> Result<HttpResponse, WireError> {
     let projection = projection_of(&query)?;
     let (write, members) = group_from_json(&parse_body(&body)?)?;
-    let created = call
-        .store()
-        .create_group(write, members.unwrap_or_default(), &call.change_context())
-        .await?;
+    let created = directory::create_group(
+        &call.store(),
+        write,
+        members.unwrap_or_default(),
+        &call.change_context(),
+    )
+    .await?;
     let group = load(&call, created.id, &projection).await?;
     Ok(respond_group(
         &call,
@@ -178,12 +182,17 @@ pub async fn replace_group(
     let projection = projection_of(&query)?;
     let id = resource_id(&id, "group")?;
     let (write, members) = group_from_json(&parse_body(&body)?)?;
-    call.store()
-        .modify_group(id, if_match(req.headers()), &call.change_context(), |_| {
+    directory::modify_group(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+        |_| {
             let members = members.map_or(MembersChange::Keep, MembersChange::Replace);
             Ok::<_, WireError>((write, members))
-        })
-        .await?;
+        },
+    )
+    .await?;
     let group = load(&call, id, &projection).await?;
     Ok(respond_group(&call, StatusCode::OK, &group, &projection))
 }
@@ -212,14 +221,14 @@ pub async fn patch_group(
     let projection = projection_of(&query)?;
     let id = resource_id(&id, "group")?;
     let ops = parse_patch(&parse_body(&body)?)?;
-    call.store()
-        .modify_group(
-            id,
-            if_match(req.headers()),
-            &call.change_context(),
-            |current| apply_to_group(current, &ops),
-        )
-        .await?;
+    directory::modify_group(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+        |current| apply_to_group(current, &ops),
+    )
+    .await?;
     let group = load(&call, id, &projection).await?;
     Ok(respond_group(&call, StatusCode::OK, &group, &projection))
 }
@@ -241,8 +250,12 @@ pub async fn delete_group(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WireError> {
     let id = resource_id(&id, "group")?;
-    call.store()
-        .delete_group(id, if_match(req.headers()), &call.change_context())
-        .await?;
+    directory::delete_group(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

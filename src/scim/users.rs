@@ -13,6 +13,7 @@ use super::wire::{
     ScimCall, if_match, if_none_match, not_modified, parse_body, resource_id, respond,
     respond_resource,
 };
+use crate::engine::directory;
 use crate::http::errors::WireError;
 use crate::store::directory::UserRecord;
 
@@ -82,10 +83,7 @@ pub async fn create_user(
 ) -> Result<HttpResponse, WireError> {
     let projection = projection_of(&query)?;
     let write = user_from_json(&parse_body(&body)?, None)?;
-    let user = call
-        .store()
-        .create_user(write, &call.change_context())
-        .await?;
+    let user = directory::create_user(&call.store(), write, &call.change_context()).await?;
     let version = user.version;
     let rendered = render_new(&call, user, &projection);
     Ok(respond_resource(StatusCode::CREATED, &rendered, version))
@@ -198,15 +196,14 @@ pub async fn replace_user(
     let projection = projection_of(&query)?;
     let id = resource_id(&id, "user")?;
     let body = parse_body(&body)?;
-    let user = call
-        .store()
-        .modify_user(
-            id,
-            if_match(req.headers()),
-            &call.change_context(),
-            |current| user_from_json(&body, Some(current.active)),
-        )
-        .await?;
+    let user = directory::modify_user(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+        |current| user_from_json(&body, Some(current.active)),
+    )
+    .await?;
     let version = user.version;
     let rendered = render_one(&call, user, &projection).await?;
     Ok(respond_resource(StatusCode::OK, &rendered, version))
@@ -236,15 +233,14 @@ pub async fn patch_user(
     let projection = projection_of(&query)?;
     let id = resource_id(&id, "user")?;
     let ops = parse_patch(&parse_body(&body)?)?;
-    let user = call
-        .store()
-        .modify_user(
-            id,
-            if_match(req.headers()),
-            &call.change_context(),
-            |current| apply_to_user(current, &ops),
-        )
-        .await?;
+    let user = directory::modify_user(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+        |current| apply_to_user(current, &ops),
+    )
+    .await?;
     let version = user.version;
     let rendered = render_one(&call, user, &projection).await?;
     Ok(respond_resource(StatusCode::OK, &rendered, version))
@@ -267,8 +263,12 @@ pub async fn delete_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WireError> {
     let id = resource_id(&id, "user")?;
-    call.store()
-        .delete_user(id, if_match(req.headers()), &call.change_context())
-        .await?;
+    directory::delete_user(
+        &call.store(),
+        id,
+        if_match(req.headers()),
+        &call.change_context(),
+    )
+    .await?;
     Ok(HttpResponse::NoContent().finish())
 }

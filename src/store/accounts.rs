@@ -12,9 +12,10 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
-use super::lifecycle::{Before, Trigger};
-use super::{StoreError, TenantStore};
-use crate::domain::lifecycle::{Account, EventKind};
+use super::vocabulary::text;
+use super::{StoreError, TenantStore, WriteTx};
+use crate::domain::lifecycle::Account;
+use crate::domain::task::AccountStatus;
 
 /// An account to record.
 #[derive(Debug, Clone)]
@@ -26,31 +27,26 @@ pub struct AccountRecord {
 }
 
 impl TenantStore<'_> {
-    /// Records (or replaces) the person's account in a portal, then reconciles their tasks.
-    pub async fn record_account(
+    /// Records (or replaces) the person's account in a portal, audited, in the caller's
+    /// transaction (`engine::accounts` then reconciles their tasks).
+    pub(crate) async fn put_account(
         &self,
+        tx: &WriteTx,
         person: Uuid,
-        record: AccountRecord,
+        record: &AccountRecord,
         actor: &Actor<'_>,
     ) -> Result<(), StoreError> {
-        let tx = self.begin_write().await?;
         // The person must be one of ours (a tombstoned leaver's account may still be recorded).
         entities::scim_user::Entity::find_by_id(person)
             .filter(entities::scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
             .one(&tx.tx)
             .await?
             .ok_or(StoreError::NotFound("person"))?;
-        self.upsert_account(&tx.tx, person, &record, "active", actor.at)
+        self.upsert_account(&tx.tx, person, record, AccountStatus::Active, actor.at)
             .await?;
         audit::append(&tx.tx, self.practice, actor, "account.recorded", &format!("person {person}"),
             Some(json!({"portal": record.portal, "username": record.username, "roles": record.roles}))).await?;
-        let trigger = Trigger {
-            before: Before::Unchanged,
-            cause: Some(EventKind::AccountRecord),
-            change_seq: None,
-        };
-        self.react(&tx.tx, person, trigger, actor).await?;
-        tx.commit().await
+        Ok(())
     }
 
     /// Writes the person's one account row for a portal, inserting or replacing it.
@@ -59,7 +55,7 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         person: Uuid,
         record: &AccountRecord,
-        status: &str,
+        status: AccountStatus,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {
         portal_account::Entity::insert(portal_account::ActiveModel {
@@ -69,7 +65,7 @@ impl TenantStore<'_> {
             portal_slug: Set(record.portal.clone()),
             username: Set(record.username.clone()),
             roles: Set(json!(record.roles)),
-            status: Set(status.to_owned()),
+            status: Set(text(status)),
             other_affiliations: Set(record.other_affiliations),
             created_at: Set(at),
             updated_at: Set(at),

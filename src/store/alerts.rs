@@ -8,7 +8,7 @@
 
 use std::collections::BTreeMap;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use entities::{
     admin, admin_membership, audit_event, outbox_event, portal_account, practice_portal, task,
 };
@@ -18,57 +18,12 @@ use serde_json::{Value, json};
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
-use super::lifecycle::PENDING_STATES;
 use super::outbox::{self, Fanout, NewEvent};
-use super::tasks::TaskFilter;
+use super::tasks::{TaskFilter, TaskRow};
 use super::{Practice, Store, StoreError, TenantStore};
-use crate::domain::escalation::{Alert, Contact, EscalationPolicy, LadderPosition, TaskWindow};
-
-/// Stored as a task's `next_alert_at` once its ladder is finished, so the sweeper's index skips it.
-pub(crate) fn ladder_finished() -> DateTime<Utc> {
-    Utc.with_ymd_and_hms(9999, 1, 1, 0, 0, 0)
-        .single()
-        .unwrap_or(DateTime::<Utc>::MAX_UTC)
-}
-
-/// Task kinds that take access away: their overdue alerts never wait for quiet hours.
-const REVOCATION_KINDS: [&str; 3] = ["deprovision", "transfer_admin", "notify_third_party"];
-
-/// The facts a task's ladder depends on. A revocation takes access away: a leaver's work, a
-/// revoking kind, or a mover's roles to remove.
-pub(crate) fn task_window(
-    kind: &str,
-    cause: &str,
-    removes_roles: bool,
-    created_at: DateTime<Utc>,
-    due_at: DateTime<Utc>,
-) -> TaskWindow {
-    TaskWindow {
-        created_at,
-        due_at,
-        revocation: REVOCATION_KINDS.contains(&kind) || cause == "leaver" || removes_roles,
-    }
-}
-
-/// A new task's `next_alert_at`: its ladder's first step, worked out when it is created so the
-/// sweeper never has to visit (under the practice's lock) every task a bulk import made.
-/// `None` (the sweeper works it out on its next pass) if a step is due at once.
-pub(crate) fn first_alert_at(
-    policy: &EscalationPolicy,
-    window: &TaskWindow,
-    now: DateTime<Utc>,
-    tz: chrono_tz::Tz,
-) -> Option<DateTime<Utc>> {
-    let sweep = policy.sweep(window, LadderPosition::default(), now, tz);
-    if !sweep.alerts.is_empty() {
-        return None;
-    }
-    match sweep.next_alert_at {
-        None => Some(ladder_finished()),
-        Some(at) if at > now => Some(at),
-        Some(_) => None,
-    }
-}
+use crate::domain::escalation::{Alert, Contact, EscalationPolicy, LadderPosition};
+use crate::domain::ladder::{ladder_finished, task_window};
+use crate::domain::task::TaskState;
 
 /// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
 const BATCH: u64 = 200;
@@ -188,10 +143,10 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         now: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<task::Model>, StoreError> {
+    ) -> Result<Vec<TaskRow>, StoreError> {
         Ok(task::Entity::find()
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(task::Column::State.is_in(PENDING_STATES))
+            .filter(task::Column::State.is_in(TaskState::PENDING))
             .filter(
                 Condition::any()
                     .add(task::Column::NextAlertAt.is_null())
@@ -200,6 +155,7 @@ impl TenantStore<'_> {
             .order_by_asc(task::Column::DueAt)
             .order_by_asc(task::Column::Id)
             .limit(limit)
+            .into_model::<TaskRow>()
             .all(db)
             .await?)
     }
@@ -210,14 +166,14 @@ impl TenantStore<'_> {
         &self,
         db: &impl ConnectionTrait,
         context: &SweepContext<'_>,
-        row: &task::Model,
+        row: &TaskRow,
         person: &str,
         actor: &Actor<'_>,
     ) -> Result<usize, StoreError> {
         let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
         let window = task_window(
-            &row.kind,
-            &row.cause,
+            row.kind,
+            row.cause,
             removes_roles,
             row.created_at,
             row.due_at,
@@ -303,7 +259,7 @@ impl TenantStore<'_> {
         let counts = self.task_counts(context.now).await?;
         let mut by_portal: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (state, _, portal, n) in &counts.by_state_kind_portal {
-            if PENDING_STATES.contains(&state.as_str()) {
+            if TaskState::PENDING.contains(state) {
                 by_portal
                     .entry(portal.clone().unwrap_or_default())
                     .or_default()
@@ -558,7 +514,7 @@ impl SweepContext<'_> {
 
     /// The people a contact stands for. The assignee is whoever the task is assigned to or
     /// claimed by; with nobody, the practice's portal administrators.
-    fn people(&self, contact: &Contact, row: &task::Model) -> Vec<Value> {
+    fn people(&self, contact: &Contact, row: &TaskRow) -> Vec<Value> {
         let admin_json = |a: &AdminContact| json!({"name": a.name, "email": a.email});
         let with_role = |role: &str| -> Vec<Value> {
             self.admins
@@ -585,7 +541,7 @@ impl SweepContext<'_> {
         }
     }
 
-    fn task_payload(&self, row: &task::Model, person: &str, alert: &Alert, level: u32) -> Value {
+    fn task_payload(&self, row: &TaskRow, person: &str, alert: &Alert, level: u32) -> Value {
         json!({
             "practice": self.practice_json(),
             "task": {

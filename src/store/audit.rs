@@ -330,3 +330,15 @@ impl TenantStore<'_> {
             .collect())
     }
 }
+
+impl super::TenantStore<'_> {
+    /// Appends `entries` to the practice's chain in the caller's write transaction.
+    pub(crate) async fn append_audit(
+        &self,
+        tx: &super::WriteTx,
+        actor: &Actor<'_>,
+        entries: Vec<Entry>,
+    ) -> Result<(), StoreError> {
+        append_all(&tx.tx, self.practice, actor, entries).await
+    }
+}

@@ -7,9 +7,9 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
 use super::audit::{self, Actor};
-use super::lifecycle::PENDING_STATES;
 use super::{StoreError, TenantStore, map_unique};
 use crate::domain::escalation::EscalationPolicy;
+use crate::domain::task::TaskState;
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct EscalationPolicyVersion {
@@ -99,7 +99,7 @@ impl TenantStore<'_> {
                 Expr::value(None::<DateTime<Utc>>),
             )
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(task::Column::State.is_in(PENDING_STATES))
+            .filter(task::Column::State.is_in(TaskState::PENDING))
             .exec(&tx.tx)
             .await?;
         audit::append(

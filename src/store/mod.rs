@@ -13,8 +13,8 @@ pub mod credentials;
 pub mod directory;
 pub mod escalation;
 pub mod evidence;
-mod lifecycle;
 pub mod outbox;
+pub(crate) mod planning;
 pub mod policy;
 pub mod portals;
 mod practices;
@@ -22,6 +22,7 @@ pub mod reports;
 pub mod task_actions;
 pub mod tasks;
 mod tokens;
+pub(crate) mod vocabulary;
 pub mod webhooks;
 
 use std::sync::Arc;
@@ -88,7 +89,7 @@ pub struct Store {
     write_lock: Arc<tokio::sync::Mutex<()>>,
     catalog: Arc<Catalog>,
     credentials: Arc<credentials::CredentialCache>,
-    contexts: Arc<lifecycle::ContextCache>,
+    contexts: Arc<planning::ContextCache>,
 }
 
 impl Store {

@@ -140,33 +140,15 @@ impl TenantStore<'_> {
 }
 
 impl TenantStore<'_> {
-    /// Stores a new policy version and recomputes everyone's tasks in the same transaction
-    /// (cause `policy`). Returns the new version.
-    pub async fn replace_policy(
-        &self,
-        document: &PolicyDocument,
-        actor: &Actor<'_>,
-    ) -> Result<i32, StoreError> {
-        let tx = self.begin_write().await?;
-        let version = self.put_policy_in(&tx, document, actor).await?;
-        let people: Vec<uuid::Uuid> = entities::scim_user::Entity::find()
+    /// The ids of every live person of the practice, read in the caller's transaction.
+    pub(crate) async fn live_people(&self, tx: &WriteTx) -> Result<Vec<uuid::Uuid>, StoreError> {
+        Ok(entities::scim_user::Entity::find()
             .select_only()
             .column(entities::scim_user::Column::Id)
             .filter(entities::scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(entities::scim_user::Column::DeletedAt.is_null())
             .into_tuple()
             .all(&tx.tx)
-            .await?;
-        // Loaded after the new version is stored, so everyone is planned against it.
-        let ctx = self.lifecycle_context(&tx.tx).await?;
-        let trigger = crate::store::lifecycle::Trigger {
-            before: crate::store::lifecycle::Before::Unchanged,
-            cause: Some(crate::domain::lifecycle::EventKind::Policy),
-            change_seq: None,
-        };
-        self.react_all(&tx.tx, &ctx, &people, trigger, actor)
-            .await?;
-        tx.commit().await?;
-        Ok(version)
+            .await?)
     }
 }

@@ -1,301 +1,189 @@
-//! What administrators do to tasks: the state machine of DESIGN.md ("Tasks"), enforced in one
-//! conditional UPDATE so two people acting at once cannot both win. Completing a task updates
-//! the person's portal account in the same transaction.
-//!
-//! ```text
-//! open ──claim──▶ claimed ──complete──▶ done ──verify──▶ verified
-//!   ▲  ◀─unclaim──    │                        (open may complete directly)
-//!   │                 ├──fail──▶ failed ──reopen──▶ open
-//!   └─────────────────┴──cancel─▶ cancelled
-//! ```
-
-use std::collections::BTreeSet;
+//! The rows behind task actions (`engine::tasks` decides): a task read inside the write
+//! transaction, and its move as one conditional UPDATE, so two people acting at once cannot
+//! both win.
 
 use entities::{portal_account, task};
 use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
-use serde_json::json;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
+use serde_json::Value;
 use uuid::Uuid;
 
 use super::accounts::AccountRecord;
-use super::audit::{self, Actor};
-use super::tasks::TaskRecord;
-use super::{StoreError, TenantStore};
+use super::audit::Actor;
+use super::tasks::{TaskRecord, TaskRow};
+use super::{Store, StoreError, TenantStore, WriteTx};
+use crate::domain::task::{AccountStatus, Move, Outcome, TaskState};
 
-/// Proof that the work was done in the portal.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// The portal's confirmation or ticket number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confirmation_number: Option<String>,
-    /// The portal username acted on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub portal_username: Option<String>,
-}
-
+/// The columns an action sets besides the state.
 #[derive(Debug, Clone)]
-pub enum TaskAction {
+pub(crate) enum TaskChange {
+    /// Claimed by the actor, now.
     Claim,
+    /// No longer claimed by anyone.
     Unclaim,
-    Complete(Evidence),
+    /// Done by the actor, now, with this evidence; outcome `completed`.
+    Complete(Value),
+    /// Verified by the actor, now.
     Verify,
-    Fail { reason: String },
-    Reopen,
-    Cancel { reason: String },
-    Reassign { assignee: String },
+    /// The reason shown on the task (`None` clears it).
+    Reason(Option<String>),
+    Assignee(String),
 }
 
-impl TaskAction {
-    pub fn name(&self) -> &'static str {
-        match self {
-            TaskAction::Claim => "claim",
-            TaskAction::Unclaim => "unclaim",
-            TaskAction::Complete(_) => "complete",
-            TaskAction::Verify => "verify",
-            TaskAction::Fail { .. } => "fail",
-            TaskAction::Reopen => "reopen",
-            TaskAction::Cancel { .. } => "cancel",
-            TaskAction::Reassign { .. } => "reassign",
-        }
-    }
-
-    /// The states the action applies to, and the state it leads to.
-    fn transition(&self) -> (&'static [&'static str], Option<&'static str>) {
-        match self {
-            TaskAction::Claim => (&["open"], Some("claimed")),
-            TaskAction::Unclaim => (&["claimed"], Some("open")),
-            TaskAction::Complete(_) => (&["open", "claimed"], Some("done")),
-            TaskAction::Verify => (&["done"], Some("verified")),
-            TaskAction::Fail { .. } => (&["open", "claimed"], Some("failed")),
-            TaskAction::Reopen => (&["failed"], Some("open")),
-            TaskAction::Cancel { .. } => (&["open", "claimed", "failed"], Some("cancelled")),
-            TaskAction::Reassign { .. } => (&["open", "claimed"], None),
-        }
-    }
+/// A person's account in one portal as stored, revoked or not.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredAccount {
+    pub active: bool,
+    pub record: AccountRecord,
 }
 
 impl TenantStore<'_> {
-    pub async fn act_on_task(
-        &self,
-        id: Uuid,
-        action: TaskAction,
-        expected_version: Option<i64>,
-        actor: &Actor<'_>,
-    ) -> Result<TaskRecord, StoreError> {
-        let tx = self.begin_write().await?;
-        let current = task::Entity::find_by_id(id)
+    /// The task, read in the write transaction (without its person's display name).
+    pub(crate) async fn task_in(&self, tx: &WriteTx, id: Uuid) -> Result<TaskRecord, StoreError> {
+        Ok(task::Entity::find_by_id(id)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .into_model::<TaskRow>()
             .one(&tx.tx)
             .await?
-            .ok_or(StoreError::NotFound("task"))?;
-        let (from, to) = action.transition();
-        if !from.contains(&current.state.as_str()) {
-            return Err(StoreError::IllegalTransition {
-                action: action.name(),
-                state: current.state,
-            });
-        }
-        if let Some(expected) = expected_version
-            && expected != current.version
-        {
-            return Err(StoreError::VersionMismatch {
-                current: current.version,
-            });
-        }
-        if matches!(action, TaskAction::Verify) && current.done_by.as_deref() == Some(actor.name) {
-            let four_eyes = entities::practice::Entity::find_by_id(self.practice.as_uuid())
+            .ok_or(StoreError::NotFound("task"))?
+            .into_record(String::new()))
+    }
+
+    /// The state of one of the practice's tasks, if it exists.
+    pub(crate) async fn task_state_in(
+        &self,
+        tx: &WriteTx,
+        id: Uuid,
+    ) -> Result<Option<TaskState>, StoreError> {
+        Ok(task::Entity::find_by_id(id)
+            .select_only()
+            .column(task::Column::State)
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .into_tuple()
+            .one(&tx.tx)
+            .await?)
+    }
+
+    /// Whether the practice asks a second person to verify what one did.
+    pub(crate) async fn requires_four_eyes(&self, tx: &WriteTx) -> Result<bool, StoreError> {
+        Ok(
+            entities::practice::Entity::find_by_id(self.practice.as_uuid())
                 .one(&tx.tx)
                 .await?
-                .is_some_and(|p| p.four_eyes);
-            if four_eyes {
-                return Err(StoreError::IllegalTransition {
-                    action: "verify",
-                    state: "done by you (this practice requires a second person to verify)".into(),
-                });
-            }
-        }
-        if let (TaskAction::Complete(_), Some(blocker)) = (&action, current.blocked_by) {
-            let done = task::Entity::find_by_id(blocker)
-                .one(&tx.tx)
-                .await?
-                .is_none_or(|b| ["done", "verified", "cancelled"].contains(&b.state.as_str()));
-            if !done {
-                return Err(StoreError::Blocked(blocker));
-            }
-        }
+                .is_some_and(|p| p.four_eyes),
+        )
+    }
+
+    /// Moves the task along `step`, setting what `change` says. The state and version in the
+    /// WHERE make it atomic: of two concurrent actions, one updates the row and the other
+    /// finds nothing to update (`false`).
+    pub(crate) async fn move_task(
+        &self,
+        tx: &WriteTx,
+        current: &TaskRecord,
+        step: Move,
+        change: TaskChange,
+        actor: &Actor<'_>,
+    ) -> Result<bool, StoreError> {
         let mut update = task::Entity::update_many()
             .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(
                 task::Column::Version,
                 Expr::col(task::Column::Version).add(1),
             );
-        if let Some(to) = to {
+        if let Some(to) = step.to {
             update = update.col_expr(task::Column::State, Expr::value(to));
         }
         let who = || Expr::value(actor.name.to_owned());
         let now = || Expr::value(actor.at);
-        update = match &action {
-            TaskAction::Claim => update
+        update = match change {
+            TaskChange::Claim => update
                 .col_expr(task::Column::ClaimedBy, who())
                 .col_expr(task::Column::ClaimedAt, now()),
-            TaskAction::Unclaim => update
+            TaskChange::Unclaim => update
                 .col_expr(task::Column::ClaimedBy, Expr::value(Option::<String>::None))
                 .col_expr(
                     task::Column::ClaimedAt,
                     Expr::value(Option::<chrono::DateTime<chrono::Utc>>::None),
                 ),
-            TaskAction::Complete(evidence) => update
+            TaskChange::Complete(evidence) => update
                 .col_expr(task::Column::DoneBy, who())
                 .col_expr(task::Column::DoneAt, now())
-                .col_expr(task::Column::Outcome, Expr::value("completed"))
-                .col_expr(task::Column::Evidence, Expr::value(json!(evidence))),
-            TaskAction::Verify => update
+                .col_expr(task::Column::Outcome, Expr::value(Outcome::Completed))
+                .col_expr(task::Column::Evidence, Expr::value(evidence)),
+            TaskChange::Verify => update
                 .col_expr(task::Column::VerifiedBy, who())
                 .col_expr(task::Column::VerifiedAt, now()),
-            TaskAction::Fail { reason } | TaskAction::Cancel { reason } => {
-                update.col_expr(task::Column::Reason, Expr::value(reason.clone()))
+            TaskChange::Reason(reason) => {
+                update.col_expr(task::Column::Reason, Expr::value(reason))
             }
-            TaskAction::Reopen => {
-                update.col_expr(task::Column::Reason, Expr::value(Option::<String>::None))
-            }
-            TaskAction::Reassign { assignee } => {
-                update.col_expr(task::Column::Assignee, Expr::value(assignee.clone()))
+            TaskChange::Assignee(assignee) => {
+                update.col_expr(task::Column::Assignee, Expr::value(assignee))
             }
         };
-        // The state and version in the WHERE make the transition atomic: of two concurrent
-        // completions, one updates the row and the other finds nothing to update.
         let result = update
-            .filter(task::Column::Id.eq(id))
+            .filter(task::Column::Id.eq(current.id))
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(task::Column::Version.eq(current.version))
-            .filter(task::Column::State.is_in(from.iter().copied()))
+            .filter(task::Column::State.is_in(step.from.iter().copied()))
             .exec(&tx.tx)
             .await?;
-        if result.rows_affected != 1 {
-            return Err(StoreError::IllegalTransition {
-                action: action.name(),
-                state: "changed meanwhile".into(),
-            });
-        }
-        if let TaskAction::Complete(evidence) = &action {
-            self.apply_to_account(&tx.tx, &current, evidence, actor)
-                .await?;
-        }
-        audit::append(
-            &tx.tx,
-            self.practice,
-            actor,
-            &format!("task.{}", action.name()),
-            &format!("task {id}"),
-            Some(match &action {
-                TaskAction::Complete(evidence) => json!({"evidence": evidence}),
-                TaskAction::Fail { reason } | TaskAction::Cancel { reason } => {
-                    json!({"reason": reason})
-                }
-                TaskAction::Reassign { assignee } => json!({"assignee": assignee}),
-                _ => json!({}),
-            }),
-        )
-        .await?;
-        tx.commit().await?;
-        self.task(id).await
+        Ok(result.rows_affected == 1)
     }
 
-    /// What a completed task did to the portal account.
-    async fn apply_to_account(
+    /// The person's account in a portal, revoked or not.
+    pub(crate) async fn account_in(
         &self,
-        db: &impl ConnectionTrait,
-        done: &task::Model,
-        evidence: &Evidence,
-        actor: &Actor<'_>,
-    ) -> Result<(), StoreError> {
-        let Some(portal) = &done.portal_slug else {
-            return Ok(());
-        };
-        let existing = portal_account::Entity::find()
+        tx: &WriteTx,
+        person: Uuid,
+        portal: &str,
+    ) -> Result<Option<StoredAccount>, StoreError> {
+        Ok(portal_account::Entity::find()
             .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(portal_account::Column::PersonId.eq(done.person_id))
-            .filter(portal_account::Column::PortalSlug.eq(portal.clone()))
-            .one(db)
-            .await?;
-        let mut roles: BTreeSet<String> = match &existing {
-            Some(a) if a.status == "active" => {
-                serde_json::from_value(a.roles.clone()).unwrap_or_default()
-            }
-            _ => BTreeSet::new(),
-        };
-        let add: BTreeSet<String> =
-            serde_json::from_value(done.roles_add.clone()).unwrap_or_default();
-        let remove: BTreeSet<String> =
-            serde_json::from_value(done.roles_remove.clone()).unwrap_or_default();
-        let status = match done.kind.as_str() {
-            "deprovision" => {
-                roles.clear();
-                "revoked"
-            }
-            "notify_third_party" => return Ok(()),
-            _ => {
-                roles.extend(add);
-                roles.retain(|r| !remove.contains(r));
-                "active"
-            }
-        };
-        let username = evidence
-            .portal_username
-            .clone()
-            .or_else(|| existing.as_ref().and_then(|a| a.username.clone()));
-        let record = AccountRecord {
-            portal: portal.clone(),
-            username,
-            roles,
-            other_affiliations: existing.as_ref().is_some_and(|a| a.other_affiliations),
-        };
-        self.upsert_account(db, done.person_id, &record, status, actor.at)
-            .await?;
-        Ok(())
+            .filter(portal_account::Column::PersonId.eq(person))
+            .filter(portal_account::Column::PortalSlug.eq(portal))
+            .one(&tx.tx)
+            .await?
+            .map(|a| StoredAccount {
+                active: AccountStatus::parse(&a.status) == Some(AccountStatus::Active),
+                record: AccountRecord {
+                    portal: a.portal_slug,
+                    username: a.username,
+                    roles: serde_json::from_value(a.roles).unwrap_or_default(),
+                    other_affiliations: a.other_affiliations,
+                },
+            }))
+    }
+
+    /// Writes the person's account in a portal, in the write transaction.
+    pub(crate) async fn write_account(
+        &self,
+        tx: &WriteTx,
+        person: Uuid,
+        record: &AccountRecord,
+        status: AccountStatus,
+        at: chrono::DateTime<chrono::Utc>,
+    ) -> Result<(), StoreError> {
+        self.upsert_account(&tx.tx, person, record, status, at)
+            .await
     }
 }
 
-impl super::Store {
-    /// Reopens failed tasks whose failure is older than `delay`: a failure is a pause, not an
-    /// end. Each reopening is a task action by `system`, audited in its practice.
-    pub async fn reopen_failed_tasks(
+impl Store {
+    /// Failed tasks (id, practice) last changed before `cutoff`, at most 500 a call.
+    pub(crate) async fn failed_tasks_before(
         &self,
-        now: chrono::DateTime<chrono::Utc>,
-        delay: chrono::Duration,
-    ) -> Result<usize, StoreError> {
-        let due: Vec<(Uuid, Uuid)> = task::Entity::find()
+        cutoff: chrono::DateTime<chrono::Utc>,
+    ) -> Result<Vec<(Uuid, Uuid)>, StoreError> {
+        Ok(task::Entity::find()
             .select_only()
             .column(task::Column::Id)
             .column(task::Column::PracticeId)
-            .filter(task::Column::State.eq("failed"))
-            .filter(task::Column::UpdatedAt.lte(now - delay))
+            .filter(task::Column::State.eq(TaskState::Failed))
+            .filter(task::Column::UpdatedAt.lte(cutoff))
             .limit(500)
             .into_tuple()
             .all(self.connection())
-            .await?;
-        let actor = Actor {
-            name: "system",
-            request_id: None,
-            at: now,
-        };
-        let mut reopened = 0;
-        for (id, practice) in due {
-            match self
-                .tenant(super::PracticeId(practice))
-                .act_on_task(id, TaskAction::Reopen, None, &actor)
-                .await
-            {
-                Ok(_) => reopened += 1,
-                // Someone acted on it meanwhile: nothing to do.
-                Err(StoreError::IllegalTransition { .. }) => {}
-                Err(other) => return Err(other),
-            }
-        }
-        Ok(reopened)
+            .await?)
     }
 }

@@ -4,12 +4,12 @@
 use chrono::{DateTime, Utc};
 use entities::{scim_user, task};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::lifecycle::OPEN_STATES;
 use super::{StoreError, TenantStore};
+use crate::domain::task::{Cause, Outcome, TaskKind, TaskState};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct TaskRecord {
@@ -17,17 +17,27 @@ pub struct TaskRecord {
     pub person_id: Uuid,
     pub person_display: String,
     pub portal: Option<String>,
-    pub kind: String,
-    pub state: String,
+    pub kind: TaskKind,
+    pub state: TaskState,
     pub roles_add: Vec<String>,
     pub roles_remove: Vec<String>,
     pub action: String,
-    pub cause: String,
+    pub cause: Cause,
     pub event_id: Uuid,
     pub policy_version: Option<i32>,
     pub due_at: DateTime<Utc>,
     pub blocked_by: Option<Uuid>,
     pub assignee: Option<String>,
+    /// Who claimed, completed and verified it, and when.
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The proof recorded on completion.
+    pub evidence: Option<Value>,
+    pub outcome: Option<Outcome>,
     pub reason: Option<String>,
     pub escalation_level: i32,
     pub reminders_sent: i32,
@@ -42,15 +52,15 @@ pub struct TaskRecord {
 impl TaskRecord {
     /// Overdue is derived, never stored: past due and not finished.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
-        now > self.due_at && OPEN_STATES.contains(&self.state.as_str())
+        now > self.due_at && self.state.is_open()
     }
 }
 
 /// Which tasks to list.
 #[derive(Debug, Clone, Default)]
 pub struct TaskFilter {
-    pub states: Vec<String>,
-    pub kinds: Vec<String>,
+    pub states: Vec<TaskState>,
+    pub kinds: Vec<TaskKind>,
     pub portal: Option<String>,
     pub person: Option<Uuid>,
     /// Only tasks past due at this instant (and not finished).
@@ -79,7 +89,7 @@ impl TenantStore<'_> {
         if let Some(now) = filter.overdue_at {
             select = select
                 .filter(task::Column::DueAt.lt(now))
-                .filter(task::Column::State.is_in(OPEN_STATES));
+                .filter(task::Column::State.is_in(TaskState::OPEN));
         }
         if let Some((due, id)) = filter.after {
             select = select.filter(
@@ -94,6 +104,7 @@ impl TenantStore<'_> {
             .order_by_asc(task::Column::DueAt)
             .order_by_asc(task::Column::Id)
             .limit(filter.limit)
+            .into_model::<TaskRow>()
             .all(self.db)
             .await?;
         self.with_people(rows).await
@@ -102,6 +113,7 @@ impl TenantStore<'_> {
     pub async fn task(&self, id: Uuid) -> Result<TaskRecord, StoreError> {
         let row = task::Entity::find_by_id(id)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .into_model::<TaskRow>()
             .one(self.db)
             .await?
             .ok_or(StoreError::NotFound("task"))?;
@@ -140,40 +152,93 @@ impl TenantStore<'_> {
     }
 
     /// Attaches each task's person's display name (deleted people included: their tasks live on).
-    async fn with_people(&self, rows: Vec<task::Model>) -> Result<Vec<TaskRecord>, StoreError> {
+    async fn with_people(&self, rows: Vec<TaskRow>) -> Result<Vec<TaskRecord>, StoreError> {
         let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
         people.sort_unstable();
         people.dedup();
         let names = self.display_names(&people).await?;
         Ok(rows
             .into_iter()
-            .map(|t| TaskRecord {
-                person_display: names.get(&t.person_id).cloned().unwrap_or_default(),
-                id: t.id,
-                person_id: t.person_id,
-                portal: t.portal_slug,
-                kind: t.kind,
-                state: t.state,
-                roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
-                roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
-                action: t.action,
-                cause: t.cause,
-                event_id: t.event_id,
-                policy_version: t.policy_version,
-                due_at: t.due_at,
-                blocked_by: t.blocked_by,
-                assignee: t.assignee,
-                reason: t.reason,
-                escalation_level: t.escalation_level,
-                reminders_sent: t.reminders_sent,
-                next_alert_at: t
-                    .next_alert_at
-                    .filter(|at| *at < super::alerts::ladder_finished()),
-                created_at: t.created_at,
-                updated_at: t.updated_at,
-                version: t.version,
+            .map(|t| {
+                let display = names.get(&t.person_id).cloned().unwrap_or_default();
+                t.into_record(display)
             })
             .collect())
+    }
+}
+
+/// A task row with its vocabulary typed: sea-orm reads the states, kinds and causes straight
+/// into the domain's enums (`store::vocabulary`).
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct TaskRow {
+    pub id: Uuid,
+    pub person_id: Uuid,
+    pub portal_slug: Option<String>,
+    pub kind: TaskKind,
+    pub state: TaskState,
+    pub roles_add: Value,
+    pub roles_remove: Value,
+    pub action: String,
+    pub cause: Cause,
+    pub event_id: Uuid,
+    pub policy_version: Option<i32>,
+    pub due_at: DateTime<Utc>,
+    pub blocked_by: Option<Uuid>,
+    pub assignee: Option<String>,
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    pub evidence: Option<Value>,
+    pub outcome: Option<Outcome>,
+    pub reason: Option<String>,
+    pub escalation_level: i32,
+    pub reminders_sent: i32,
+    pub next_alert_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+impl TaskRow {
+    pub(crate) fn into_record(self, person_display: String) -> TaskRecord {
+        let t = self;
+        TaskRecord {
+            person_display,
+            id: t.id,
+            person_id: t.person_id,
+            portal: t.portal_slug,
+            kind: t.kind,
+            state: t.state,
+            roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
+            roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
+            action: t.action,
+            cause: t.cause,
+            event_id: t.event_id,
+            policy_version: t.policy_version,
+            due_at: t.due_at,
+            blocked_by: t.blocked_by,
+            assignee: t.assignee,
+            claimed_by: t.claimed_by,
+            claimed_at: t.claimed_at,
+            done_by: t.done_by,
+            done_at: t.done_at,
+            verified_by: t.verified_by,
+            verified_at: t.verified_at,
+            evidence: t.evidence,
+            outcome: t.outcome,
+            reason: t.reason,
+            escalation_level: t.escalation_level,
+            reminders_sent: t.reminders_sent,
+            next_alert_at: t
+                .next_alert_at
+                .filter(|at| *at < crate::domain::ladder::ladder_finished()),
+            created_at: t.created_at,
+            updated_at: t.updated_at,
+            version: t.version,
+        }
     }
 }
 
@@ -181,14 +246,14 @@ impl TenantStore<'_> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct TaskCounts {
     /// (state, kind, portal) → count.
-    pub by_state_kind_portal: Vec<(String, String, Option<String>, u64)>,
+    pub by_state_kind_portal: Vec<(TaskState, TaskKind, Option<String>, u64)>,
     /// portal → open tasks past due.
     pub overdue_by_portal: Vec<(Option<String>, u64)>,
 }
 
 impl TenantStore<'_> {
     pub async fn task_counts(&self, now: DateTime<Utc>) -> Result<TaskCounts, StoreError> {
-        let grouped: Vec<(String, String, Option<String>, i64)> = task::Entity::find()
+        let grouped: Vec<(TaskState, TaskKind, Option<String>, i64)> = task::Entity::find()
             .select_only()
             .column(task::Column::State)
             .column(task::Column::Kind)
@@ -206,7 +271,7 @@ impl TenantStore<'_> {
             .column(task::Column::PortalSlug)
             .column_as(Expr::col(task::Column::Id).count(), "n")
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(task::Column::State.is_in(OPEN_STATES))
+            .filter(task::Column::State.is_in(TaskState::OPEN))
             .filter(task::Column::DueAt.lt(now))
             .group_by(task::Column::PortalSlug)
             .into_tuple()

@@ -11,9 +11,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use super::audit::{self, Actor};
-use super::lifecycle::PENDING_STATES;
 use super::outbox::{self, Fanout, NewEvent};
 use super::{PracticeId, Store, StoreError, TenantStore};
+use crate::domain::task::TaskState;
 use crate::webhook::AttemptResult;
 
 /// A subscription as the API shows it: never with its secret.
@@ -479,7 +479,7 @@ impl Store {
             .select_only()
             .column(task::Column::Id)
             .filter(task::Column::Id.is_in(events.values().filter_map(|e| e.task_id)))
-            .filter(task::Column::State.is_not_in(PENDING_STATES))
+            .filter(task::Column::State.is_not_in(TaskState::PENDING))
             .into_tuple::<Uuid>()
             .all(&tx.tx)
             .await?

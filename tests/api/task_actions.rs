@@ -718,11 +718,13 @@ storage_test!(
         let failed_at = p.app.clock.now_utc();
         let delay = chrono::Duration::hours(4);
         assert_eq!(
-            p.app
-                .store
-                .reopen_failed_tasks(failed_at + chrono::Duration::hours(3), delay)
-                .await
-                .unwrap(),
+            portcullis::engine::tasks::reopen_failed_tasks(
+                &p.app.store,
+                failed_at + chrono::Duration::hours(3),
+                delay
+            )
+            .await
+            .unwrap(),
             0
         );
         assert_eq!(
@@ -730,9 +732,7 @@ storage_test!(
             "failed"
         );
         assert_eq!(
-            p.app
-                .store
-                .reopen_failed_tasks(failed_at + delay, delay)
+            portcullis::engine::tasks::reopen_failed_tasks(&p.app.store, failed_at + delay, delay)
                 .await
                 .unwrap(),
             1

@@ -17,8 +17,7 @@ use super::{
     ChangeContext, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
 };
 use crate::domain::query::ListQuery;
-use crate::store::lifecycle::{Before, Trigger};
-use crate::store::{StoreError, TenantStore, map_unique};
+use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
 
 #[derive(Debug, Clone, PartialEq)]
 pub struct GroupRecord {
@@ -69,6 +68,15 @@ pub enum MembersChange {
     Edit(Vec<MemberOp>),
 }
 
+/// What a group write changed, for the engine: the members whose groups changed (the
+/// lifecycle engine reacts for them) and the change record's sequence number.
+#[derive(Debug)]
+pub(crate) struct GroupChange {
+    pub group: GroupRecord,
+    pub affected: Vec<Uuid>,
+    pub seq: i64,
+}
+
 impl From<scim_group::Model> for GroupRecord {
     fn from(m: scim_group::Model) -> Self {
         Self {
@@ -85,13 +93,15 @@ impl From<scim_group::Model> for GroupRecord {
 }
 
 impl TenantStore<'_> {
-    pub async fn create_group(
+    /// Inserts a group with its members and records the change, in the caller's
+    /// transaction (`engine::directory` reacts to it before committing).
+    pub(crate) async fn insert_group(
         &self,
+        tx: &WriteTx,
         write: GroupWrite,
         members: Vec<Uuid>,
         context: &ChangeContext,
-    ) -> Result<GroupRecord, StoreError> {
-        let tx = self.begin_write().await?;
+    ) -> Result<GroupChange, StoreError> {
         let model = scim_group::ActiveModel {
             id: Set(new_id()),
             practice_id: Set(self.practice.as_uuid()),
@@ -128,9 +138,11 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        self.react_members(&tx.tx, &added, seq, context).await?;
-        tx.commit().await?;
-        Ok(created)
+        Ok(GroupChange {
+            group: created,
+            affected: added,
+            seq,
+        })
     }
 
     pub async fn group(&self, id: Uuid, with_members: bool) -> Result<GroupRecord, StoreError> {
@@ -204,16 +216,17 @@ impl TenantStore<'_> {
         Ok(Page { total, items })
     }
 
-    /// Replaces or patches a group. `change` gets the current group (without members) and
-    /// returns its new attributes and the membership edits.
-    pub async fn modify_group<E: From<StoreError>>(
+    /// Replaces or patches a group in the caller's transaction. `change` gets the current
+    /// group (without members) and returns its new attributes and the membership edits.
+    /// `None` when nothing changed: no version bump, no change record (RFC 7644 §3.5.2).
+    pub(crate) async fn update_group<E: From<StoreError>>(
         &self,
+        tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
         context: &ChangeContext,
         change: impl FnOnce(&GroupRecord) -> Result<(GroupWrite, MembersChange), E>,
-    ) -> Result<GroupRecord, E> {
-        let tx = self.begin_write().await?;
+    ) -> Result<Result<GroupChange, GroupRecord>, E> {
         let mut select = scim_group::Entity::find_by_id(id)
             .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::DeletedAt.is_null());
@@ -261,8 +274,7 @@ impl TenantStore<'_> {
             || current.external_id != write.external_id
             || current.attributes != write.attributes;
         if !attributes_changed && added.is_empty() && removed.is_empty() {
-            // Nothing changed: no version bump, no change record (RFC 7644 §3.5.2).
-            return Ok(current);
+            return Ok(Err(current));
         }
         let version = current.version + 1;
         scim_group::Entity::update_many()
@@ -317,25 +329,29 @@ impl TenantStore<'_> {
         } else {
             added.iter().chain(removed.iter()).copied().collect()
         };
-        self.react_members(&tx.tx, &affected, seq, context).await?;
-        tx.commit().await?;
-        Ok(GroupRecord {
+        let group = GroupRecord {
             display_name: write.display_name,
             external_id: write.external_id,
             attributes: write.attributes,
             updated_at: context.at,
             version,
             ..current
-        })
+        };
+        Ok(Ok(GroupChange {
+            group,
+            affected,
+            seq,
+        }))
     }
 
-    pub async fn delete_group(
+    /// Deletes a group in the caller's transaction: a tombstone stays, its memberships end.
+    pub(crate) async fn tombstone_group(
         &self,
+        tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
         context: &ChangeContext,
-    ) -> Result<(), StoreError> {
-        let tx = self.begin_write().await?;
+    ) -> Result<GroupChange, StoreError> {
         let current: GroupRecord = scim_group::Entity::find_by_id(id)
             .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::DeletedAt.is_null())
@@ -370,33 +386,11 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        self.react_members(&tx.tx, &removed, seq, context).await?;
-        tx.commit().await
-    }
-
-    /// Runs the lifecycle engine for members whose groups changed.
-    async fn react_members(
-        &self,
-        db: &impl ConnectionTrait,
-        users: &[Uuid],
-        seq: i64,
-        context: &ChangeContext,
-    ) -> Result<(), StoreError> {
-        let mut users = users.to_vec();
-        users.sort_unstable();
-        users.dedup();
-        if users.is_empty() {
-            return Ok(());
-        }
-        let ctx = self.lifecycle_context(db).await?;
-        self.react_all(
-            db,
-            &ctx,
-            &users,
-            Trigger::directory(Before::Unchanged, seq),
-            &context.as_actor(),
-        )
-        .await
+        Ok(GroupChange {
+            group: current,
+            affected: removed,
+            seq,
+        })
     }
 
     async fn members_of(

@@ -16,7 +16,9 @@ use crate::domain::query::ListQuery;
 use crate::store::{StoreError, TenantStore};
 
 pub use changes::DirectoryChange;
+pub(crate) use groups::GroupChange;
 pub use groups::{GroupRecord, GroupWrite, Member, MemberOp, MembersChange};
+pub(crate) use users::UserChange;
 pub use users::{UserRecord, UserWrite};
 
 /// Who made a change, and under which request; stamped on the change record.

@@ -19,8 +19,21 @@ use super::{
     ChangeContext, Member, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
 };
 use crate::domain::query::ListQuery;
-use crate::store::lifecycle::{Before, Trigger};
-use crate::store::{StoreError, TenantStore, map_unique};
+use crate::store::audit::Entry;
+use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
+
+/// What a user write changed, for the engine to react to in the same transaction.
+#[derive(Debug)]
+pub(crate) struct UserChange {
+    /// `active` before the write; `None` for a new user.
+    pub was_active: Option<bool>,
+    /// The row as written.
+    pub row: scim_user::Model,
+    /// The change record's sequence number.
+    pub seq: i64,
+    /// The change's audit record, appended with the engine's.
+    pub recorded: Entry,
+}
 
 /// A stored user.
 #[derive(Debug, Clone, PartialEq)]
@@ -192,12 +205,14 @@ fn role_relevant(user_name: &str, active: bool, attributes: &Map<String, Value>)
 }
 
 impl TenantStore<'_> {
-    pub async fn create_user(
+    /// Inserts a user and records the change, in the caller's transaction
+    /// (`engine::directory` reacts to it before committing).
+    pub(crate) async fn insert_user(
         &self,
+        tx: &WriteTx,
         write: UserWrite,
         context: &ChangeContext,
-    ) -> Result<UserRecord, StoreError> {
-        let tx = self.begin_write().await?;
+    ) -> Result<UserChange, StoreError> {
         let model = scim_user::ActiveModel {
             id: Set(new_id()),
             practice_id: Set(self.practice.as_uuid()),
@@ -234,19 +249,12 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        let lifecycle = self.lifecycle_context(&tx.tx).await?;
-        self.react_to(
-            &tx.tx,
-            &lifecycle,
-            &row,
-            Trigger::directory(Before::New, seq),
-            &context.as_actor(),
-            vec![recorded],
-        )
-        .await?;
-        tx.commit().await?;
-        self.remember_context(lifecycle);
-        Ok(created)
+        Ok(UserChange {
+            was_active: None,
+            row,
+            seq,
+            recorded,
+        })
     }
 
     /// A live user, with their groups when `with_groups`.
@@ -334,22 +342,23 @@ impl TenantStore<'_> {
         Ok(Page { total, items })
     }
 
-    /// Replaces or patches a user: `change` gets the current record and returns what to
-    /// write. Nothing is written, and the version stays, when nothing changes (RFC 7644
-    /// §3.5.2: a no-op must not bump lastModified). `expected_version` is `If-Match`.
-    pub async fn modify_user<E: From<StoreError>>(
+    /// Replaces or patches a user in the caller's transaction: `change` gets the current
+    /// record and returns what to write. Nothing is written, and the version stays, when
+    /// nothing changes (RFC 7644 §3.5.2: a no-op must not bump lastModified): then the
+    /// current record comes back as `Err`. `expected_version` is `If-Match`.
+    pub(crate) async fn update_user<E: From<StoreError>>(
         &self,
+        tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
         context: &ChangeContext,
         change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
-    ) -> Result<UserRecord, E> {
-        let tx = self.begin_write().await?;
+    ) -> Result<Result<UserChange, UserRecord>, E> {
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
         let write = change(&current)?;
         if current.same_content(&write) {
-            return Ok(current);
+            return Ok(Err(current));
         }
         let result = scim_user::Entity::update_many()
             .col_expr(
@@ -407,30 +416,24 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        let lifecycle = self.lifecycle_context(&tx.tx).await?;
-        self.react_to(
-            &tx.tx,
-            &lifecycle,
-            &updated,
-            Trigger::directory(Before::Was(current.active), seq),
-            &context.as_actor(),
-            vec![recorded],
-        )
-        .await?;
-        tx.commit().await?;
-        self.remember_context(lifecycle);
-        Ok(updated.into())
+        Ok(Ok(UserChange {
+            was_active: Some(current.active),
+            row: updated,
+            seq,
+            recorded,
+        }))
     }
 
-    /// Deletes a user: a tombstone stays for the record; memberships end; the userName is
-    /// free for a new user at once.
-    pub async fn delete_user(
+    /// Deletes a user in the caller's transaction: a tombstone stays for the record and the
+    /// userName is free for a new user at once. Memberships stay until [`Self::end_memberships`]
+    /// (the engine must still see them). Returns `active` before and the change's sequence.
+    pub(crate) async fn tombstone_user(
         &self,
+        tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
         context: &ChangeContext,
-    ) -> Result<(), StoreError> {
-        let tx = self.begin_write().await?;
+    ) -> Result<(bool, i64), StoreError> {
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
         let groups: Vec<Uuid> = scim_group_member::Entity::find()
@@ -467,20 +470,16 @@ impl TenantStore<'_> {
             },
         )
         .await?;
-        self.react(
-            &tx.tx,
-            id,
-            Trigger::directory(Before::Was(current.active), seq),
-            &context.as_actor(),
-        )
-        .await?;
-        // Memberships end after the engine has seen them: a vendor known by their group
-        // must still be recognised as one when they are deleted.
+        Ok((current.active, seq))
+    }
+
+    /// Ends a deleted user's group memberships.
+    pub(crate) async fn end_memberships(&self, tx: &WriteTx, id: Uuid) -> Result<(), StoreError> {
         scim_group_member::Entity::delete_many()
             .filter(scim_group_member::Column::UserId.eq(id))
             .exec(&tx.tx)
             .await?;
-        tx.commit().await
+        Ok(())
     }
 
     /// The live user, locked for the rest of the transaction on PostgreSQL (SQLite's writer

@@ -1,0 +1,425 @@
+//! The vocabulary of tasks (DESIGN.md "Tasks"): their states, kinds and causes, and the state
+//! machine administrators move them through. Every spelling of these words in the database and
+//! on the wire comes from here; the store binds these enums directly (`store::vocabulary`).
+//!
+//! ```text
+//! open ──claim──▶ claimed ──complete──▶ done ──verify──▶ verified
+//!   ▲  ◀─unclaim──    │                        (open may complete directly)
+//!   │                 ├──fail──▶ failed ──reopen──▶ open
+//!   └─────────────────┴──cancel─▶ cancelled
+//! ```
+
+use std::collections::BTreeSet;
+
+/// Declares a closed set of words: the enum, its stored spelling, parsing, and `ALL`.
+macro_rules! vocabulary {
+    ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum $name {
+            $($(#[$vmeta])* $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [$name] = &[$($name::$variant),+];
+
+            /// The spelling stored in the database and shown on the wire.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $($name::$variant => $text),+
+                }
+            }
+
+            /// The value spelled `text`, if any.
+            pub fn parse(text: &str) -> Option<Self> {
+                Self::ALL.iter().copied().find(|v| v.as_str() == text)
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+                let text = <std::borrow::Cow<'de, str>>::deserialize(d)?;
+                Self::parse(&text).ok_or_else(|| {
+                    let known: Vec<&str> = Self::ALL.iter().map(|v| v.as_str()).collect();
+                    serde::de::Error::custom(format!(
+                        "unknown {} `{text}`; expected one of: {}",
+                        stringify!($name),
+                        known.join(", ")
+                    ))
+                })
+            }
+        }
+    };
+}
+
+vocabulary! {
+    /// Where a task stands. Overdue is not a state: it is derived from `due_at`.
+    TaskState {
+        Open => "open",
+        /// An administrator has taken it and may be half-way through it.
+        Claimed => "claimed",
+        /// The administrator says it is done.
+        Done => "done",
+        /// Evidence or a second person confirmed it.
+        Verified => "verified",
+        /// Could not be done; reopened after a pause.
+        Failed => "failed",
+        /// Superseded or withdrawn, with a reason.
+        Cancelled => "cancelled",
+    }
+}
+
+impl TaskState {
+    /// States in which someone still has to act.
+    pub const OPEN: [TaskState; 2] = [TaskState::Open, TaskState::Claimed];
+    /// States the planner counts as pending work: a failed task still needs doing (it is
+    /// reopened or superseded), so it is cancelled like an open one when a change makes it moot.
+    pub const PENDING: [TaskState; 3] = [TaskState::Open, TaskState::Claimed, TaskState::Failed];
+    /// States that no longer block a task that waits for this one.
+    pub const SETTLED: [TaskState; 3] =
+        [TaskState::Done, TaskState::Verified, TaskState::Cancelled];
+
+    /// Someone still has to act: the task can be overdue.
+    pub fn is_open(self) -> bool {
+        Self::OPEN.contains(&self)
+    }
+}
+
+vocabulary! {
+    /// One unit of manual work in one portal.
+    TaskKind {
+        Provision => "provision",
+        Modify => "modify",
+        Deprovision => "deprovision",
+        TransferAdmin => "transfer_admin",
+        NotifyThirdParty => "notify_third_party",
+    }
+}
+
+impl TaskKind {
+    /// Kinds that take access away: their overdue alerts never wait for quiet hours.
+    pub fn revokes(self) -> bool {
+        matches!(
+            self,
+            TaskKind::Deprovision | TaskKind::TransferAdmin | TaskKind::NotifyThirdParty
+        )
+    }
+}
+
+vocabulary! {
+    /// What happened to the person, as told by the directory change (or around them). A task's
+    /// cause is the event it was planned for.
+    EventKind {
+        Joiner => "joiner",
+        Mover => "mover",
+        Leaver => "leaver",
+        Rehire => "rehire",
+        /// The access policy changed.
+        Policy => "policy",
+        /// An administrator recorded an account that existed before Portcullis.
+        AccountRecord => "account_record",
+    }
+}
+
+/// Why a task exists: the lifecycle event it was planned for.
+pub type Cause = EventKind;
+
+impl EventKind {
+    /// Classifies a change from the person's state before (`None`: new) and after.
+    pub fn classify(before: Option<bool>, after_active: bool, deleted: bool) -> Option<Self> {
+        match (before, after_active && !deleted) {
+            (None, true) => Some(EventKind::Joiner),
+            (None, false) => None,
+            (Some(true), false) => Some(EventKind::Leaver),
+            (Some(false), true) => Some(EventKind::Rehire),
+            (Some(true), true) => Some(EventKind::Mover),
+            // Changes to someone who is gone: nothing to grant; still reconcile leftovers.
+            (Some(false), false) => Some(EventKind::Leaver),
+        }
+    }
+}
+
+vocabulary! {
+    /// How a finished task ended, separate from its state (DESIGN.md "Tasks").
+    Outcome {
+        Completed => "completed",
+    }
+}
+
+vocabulary! {
+    /// Whether a recorded portal account still grants access.
+    AccountStatus {
+        Active => "active",
+        Revoked => "revoked",
+    }
+}
+
+vocabulary! {
+    /// What an administrator can do to a task; see [`Move::of`] for where each leads.
+    ActionName {
+        Claim => "claim",
+        Unclaim => "unclaim",
+        Complete => "complete",
+        Verify => "verify",
+        Fail => "fail",
+        Reopen => "reopen",
+        Cancel => "cancel",
+        Reassign => "reassign",
+    }
+}
+
+/// What an action does to a task's state: the states it applies to, and the one it leads to
+/// (`None`: the state stays, as for a reassignment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Move {
+    pub from: &'static [TaskState],
+    pub to: Option<TaskState>,
+}
+
+impl Move {
+    /// The state machine of DESIGN.md "Tasks" (drawn at the top of this file).
+    pub fn of(action: ActionName) -> Move {
+        use TaskState::{Cancelled, Claimed, Done, Failed, Open, Verified};
+        let (from, to): (&'static [TaskState], _) = match action {
+            ActionName::Claim => (&[Open], Some(Claimed)),
+            ActionName::Unclaim => (&[Claimed], Some(Open)),
+            ActionName::Complete => (&[Open, Claimed], Some(Done)),
+            ActionName::Verify => (&[Done], Some(Verified)),
+            ActionName::Fail => (&[Open, Claimed], Some(Failed)),
+            ActionName::Reopen => (&[Failed], Some(Open)),
+            ActionName::Cancel => (&[Open, Claimed, Failed], Some(Cancelled)),
+            ActionName::Reassign => (&[Open, Claimed], None),
+        };
+        Move { from, to }
+    }
+}
+
+/// The state a task in `state` is in after `action`, or `Err` with the state when the action
+/// does not apply to it.
+pub fn transition(state: TaskState, action: ActionName) -> Result<TaskState, TaskState> {
+    let step = Move::of(action);
+    if step.from.contains(&state) {
+        Ok(step.to.unwrap_or(state))
+    } else {
+        Err(state)
+    }
+}
+
+/// What a completed task leaves of the person's account in its portal: the roles it then
+/// holds and whether it still grants access. `None`: the task does not touch the account
+/// (a third party was told; nothing in a portal changed).
+pub fn account_after_completion(
+    kind: TaskKind,
+    held: &BTreeSet<String>,
+    add: &BTreeSet<String>,
+    remove: &BTreeSet<String>,
+) -> Option<(BTreeSet<String>, AccountStatus)> {
+    match kind {
+        TaskKind::Deprovision => Some((BTreeSet::new(), AccountStatus::Revoked)),
+        TaskKind::NotifyThirdParty => None,
+        TaskKind::Provision | TaskKind::Modify | TaskKind::TransferAdmin => {
+            let mut roles = held.clone();
+            roles.extend(add.iter().cloned());
+            roles.retain(|r| !remove.contains(r));
+            Some((roles, AccountStatus::Active))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ActionName as A;
+    use TaskState as S;
+
+    /// Every (state, action) pair, with the state it leads to or `None` when refused.
+    #[test]
+    fn every_state_and_action_pair() {
+        let expected: [(S, [Option<S>; 8]); 6] = [
+            // claim, unclaim, complete, verify, fail, reopen, cancel, reassign
+            (
+                S::Open,
+                [
+                    Some(S::Claimed),
+                    None,
+                    Some(S::Done),
+                    None,
+                    Some(S::Failed),
+                    None,
+                    Some(S::Cancelled),
+                    Some(S::Open),
+                ],
+            ),
+            (
+                S::Claimed,
+                [
+                    None,
+                    Some(S::Open),
+                    Some(S::Done),
+                    None,
+                    Some(S::Failed),
+                    None,
+                    Some(S::Cancelled),
+                    Some(S::Claimed),
+                ],
+            ),
+            (
+                S::Done,
+                [None, None, None, Some(S::Verified), None, None, None, None],
+            ),
+            (S::Verified, [None; 8]),
+            (
+                S::Failed,
+                [
+                    None,
+                    None,
+                    None,
+                    None,
+                    None,
+                    Some(S::Open),
+                    Some(S::Cancelled),
+                    None,
+                ],
+            ),
+            (S::Cancelled, [None; 8]),
+        ];
+        assert_eq!(expected.len(), S::ALL.len());
+        for (state, row) in expected {
+            for (action, want) in A::ALL.iter().zip(row) {
+                let got = transition(state, *action).ok();
+                assert_eq!(got, want, "{action} on a {state} task");
+            }
+        }
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        for state in [S::Verified, S::Cancelled] {
+            for action in A::ALL {
+                assert_eq!(transition(state, *action), Err(state));
+            }
+        }
+    }
+
+    #[test]
+    fn spellings_round_trip_and_are_distinct() {
+        fn check<T: Copy + Eq + std::fmt::Debug>(
+            all: &[T],
+            text: fn(T) -> &'static str,
+            parse: fn(&str) -> Option<T>,
+        ) {
+            let mut seen = std::collections::BTreeSet::new();
+            for v in all {
+                assert!(seen.insert(text(*v)), "{v:?} spelled twice");
+                assert_eq!(parse(text(*v)), Some(*v));
+            }
+            assert_eq!(parse("no such word"), None);
+        }
+        check(S::ALL, S::as_str, S::parse);
+        check(TaskKind::ALL, TaskKind::as_str, TaskKind::parse);
+        check(EventKind::ALL, EventKind::as_str, EventKind::parse);
+        check(Outcome::ALL, Outcome::as_str, Outcome::parse);
+        check(
+            AccountStatus::ALL,
+            AccountStatus::as_str,
+            AccountStatus::parse,
+        );
+        check(A::ALL, A::as_str, A::parse);
+    }
+
+    #[test]
+    fn serde_uses_the_stored_spelling_and_names_the_choices_on_error() {
+        assert_eq!(
+            serde_json::to_string(&TaskKind::TransferAdmin).unwrap(),
+            "\"transfer_admin\""
+        );
+        let parsed: S = serde_json::from_str("\"claimed\"").unwrap();
+        assert_eq!(parsed, S::Claimed);
+        let err = serde_json::from_str::<S>("\"closed\"")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            err.contains("open, claimed, done, verified, failed, cancelled"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn open_pending_and_settled_sets() {
+        assert!(S::Open.is_open() && S::Claimed.is_open());
+        assert!(!S::Failed.is_open() && S::PENDING.contains(&S::Failed));
+        for s in S::SETTLED {
+            assert!(!S::PENDING.contains(&s));
+        }
+        assert!(TaskKind::Deprovision.revokes() && !TaskKind::Provision.revokes());
+    }
+
+    #[test]
+    fn completing_a_task_sets_the_account() {
+        let set = |r: &[&str]| r.iter().map(|s| s.to_string()).collect::<BTreeSet<_>>();
+        assert_eq!(
+            account_after_completion(
+                TaskKind::Modify,
+                &set(&["a", "b"]),
+                &set(&["c"]),
+                &set(&["a"])
+            ),
+            Some((set(&["b", "c"]), AccountStatus::Active))
+        );
+        assert_eq!(
+            account_after_completion(TaskKind::Deprovision, &set(&["a"]), &set(&[]), &set(&["a"])),
+            Some((set(&[]), AccountStatus::Revoked))
+        );
+        assert_eq!(
+            account_after_completion(
+                TaskKind::NotifyThirdParty,
+                &set(&["a"]),
+                &set(&[]),
+                &set(&[])
+            ),
+            None
+        );
+    }
+
+    #[test]
+    fn classify_events() {
+        assert_eq!(
+            EventKind::classify(None, true, false),
+            Some(EventKind::Joiner)
+        );
+        assert_eq!(EventKind::classify(None, false, false), None);
+        assert_eq!(
+            EventKind::classify(Some(true), false, false),
+            Some(EventKind::Leaver)
+        );
+        assert_eq!(
+            EventKind::classify(Some(true), true, true),
+            Some(EventKind::Leaver)
+        );
+        assert_eq!(
+            EventKind::classify(Some(false), true, false),
+            Some(EventKind::Rehire)
+        );
+        assert_eq!(
+            EventKind::classify(Some(true), true, false),
+            Some(EventKind::Mover)
+        );
+        assert_eq!(
+            EventKind::classify(Some(false), false, false),
+            Some(EventKind::Leaver)
+        );
+    }
+}

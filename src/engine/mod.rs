@@ -1,0 +1,13 @@
+//! The engine: one module per use case, between the wire (`scim`, `api`, `cli`) and the store.
+//! Each use case opens the practice's write transaction through the store, asks the pure domain
+//! for decisions, tells the store what to write, and commits: handlers never plan, and the
+//! store never decides.
+//!
+//! Architecture invariant: the engine imports the store and the domain, never the wire layer
+//! (`scim`, `api`, `http`, `auth`) nor the jobs that call it (a test scans the sources).
+
+pub mod accounts;
+pub mod directory;
+pub mod policy;
+pub mod react;
+pub mod tasks;
