@@ -19,15 +19,20 @@ use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
 use crate::domain::catalog::Catalog;
+use crate::domain::delivery::RetryPolicy;
+use crate::engine::deliver::Deliverer;
 use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_limit::limit_body_size;
 use crate::http::errors::{WireError, shape_errors};
 use crate::http::metrics::{Metrics, record_metrics};
 use crate::http::request_id::assign_request_id;
 use crate::http::{health, metrics};
-use crate::jobs::delivery::RetryPolicy;
+use crate::jobs::Jobs;
+use crate::jobs::delivery::DeliveryWorker;
+use crate::jobs::housekeeping::Housekeeping;
+use crate::jobs::sweeper::Sweeper;
 use crate::openapi::ApiDoc;
-use crate::state::{Alerting, AppState};
+use crate::state::AppState;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::webhook::WebhookClient;
 use crate::{api, jobs, scim};
@@ -115,6 +120,7 @@ pub struct Application {
     server: Server,
     shutdown: ShutdownSignal,
     state: web::Data<AppState>,
+    jobs: Jobs,
 }
 
 impl Application {
@@ -156,11 +162,25 @@ impl Application {
         // With port 0 the kernel picks the port; links must use the one actually bound.
         let bound = listener.local_addr().map_err(bind_error)?;
         let port = bound.port();
+        let public_url = settings.public_url_for(bound);
+        let limiter = Arc::new(CredentialLimiter::new(&settings.rate_limit));
+        let webhooks =
+            WebhookClient::new(settings.webhook_allow_private, settings.webhook_timeout)?;
+        let wake_delivery = Arc::new(tokio::sync::Notify::new());
+        let jobs = jobs(
+            settings,
+            &store,
+            &clock,
+            &public_url,
+            &limiter,
+            &webhooks,
+            &wake_delivery,
+        );
         let state = web::Data::new(AppState {
             store,
             clock,
             jwt: JwtVerifier::new(&settings.jwt, http),
-            limiter: CredentialLimiter::new(&settings.rate_limit),
+            limiter,
             metrics: Metrics::default(),
             metrics_token_sha256: settings
                 .metrics_token
@@ -168,11 +188,10 @@ impl Application {
                 .map(|t| Sha256::digest(t.as_bytes()).into()),
             body_limit_bytes: settings.body_limit_bytes,
             evidence_limit_bytes: settings.evidence_limit_bytes,
-            failed_task_reopen_after: chrono::Duration::from_std(settings.failed_task_reopen_after)
-                .unwrap_or(chrono::Duration::hours(4)),
             allowed_methods: AllowedMethods::from_openapi(&openapi()),
-            public_url: settings.public_url_for(bound),
-            alerting: alerting(settings)?,
+            public_url,
+            webhooks,
+            wake_delivery,
         });
 
         let server_state = state.clone();
@@ -217,6 +236,7 @@ impl Application {
             server,
             shutdown,
             state,
+            jobs,
         })
     }
 
@@ -229,6 +249,11 @@ impl Application {
         self.state.clone()
     }
 
+    /// The background jobs (tests run their passes directly).
+    pub fn jobs(&self) -> Jobs {
+        self.jobs.clone()
+    }
+
     /// Stops the server like a signal would: in-flight requests finish, then the jobs stop.
     pub fn stop_handle(&self) -> actix_web::dev::ServerHandle {
         self.server.handle()
@@ -238,12 +263,9 @@ impl Application {
     /// background jobs.
     pub async fn run_until_stopped(mut self) -> std::io::Result<()> {
         let (stop_jobs, shutdown) = watch::channel(false);
-        let housekeeping = tokio::spawn(jobs::housekeeping::run(
-            self.state.clone(),
-            shutdown.clone(),
-        ));
-        let sweeper = tokio::spawn(jobs::sweeper::run(self.state.clone(), shutdown.clone()));
-        let delivery = tokio::spawn(jobs::delivery::run(self.state.clone(), shutdown));
+        let housekeeping = tokio::spawn(self.jobs.housekeeping.clone().run(shutdown.clone()));
+        let sweeper = tokio::spawn(self.jobs.sweeper.clone().run(shutdown.clone()));
+        let delivery = tokio::spawn(self.jobs.delivery.clone().run(shutdown));
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
@@ -320,21 +342,49 @@ fn tls_config(settings: &crate::config::TlsSettings) -> Result<rustls::ServerCon
     .map_err(|e| StartupError::Tls(e.to_string()))
 }
 
-/// The sweeper's and delivery worker's settings, and the guarded webhook client.
-fn alerting(settings: &Settings) -> Result<Alerting, StartupError> {
+/// The background jobs, each with what it uses.
+fn jobs(
+    settings: &Settings,
+    store: &Store,
+    clock: &SharedClock,
+    public_url: &str,
+    limiter: &Arc<CredentialLimiter>,
+    webhooks: &WebhookClient,
+    wake_delivery: &Arc<tokio::sync::Notify>,
+) -> Jobs {
     let span =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
-    Ok(Alerting {
-        client: WebhookClient::new(settings.webhook_allow_private, settings.webhook_timeout)?,
-        sweep_interval: settings.sweep_interval,
-        poll_interval: settings.webhook_poll_interval,
+    let deliverer = Deliverer {
+        store: store.clone(),
+        clock: clock.clone(),
+        client: webhooks.clone(),
         retry: RetryPolicy {
             base: span(settings.webhook_retry_base),
             max: span(settings.webhook_retry_max),
             give_up_after: span(settings.webhook_give_up_after),
         },
-        lease: jobs::delivery::lease_for(settings.webhook_timeout),
-        wake_delivery: tokio::sync::Notify::new(),
-        delivery_pass: tokio::sync::Mutex::new(()),
-    })
+        lease: span(jobs::delivery::lease_for(settings.webhook_timeout)),
+    };
+    let limiter = limiter.clone();
+    Jobs {
+        housekeeping: Arc::new(Housekeeping {
+            store: store.clone(),
+            clock: clock.clone(),
+            reopen_failed_after: chrono::Duration::from_std(settings.failed_task_reopen_after)
+                .unwrap_or(chrono::Duration::hours(4)),
+            forget_idle_limits: Box::new(move || limiter.forget_idle()),
+        }),
+        sweeper: Arc::new(Sweeper {
+            store: store.clone(),
+            clock: clock.clone(),
+            public_url: public_url.to_owned(),
+            interval: settings.sweep_interval,
+            wake_delivery: wake_delivery.clone(),
+        }),
+        delivery: Arc::new(DeliveryWorker::new(
+            deliverer,
+            settings.webhook_poll_interval,
+            wake_delivery.clone(),
+        )),
+    }
 }

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::task::DeadlineVerdict;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 
@@ -139,21 +140,14 @@ pub async fn leavers(
     let lines: Vec<LeaverLine> = rows
         .into_iter()
         .map(|r| LeaverLine {
-            sla: match (r.state.as_str(), r.done_at) {
-                ("cancelled", _) => "cancelled",
-                (_, Some(done)) if done <= r.due_at => "met",
-                (_, Some(_)) => "missed",
-                (_, None) if now > r.due_at => "missed",
-                _ => "pending",
-            }
-            .to_owned(),
+            sla: DeadlineVerdict::of(r.state, r.due_at, r.done_at, now).to_string(),
             person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
             person_id: r.person_id,
             event_at: r.event_at,
             portal: r.portal,
             task_id: r.task_id,
-            kind: r.kind,
-            state: r.state,
+            kind: r.kind.to_string(),
+            state: r.state.to_string(),
             due_at: r.due_at,
             done_at: r.done_at,
             done_by: r.done_by,

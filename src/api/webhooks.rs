@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::domain::delivery::DeliveryState;
 use crate::domain::scope::Scope;
 use crate::http::caller::Caller;
 use crate::http::errors::WireError;
@@ -163,11 +164,7 @@ fn check_secret(secret: String) -> Result<String, WireError> {
 }
 
 fn check_url(call: &Caller, url: &str) -> Result<String, WireError> {
-    call.state
-        .alerting
-        .client
-        .check_url(url)
-        .map_err(unprocessable)?;
+    call.state.webhooks.check_url(url).map_err(unprocessable)?;
     Ok(url.to_owned())
 }
 
@@ -339,7 +336,7 @@ pub async fn test(call: Caller, id: web::Path<String>) -> Result<HttpResponse, W
             &call.actor(),
         )
         .await?;
-    call.state.alerting.wake_delivery.notify_one();
+    call.state.wake_delivery.notify_one();
     Ok(HttpResponse::Accepted().json(QueuedEvent { event_id }))
 }
 
@@ -390,7 +387,8 @@ impl From<DeliveryView> for DeliveryLogView {
             event_id: d.event_id,
             event_type: v.event_type,
             event_key: v.event_key,
-            next_attempt_at: (d.state == "pending").then_some(d.next_attempt_at),
+            next_attempt_at: (DeliveryState::parse(&d.state) == Some(DeliveryState::Pending))
+                .then_some(d.next_attempt_at),
             state: d.state,
             attempts: d.attempts,
             last_status: d.last_status,

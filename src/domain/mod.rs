@@ -3,6 +3,7 @@
 
 pub mod admin;
 pub mod catalog;
+pub mod delivery;
 pub mod escalation;
 pub mod ladder;
 pub mod lifecycle;

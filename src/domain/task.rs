@@ -11,6 +11,8 @@
 
 use std::collections::BTreeSet;
 
+use chrono::{DateTime, Utc};
+
 /// Declares a closed set of words: the enum, its stored spelling, parsing, and `ALL`.
 macro_rules! vocabulary {
     ($(#[$meta:meta])* $name:ident { $($(#[$vmeta:meta])* $variant:ident => $text:literal),+ $(,)? }) => {
@@ -64,6 +66,7 @@ macro_rules! vocabulary {
         }
     };
 }
+pub(crate) use vocabulary;
 
 vocabulary! {
     /// Where a task stands. Overdue is not a state: it is derived from `due_at`.
@@ -215,6 +218,36 @@ pub fn transition(state: TaskState, action: ActionName) -> Result<TaskState, Tas
         Ok(step.to.unwrap_or(state))
     } else {
         Err(state)
+    }
+}
+
+vocabulary! {
+    /// Whether a task met its deadline, as reports say it.
+    DeadlineVerdict {
+        Met => "met",
+        Missed => "missed",
+        /// Not done yet, and not yet late.
+        Pending => "pending",
+        /// Cancelled: no deadline applies any more.
+        Cancelled => "cancelled",
+    }
+}
+
+impl DeadlineVerdict {
+    /// A task in `state`, due at `due_at` and done at `done_at`, as seen at `now`.
+    pub fn of(
+        state: TaskState,
+        due_at: DateTime<Utc>,
+        done_at: Option<DateTime<Utc>>,
+        now: DateTime<Utc>,
+    ) -> Self {
+        match (state, done_at) {
+            (TaskState::Cancelled, _) => Self::Cancelled,
+            (_, Some(done)) if done <= due_at => Self::Met,
+            (_, Some(_)) => Self::Missed,
+            (_, None) if now > due_at => Self::Missed,
+            _ => Self::Pending,
+        }
     }
 }
 

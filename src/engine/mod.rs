@@ -7,6 +7,7 @@
 //! (`scim`, `api`, `http`, `auth`) nor the jobs that call it (a test scans the sources).
 
 pub mod accounts;
+pub mod deliver;
 pub mod directory;
 pub mod policy;
 pub mod react;

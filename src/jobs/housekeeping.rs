@@ -1,36 +1,57 @@
 //! Periodic tidying: forgetting idle rate-limit buckets (memory stays flat), and reopening
 //! failed tasks whose pause is over.
 
+use std::sync::Arc;
 use std::time::Duration;
 
-use actix_web::web;
 use tokio::sync::watch;
 
+use crate::clock::SharedClock;
 use crate::engine::tasks;
-use crate::state::AppState;
+use crate::store::Store;
 
 const INTERVAL: Duration = Duration::from_secs(60);
 
-pub async fn run_once(state: &AppState) {
-    state.limiter.forget_idle();
-    let now = state.clock.now();
-    match tasks::reopen_failed_tasks(&state.store, now, state.failed_task_reopen_after).await {
-        Ok(0) => {}
-        Ok(n) => tracing::info!(reopened = n, "failed tasks reopened"),
-        Err(err) => tracing::warn!(error = %err, "could not reopen failed tasks"),
+/// What housekeeping uses.
+pub struct Housekeeping {
+    pub store: Store,
+    pub clock: SharedClock,
+    /// How long a failed task waits before it is reopened.
+    pub reopen_failed_after: chrono::Duration,
+    /// Forgets idle rate-limit buckets (the limiter lives with the request guard).
+    pub forget_idle_limits: Box<dyn Fn() + Send + Sync>,
+}
+
+impl std::fmt::Debug for Housekeeping {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Housekeeping")
+            .field("reopen_failed_after", &self.reopen_failed_after)
+            .finish_non_exhaustive()
     }
 }
 
-/// Runs until `shutdown` turns true or its sender is dropped.
-pub async fn run(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(INTERVAL);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => run_once(&state).await,
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    break;
+impl Housekeeping {
+    pub async fn run_once(&self) {
+        (self.forget_idle_limits)();
+        let now = self.clock.now();
+        match tasks::reopen_failed_tasks(&self.store, now, self.reopen_failed_after).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(reopened = n, "failed tasks reopened"),
+            Err(err) => tracing::warn!(error = %err, "could not reopen failed tasks"),
+        }
+    }
+
+    /// Runs until `shutdown` turns true or its sender is dropped.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut ticker = tokio::time::interval(INTERVAL);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => self.run_once().await,
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        break;
+                    }
                 }
             }
         }

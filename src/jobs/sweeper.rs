@@ -1,45 +1,62 @@
-//! The sweeper: every `sweep_interval`, move due tasks along their escalation ladders, record
+//! The sweeper: every `interval`, move due tasks along their escalation ladders, record
 //! digests and administrator-count alerts (all in the outbox), then wake the delivery worker.
 
-use actix_web::web;
-use tokio::sync::watch;
+use std::sync::Arc;
+use std::time::Duration;
 
-use crate::state::AppState;
+use tokio::sync::{Notify, watch};
+
+use crate::clock::SharedClock;
+use crate::store::Store;
 use crate::store::alerts::SweepReport;
 
-/// One pass; what it recorded. Failures are logged and retried next pass.
-pub async fn run_once(state: &AppState) -> SweepReport {
-    let now = state.clock.now();
-    match state.store.sweep(now, &state.public_url).await {
-        Ok(report) => {
-            if report != SweepReport::default() {
-                tracing::info!(
-                    alerts = report.alerts,
-                    digests = report.digests,
-                    admin_alerts = report.admin_alerts,
-                    "sweep recorded notifications"
-                );
-                state.alerting.wake_delivery.notify_one();
-            }
-            report
-        }
-        Err(err) => {
-            tracing::warn!(error = %err, "sweep failed");
-            SweepReport::default()
-        }
-    }
+/// What the sweeper uses.
+#[derive(Debug)]
+pub struct Sweeper {
+    pub store: Store,
+    pub clock: SharedClock,
+    /// Base URL for links in alerts.
+    pub public_url: String,
+    pub interval: Duration,
+    /// Wakes the delivery worker when a pass recorded something.
+    pub wake_delivery: Arc<Notify>,
 }
 
-/// Runs until `shutdown` turns true or its sender is dropped.
-pub async fn run(state: web::Data<AppState>, mut shutdown: watch::Receiver<bool>) {
-    let mut ticker = tokio::time::interval(state.alerting.sweep_interval);
-    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
-        tokio::select! {
-            _ = ticker.tick() => { run_once(&state).await; }
-            changed = shutdown.changed() => {
-                if changed.is_err() || *shutdown.borrow() {
-                    break;
+impl Sweeper {
+    /// One pass; what it recorded. Failures are logged and retried next pass.
+    pub async fn run_once(&self) -> SweepReport {
+        let now = self.clock.now();
+        match self.store.sweep(now, &self.public_url).await {
+            Ok(report) => {
+                if report != SweepReport::default() {
+                    tracing::info!(
+                        alerts = report.alerts,
+                        digests = report.digests,
+                        admin_alerts = report.admin_alerts,
+                        "sweep recorded notifications"
+                    );
+                    self.wake_delivery.notify_one();
+                }
+                report
+            }
+            Err(err) => {
+                tracing::warn!(error = %err, "sweep failed");
+                SweepReport::default()
+            }
+        }
+    }
+
+    /// Runs until `shutdown` turns true or its sender is dropped.
+    pub async fn run(self: Arc<Self>, mut shutdown: watch::Receiver<bool>) {
+        let mut ticker = tokio::time::interval(self.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = ticker.tick() => { self.run_once().await; }
+                changed = shutdown.changed() => {
+                    if changed.is_err() || *shutdown.borrow() {
+                        break;
+                    }
                 }
             }
         }

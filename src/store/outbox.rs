@@ -11,7 +11,9 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::Value;
 use uuid::Uuid;
 
+use super::vocabulary::text;
 use super::{PracticeId, StoreError};
+use crate::domain::delivery::DeliveryState;
 
 /// Which webhooks receive an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -99,7 +101,7 @@ pub(crate) async fn record(
             practice_id: Set(practice.as_uuid()),
             webhook_id: Set(hook.id),
             event_id: Set(id),
-            state: Set("pending".to_owned()),
+            state: Set(text(DeliveryState::Pending)),
             attempts: Set(0),
             next_attempt_at: Set(now),
             lease_until: Set(None),

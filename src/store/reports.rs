@@ -5,7 +5,9 @@ use entities::{lifecycle_event, portal_account, task};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::tasks::TaskRow;
 use super::{StoreError, TenantStore};
+use crate::domain::task::{EventKind, TaskKind, TaskState};
 
 /// One leaver event's work in one portal.
 #[derive(Debug, Clone, PartialEq)]
@@ -15,8 +17,8 @@ pub struct LeaverRow {
     pub event_at: DateTime<Utc>,
     pub portal: Option<String>,
     pub task_id: Uuid,
-    pub kind: String,
-    pub state: String,
+    pub kind: TaskKind,
+    pub state: TaskState,
     pub due_at: DateTime<Utc>,
     pub done_at: Option<DateTime<Utc>>,
     pub done_by: Option<String>,
@@ -44,7 +46,7 @@ impl TenantStore<'_> {
     ) -> Result<Vec<LeaverRow>, StoreError> {
         let events = lifecycle_event::Entity::find()
             .filter(lifecycle_event::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(lifecycle_event::Column::Kind.eq("leaver"))
+            .filter(lifecycle_event::Column::Kind.eq(EventKind::Leaver))
             .filter(lifecycle_event::Column::At.gte(from))
             .filter(lifecycle_event::Column::At.lt(to))
             .order_by_asc(lifecycle_event::Column::At)
@@ -57,6 +59,7 @@ impl TenantStore<'_> {
                 .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
                 .filter(task::Column::EventId.is_in(chunk.iter().map(|e| e.id)))
                 .order_by_asc(task::Column::DueAt)
+                .into_model::<TaskRow>()
                 .all(self.db)
                 .await?;
             for event in chunk {
@@ -67,8 +70,8 @@ impl TenantStore<'_> {
                         event_at: event.at,
                         portal: t.portal_slug.clone(),
                         task_id: t.id,
-                        kind: t.kind.clone(),
-                        state: t.state.clone(),
+                        kind: t.kind,
+                        state: t.state,
                         due_at: t.due_at,
                         done_at: t.done_at,
                         done_by: t.done_by.clone(),

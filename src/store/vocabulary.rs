@@ -9,6 +9,7 @@
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 
+use crate::domain::delivery::DeliveryState;
 use crate::domain::task::{AccountStatus, EventKind, Outcome, TaskKind, TaskState};
 
 /// The stored text of a vocabulary value, for an `ActiveModel`'s text column.
@@ -68,7 +69,14 @@ macro_rules! bind_vocabulary {
     )+};
 }
 
-bind_vocabulary!(TaskState, TaskKind, EventKind, Outcome, AccountStatus);
+bind_vocabulary!(
+    TaskState,
+    TaskKind,
+    EventKind,
+    Outcome,
+    AccountStatus,
+    DeliveryState
+);
 
 #[cfg(test)]
 mod tests {

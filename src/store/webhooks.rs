@@ -13,8 +13,8 @@ use uuid::Uuid;
 use super::audit::{self, Actor};
 use super::outbox::{self, Fanout, NewEvent};
 use super::{PracticeId, Store, StoreError, TenantStore};
+use crate::domain::delivery::{AttemptResult, DeliveryState, NextStep};
 use crate::domain::task::TaskState;
-use crate::webhook::AttemptResult;
 
 /// A subscription as the API shows it: never with its secret.
 #[derive(Debug, Clone, PartialEq)]
@@ -94,15 +94,6 @@ pub struct ClaimedDelivery {
     pub created_at: DateTime<Utc>,
     pub webhook: webhook::Model,
     pub event: outbox_event::Model,
-}
-
-/// What happens to a delivery after an attempt.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum NextStep {
-    Delivered,
-    RetryAt(DateTime<Utc>),
-    /// The give-up horizon has passed.
-    DeadLetter,
 }
 
 impl TenantStore<'_> {
@@ -248,14 +239,17 @@ impl TenantStore<'_> {
             return Err(StoreError::NotFound("webhook"));
         }
         webhook_delivery::Entity::update_many()
-            .col_expr(webhook_delivery::Column::State, Expr::value("dead"))
+            .col_expr(
+                webhook_delivery::Column::State,
+                Expr::value(DeliveryState::Dead),
+            )
             .col_expr(webhook_delivery::Column::DeadAt, Expr::value(actor.at))
             .col_expr(
                 webhook_delivery::Column::LastError,
                 Expr::value("the webhook was deleted"),
             )
             .filter(webhook_delivery::Column::WebhookId.eq(id))
-            .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending))
             .exec(&tx.tx)
             .await?;
         audit::append(
@@ -412,7 +406,7 @@ fn describe(hook: &Webhook) -> serde_json::Value {
 /// Scheme, host and port only: incoming-webhook URLs (Slack, Teams) carry their token in the
 /// path, which is as good as a password.
 pub fn redact_url(url: &str) -> String {
-    match reqwest::Url::parse(url) {
+    match url::Url::parse(url) {
         Ok(parsed) => {
             let port = parsed.port().map(|p| format!(":{p}")).unwrap_or_default();
             format!(
@@ -441,7 +435,7 @@ impl Store {
     ) -> Result<Vec<ClaimedDelivery>, StoreError> {
         let tx = self.begin_write().await?;
         let mut due = webhook_delivery::Entity::find()
-            .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending))
             .filter(webhook_delivery::Column::NextAttemptAt.lte(now))
             .filter(
                 Condition::any()
@@ -497,7 +491,10 @@ impl Store {
             .collect();
         if !moot.is_empty() {
             webhook_delivery::Entity::update_many()
-                .col_expr(webhook_delivery::Column::State, Expr::value("cancelled"))
+                .col_expr(
+                    webhook_delivery::Column::State,
+                    Expr::value(DeliveryState::Cancelled),
+                )
                 .col_expr(
                     webhook_delivery::Column::LastError,
                     Expr::value("not sent: the task was finished first"),
@@ -584,13 +581,19 @@ impl Store {
             );
         update = match next {
             NextStep::Delivered => update
-                .col_expr(webhook_delivery::Column::State, Expr::value("delivered"))
+                .col_expr(
+                    webhook_delivery::Column::State,
+                    Expr::value(DeliveryState::Delivered),
+                )
                 .col_expr(webhook_delivery::Column::DeliveredAt, Expr::value(now)),
             NextStep::RetryAt(at) => {
                 update.col_expr(webhook_delivery::Column::NextAttemptAt, Expr::value(at))
             }
             NextStep::DeadLetter => update
-                .col_expr(webhook_delivery::Column::State, Expr::value("dead"))
+                .col_expr(
+                    webhook_delivery::Column::State,
+                    Expr::value(DeliveryState::Dead),
+                )
                 .col_expr(webhook_delivery::Column::DeadAt, Expr::value(now)),
         };
         // Only while still pending (a webhook deleted meanwhile has dead-lettered it) and still
@@ -598,7 +601,7 @@ impl Store {
         // has moved on and this late result must not overwrite that instance's.
         let updated = update
             .filter(webhook_delivery::Column::Id.eq(claimed.id))
-            .filter(webhook_delivery::Column::State.eq("pending"))
+            .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending))
             .filter(webhook_delivery::Column::Attempts.eq(claimed.attempt))
             .exec(&tx.tx)
             .await?;

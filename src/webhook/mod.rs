@@ -7,25 +7,23 @@ pub mod guard;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use entities::{outbox_event, webhook};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-/// What one attempt came to.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AttemptResult {
-    pub status: Option<u16>,
-    /// Why it failed without a status (connection refused, timeout, refused address …).
-    pub error: Option<String>,
-    /// The start of the receiver's answer, for the deliveries view.
-    pub response_excerpt: Option<String>,
-    pub duration_ms: i64,
-}
+pub use crate::domain::delivery::AttemptResult;
 
-impl AttemptResult {
-    pub fn succeeded(&self) -> bool {
-        self.status.is_some_and(|s| (200..300).contains(&s))
-    }
+/// One event on its way to one subscription: what [`WebhookClient::send`] needs of each.
+#[derive(Debug, Clone, Copy)]
+pub struct Outgoing<'a> {
+    pub url: &'a str,
+    /// `json`, `slack` or `teams` (see [`format::render`]).
+    pub format: &'a str,
+    /// The subscription's signing secret.
+    pub secret: &'a str,
+    /// The event id: the `Idempotency-Key`, the same on every retry.
+    pub event_id: uuid::Uuid,
+    pub event_type: &'a str,
+    pub payload: &'a serde_json::Value,
 }
 
 /// The longest answer kept per attempt.
@@ -60,9 +58,9 @@ impl WebhookClient {
         guard::check_url(url, self.allow_private).map(|_| ())
     }
 
-    /// Sends `event` to `hook` once: the body in the hook's format, signed with its secret,
+    /// Sends the message once: the body in the hook's format, signed with its secret,
     /// with the event id as the idempotency key (the same on every retry).
-    pub async fn send(&self, hook: &webhook::Model, event: &outbox_event::Model) -> AttemptResult {
+    pub async fn send(&self, message: Outgoing<'_>) -> AttemptResult {
         let started = Instant::now();
         let elapsed =
             |started: Instant| i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);
@@ -72,20 +70,20 @@ impl WebhookClient {
             response_excerpt: None,
             duration_ms: elapsed(started),
         };
-        let url = match guard::check_url(&hook.url, self.allow_private) {
+        let url = match guard::check_url(message.url, self.allow_private) {
             Ok(url) => url,
             Err(why) => return failed(why),
         };
-        let body = format::render(&hook.format, &event.payload).to_string();
+        let body = format::render(message.format, message.payload).to_string();
         let response = self
             .http
             .post(url)
             .header("Content-Type", "application/json")
-            .header("Idempotency-Key", event.id.to_string())
-            .header("X-Portcullis-Event", &event.event_type)
+            .header("Idempotency-Key", message.event_id.to_string())
+            .header("X-Portcullis-Event", message.event_type)
             .header(
                 "X-Portcullis-Signature",
-                signature(&hook.secret, body.as_bytes()),
+                signature(message.secret, body.as_bytes()),
             )
             .body(body)
             .send()

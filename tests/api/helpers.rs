@@ -10,6 +10,7 @@ use portcullis::clock::ManualClock;
 use portcullis::config::Settings;
 use portcullis::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone as Tz};
 use portcullis::domain::scope::Scopes;
+use portcullis::jobs::Jobs;
 use portcullis::startup::{Application, open_store};
 use portcullis::state::AppState;
 use portcullis::store::{NewPractice, NewToken, Practice, Store};
@@ -85,8 +86,10 @@ pub struct TestApp {
     pub store: Store,
     pub settings: Settings,
     pub dir: tempfile::TempDir,
-    /// The running app's state: tests run background-job passes on it directly.
+    /// The running app's state (its store shares the serving process's caches).
     pub state: web::Data<AppState>,
+    /// The running app's background jobs: tests run their passes directly.
+    pub jobs: Jobs,
     pub server: ServerHandle,
 }
 
@@ -119,6 +122,7 @@ pub async fn start_app(settings: Settings, clock: ManualClock, dir: tempfile::Te
         .expect("the app builds");
     let address = format!("http://127.0.0.1:{}", app.port());
     let state = app.state();
+    let jobs = app.jobs();
     let server = app.stop_handle();
     tokio::spawn(app.run_until_stopped());
     let store = open_store(&settings).await.unwrap();
@@ -130,6 +134,7 @@ pub async fn start_app(settings: Settings, clock: ManualClock, dir: tempfile::Te
         settings,
         dir,
         state,
+        jobs,
         server,
     }
 }
@@ -141,12 +146,12 @@ impl TestApp {
 
     /// One sweeper pass at the app's clock.
     pub async fn sweep(&self) -> portcullis::store::alerts::SweepReport {
-        portcullis::jobs::sweeper::run_once(&self.state).await
+        self.jobs.sweeper.run_once().await
     }
 
     /// One delivery pass: sends whatever is due at the app's clock; returns the attempts made.
     pub async fn deliver(&self) -> usize {
-        portcullis::jobs::delivery::run_once(&self.state).await
+        self.jobs.delivery.run_once().await
     }
 
     /// Stops this instance (in-flight requests finish) and starts another on the same

@@ -7,6 +7,7 @@ mod helpers;
 
 mod admins;
 mod alerts;
+mod architecture;
 mod audit;
 mod cli;
 mod config;

@@ -1,0 +1,292 @@
+//! The house's layers, checked by reading the sources (as kanidm checks its routes): imports
+//! only go down, and the words of the task vocabulary are spelled only in the domain.
+//!
+//! ```text
+//! wire     scim  api  cli  startup  state  auth  http     (may use everything below)
+//! jobs     background loops                               → engine, store, domain, webhook
+//! engine   one module per use case                        → store, domain, webhook
+//! store    sea-orm rows                                   → domain, entities
+//! webhook  the outbound client                            → domain
+//! domain   pure rules                                     → nothing of ours
+//! ```
+
+use std::path::{Path, PathBuf};
+
+/// A layer, the crate modules it must not name, and the outside crates it must not use.
+struct Rule {
+    layer: &'static str,
+    forbidden_modules: &'static [&'static str],
+    forbidden_crates: &'static [&'static str],
+}
+
+const WIRE: [&str; 8] = [
+    "scim", "api", "cli", "startup", "state", "auth", "http", "openapi",
+];
+
+const RULES: &[Rule] = &[
+    Rule {
+        layer: "domain",
+        forbidden_modules: &[
+            "scim",
+            "api",
+            "cli",
+            "startup",
+            "state",
+            "auth",
+            "http",
+            "openapi",
+            "engine",
+            "store",
+            "jobs",
+            "webhook",
+            "config",
+            "telemetry",
+        ],
+        forbidden_crates: &[
+            "actix_web",
+            "sea_orm",
+            "entities",
+            "migration",
+            "reqwest",
+            "tokio",
+        ],
+    },
+    Rule {
+        layer: "store",
+        forbidden_modules: &[
+            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "engine", "jobs",
+            "webhook",
+        ],
+        forbidden_crates: &["actix_web", "reqwest"],
+    },
+    Rule {
+        layer: "engine",
+        forbidden_modules: &[
+            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "jobs",
+        ],
+        forbidden_crates: &["actix_web", "sea_orm", "entities"],
+    },
+    Rule {
+        layer: "jobs",
+        forbidden_modules: &WIRE,
+        forbidden_crates: &["actix_web", "sea_orm", "entities"],
+    },
+    Rule {
+        layer: "webhook",
+        forbidden_modules: &[
+            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "engine", "store",
+            "jobs",
+        ],
+        forbidden_crates: &["actix_web", "sea_orm", "entities"],
+    },
+];
+
+/// The spellings of task states, kinds and lifecycle events: only `src/domain` writes them.
+const VOCABULARY: &[&str] = &[
+    "open",
+    "claimed",
+    "done",
+    "verified",
+    "failed",
+    "cancelled",
+    "provision",
+    "modify",
+    "deprovision",
+    "transfer_admin",
+    "notify_third_party",
+    "joiner",
+    "mover",
+    "leaver",
+    "rehire",
+    "account_record",
+];
+
+fn src() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("src")
+}
+
+fn rust_files(dir: &Path) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        for entry in std::fs::read_dir(&dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    files
+}
+
+/// The file's code lines before its unit tests, without comments.
+fn code_lines(text: &str) -> impl Iterator<Item = (usize, &str)> {
+    text.lines()
+        .enumerate()
+        .take_while(|(_, line)| line.trim() != "#[cfg(test)]")
+        .map(|(i, line)| (i + 1, line.split("//").next().unwrap_or("")))
+        .filter(|(_, line)| !line.trim().is_empty())
+}
+
+/// Every `crate::<module>` and outside crate a line names (in a `use` or inline path).
+fn named_modules(line: &str) -> Vec<String> {
+    let mut found = Vec::new();
+    for (at, _) in line.match_indices("crate::") {
+        let before = line[..at].chars().next_back();
+        // `crate::` alone, not the tail of `my_crate::` or `$crate::`.
+        if before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == '$') {
+            continue;
+        }
+        let rest = &line[at + "crate::".len()..];
+        let name: String = rest
+            .chars()
+            .take_while(|c| c.is_alphanumeric() || *c == '_')
+            .collect();
+        found.push(format!("crate::{name}"));
+    }
+    found
+}
+
+fn names_crate(line: &str, krate: &str) -> bool {
+    let pattern = format!("{krate}::");
+    line.match_indices(&pattern).any(|(at, _)| {
+        let before = line[..at].chars().next_back();
+        !before.is_some_and(|c| c.is_alphanumeric() || c == '_' || c == ':')
+    })
+}
+
+/// What a layer's files import against the rules, as `file:line: what`.
+fn violations(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for rule in RULES {
+        let dir = root.join(rule.layer);
+        let files = if dir.is_dir() {
+            rust_files(&dir)
+        } else {
+            vec![root.join(format!("{}.rs", rule.layer))]
+        };
+        for file in files.iter().filter(|f| f.exists()) {
+            let text = std::fs::read_to_string(file).unwrap();
+            let shown = file
+                .strip_prefix(root)
+                .unwrap_or(file)
+                .display()
+                .to_string();
+            for (number, line) in code_lines(&text) {
+                for module in named_modules(line) {
+                    let name = module.trim_start_matches("crate::");
+                    if rule.forbidden_modules.contains(&name) {
+                        found.push(format!(
+                            "src/{shown}:{number}: {} imports {module}",
+                            rule.layer
+                        ));
+                    }
+                }
+                for krate in rule.forbidden_crates {
+                    if names_crate(line, krate) {
+                        found.push(format!("src/{shown}:{number}: {} uses {krate}", rule.layer));
+                    }
+                }
+            }
+        }
+    }
+    found
+}
+
+/// Quoted task states, kinds or events outside the domain (JSON keys such as `"open":` and
+/// `d["open"]` are names of fields, not the vocabulary's words, and pass).
+fn vocabulary_literals(root: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for file in rust_files(root) {
+        let shown = file
+            .strip_prefix(root)
+            .unwrap_or(&file)
+            .display()
+            .to_string();
+        if shown.starts_with("domain") {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in code_lines(&text) {
+            for word in VOCABULARY {
+                let quoted = format!("\"{word}\"");
+                for (at, _) in line.match_indices(&quoted) {
+                    let after = line[at + quoted.len()..].trim_start();
+                    let before = line[..at].trim_end();
+                    if after.starts_with(':') || before.ends_with('[') {
+                        continue;
+                    }
+                    found.push(format!("src/{shown}:{number}: {quoted}"));
+                }
+            }
+        }
+    }
+    found
+}
+
+#[test]
+fn imports_only_go_down() {
+    let found = violations(&src());
+    assert!(
+        found.is_empty(),
+        "imports that run back up (see ARCHITECTURE.md):\n{}",
+        found.join("\n")
+    );
+}
+
+#[test]
+fn task_vocabulary_is_spelled_only_in_the_domain() {
+    let found = vocabulary_literals(&src());
+    assert!(
+        found.is_empty(),
+        "use domain::task's enums instead of these literals:\n{}",
+        found.join("\n")
+    );
+}
+
+/// The scan itself: a deliberately upward import in a copy of the tree is caught.
+#[test]
+fn an_upward_import_is_caught() {
+    let dir = tempfile::tempdir().unwrap();
+    for (layer, line) in [
+        ("domain", "use crate::store::Store;"),
+        ("domain", "use sea_orm::EntityTrait;"),
+        ("store", "use crate::engine::react;"),
+        (
+            "store",
+            "    let x = crate::http::errors::WireError::unavailable();",
+        ),
+        ("engine", "use crate::api::Problem;"),
+        ("jobs", "use crate::state::AppState;"),
+    ] {
+        let room = dir.path().join(layer);
+        std::fs::create_dir_all(&room).unwrap();
+        let file = room.join("bad.rs");
+        let before = std::fs::read_to_string(&file).unwrap_or_default();
+        std::fs::write(&file, format!("{before}{line}\n")).unwrap();
+    }
+    std::fs::create_dir_all(dir.path().join("api")).unwrap();
+    std::fs::write(
+        dir.path().join("api").join("ok.rs"),
+        "use crate::store::Store;\nuse crate::engine::tasks;\nlet s = \"open\";\n",
+    )
+    .unwrap();
+    let found = violations(dir.path());
+    assert_eq!(found.len(), 6, "{found:#?}");
+    assert!(found[0].contains("src/domain/bad.rs:1: domain imports crate::store"));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("store imports crate::http"))
+    );
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("jobs imports crate::state"))
+    );
+    let literals = vocabulary_literals(dir.path());
+    assert_eq!(literals, ["src/api/ok.rs:3: \"open\""]);
+}
