@@ -56,7 +56,7 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of audit records", body = AuditPage),
-        (status = 400, description = "Invalid parameter", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid parameter", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit")]
@@ -114,7 +114,7 @@ pub struct VerifyQuery {
     params(VerifyQuery),
     responses(
         (status = 200, description = "Whether the chain is intact", body = ChainReport),
-        (status = 400, description = "Malformed anchor", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed anchor", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit/verify")]
@@ -152,7 +152,7 @@ pub struct ExportQuery {
     params(ExportQuery),
     responses(
         (status = 200, description = "The records, one per line", content_type = "application/x-ndjson", body = String),
-        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit/export")]

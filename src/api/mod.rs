@@ -15,8 +15,6 @@ mod tasks;
 mod webhooks;
 mod whoami;
 
-use serde::Serialize;
-use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
 
 /// Mounts every admin API route. Mounting goes through utoipa-actix-web, so a handler without
@@ -70,20 +68,4 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::remove)
         .service(webhooks::test)
         .service(webhooks::deliveries);
-}
-
-/// RFC 9457 problem details, the body of every admin API error.
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// Always `about:blank` for now: the status says what kind of problem it is.
-    #[serde(rename = "type")]
-    pub kind: String,
-    /// The HTTP reason phrase.
-    pub title: String,
-    pub status: u16,
-    /// What went wrong and, where possible, how to fix it.
-    pub detail: String,
-    /// The request id, also in the `X-Request-Id` header; quote it when reporting a problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
 }

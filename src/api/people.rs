@@ -40,8 +40,8 @@ fn person_id(raw: &str) -> Result<Uuid, WireError> {
     request_body = AccountInput,
     responses(
         (status = 200, description = "Recorded; the person's access after reconciliation", body = AccessView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Unknown portal or role", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Unknown portal or role", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/people/{id}/accounts")]
@@ -107,7 +107,7 @@ pub struct AccessView {
     params(("id" = String, Path, description = "The person's SCIM id")),
     responses(
         (status = 200, description = "The person's access", body = AccessView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/people/{id}/access")]

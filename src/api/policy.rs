@@ -62,8 +62,8 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = PolicyDocument,
     responses(
         (status = 200, description = "Stored as the new current version", body = PolicyView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "A rule names an unknown portal or role, or a portal the practice does not use", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "A rule names an unknown portal or role, or a portal the practice does not use", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/policy")]
@@ -130,8 +130,8 @@ pub struct PreviewView {
     request_body = PreviewInput,
     responses(
         (status = 200, description = "The roles the policy grants", body = PreviewView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Give person_id or person", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Give person_id or person", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/policy/preview")]
@@ -197,7 +197,7 @@ pub async fn get_sla(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = SlaSettings,
     responses(
         (status = 200, description = "Stored", body = SlaSettings),
-        (status = 400, description = "Unknown key or invalid SLA", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Unknown key or invalid SLA", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/settings/sla")]

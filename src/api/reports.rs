@@ -124,7 +124,7 @@ async fn display_names(
     params(LeaverQuery),
     responses(
         (status = 200, description = "The leaver report (JSON array, or CSV with format=csv)", body = Vec<LeaverLine>),
-        (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/reports/leavers")]

@@ -56,8 +56,8 @@ fn reason(input: ReasonInput) -> Result<String, WireError> {
 /// Take a task: it shows as yours.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Claimed", body = Task),
-              (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 409, description = "Not open", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 409, description = "Not open", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/claim")]
 pub async fn claim(
     call: Caller,
@@ -70,7 +70,7 @@ pub async fn claim(
 /// Give a claimed task back to the queue.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Open again", body = Task),
-              (status = 409, description = "Not claimed", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not claimed", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/unclaim")]
 pub async fn unclaim(
     call: Caller,
@@ -83,8 +83,8 @@ pub async fn unclaim(
 /// Record that the work is done in the portal, with evidence. Updates the portal account.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = Evidence,
     responses((status = 200, description = "Done", body = Task),
-              (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/complete")]
 pub async fn complete(
     call: Caller,
@@ -99,7 +99,7 @@ pub async fn complete(
 /// Confirm a done task (a second look).
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Verified", body = Task),
-              (status = 409, description = "Not done", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not done", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/verify")]
 pub async fn verify(
     call: Caller,
@@ -112,8 +112,8 @@ pub async fn verify(
 /// Record that the work could not be done, and why.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
     responses((status = 200, description = "Failed", body = Task),
-              (status = 409, description = "Not open or claimed", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not open or claimed", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/fail")]
 pub async fn fail(
     call: Caller,
@@ -128,7 +128,7 @@ pub async fn fail(
 /// Put a failed task back in the queue.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Open again", body = Task),
-              (status = 409, description = "Not failed", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not failed", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/reopen")]
 pub async fn reopen(
     call: Caller,
@@ -141,8 +141,8 @@ pub async fn reopen(
 /// Cancel a task that should not be done, and say why (it is kept, never deleted).
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
     responses((status = 200, description = "Cancelled", body = Task),
-              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/cancel")]
 pub async fn cancel(
     call: Caller,
@@ -157,7 +157,7 @@ pub async fn cancel(
 /// Give a task to someone.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = AssigneeInput,
     responses((status = 200, description = "Reassigned", body = Task),
-              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/reassign")]
 pub async fn reassign(
     call: Caller,
@@ -197,7 +197,7 @@ pub struct BulkResult {
 /// Claim or reassign many tasks at once; each succeeds or fails on its own.
 #[utoipa::path(tag = "admin", request_body = BulkInput,
     responses((status = 200, description = "One result per task", body = Vec<BulkResult>),
-              (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/bulk")]
 pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();

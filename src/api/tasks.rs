@@ -188,9 +188,9 @@ fn parse_cursor(text: &str) -> Result<(DateTime<Utc>, Uuid), WireError> {
     params(TaskQuery),
     responses(
         (status = 200, description = "A page of tasks", body = TaskPage),
-        (status = 400, description = "Invalid filter or cursor", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 401, description = "Missing or invalid credential", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 403, description = "The credential lacks admin:read", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid filter or cursor", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 401, description = "Missing or invalid credential", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 403, description = "The credential lacks admin:read", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/tasks")]
@@ -236,7 +236,7 @@ pub async fn list_tasks(
     params(("id" = Uuid, Path, description = "The task's id")),
     responses(
         (status = 200, description = "The task and its alerts", body = TaskDetail),
-        (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/tasks/{id}")]
