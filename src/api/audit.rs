@@ -6,7 +6,7 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 

@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::Caller;
 use crate::domain::escalation::EscalationPolicy;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::escalation::EscalationPolicyVersion;
 

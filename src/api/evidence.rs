@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::evidence::EvidenceMeta;
 

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::NewToken;
 

@@ -10,7 +10,7 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::tasks::{Task, task_view};
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::accounts::AccountRecord;
 use crate::store::tasks::TaskFilter;

@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::domain::sla::SlaSettings;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::policy::PolicyVersion;
 

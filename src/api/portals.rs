@@ -8,9 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::catalog::{Portal, check_portal, is_slug};
 use crate::domain::sla::{SlaKey, SlaOverrides};
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 

@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::tasks::{Task, task_view};
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::tasks::TaskFilter;
 

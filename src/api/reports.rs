@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::lifecycle::TaskKind;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::portals::PracticePortal;
 use crate::store::tasks::{TaskFilter, TaskRecord};

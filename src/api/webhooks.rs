@@ -9,8 +9,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::scope::Scope;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange, redact_url};
 

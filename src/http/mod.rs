@@ -3,7 +3,6 @@
 
 pub mod allowed_methods;
 pub mod body_limit;
-pub mod caller;
 pub mod errors;
 pub mod health;
 pub mod metrics;
