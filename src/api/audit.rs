@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::auth::Caller;
+use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
 use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
@@ -214,7 +215,7 @@ pub async fn export(
                     out.push_str(
                         &fields
                             .iter()
-                            .map(|f| super::reports::csv_field(f))
+                            .map(|f| csv_field(f))
                             .collect::<Vec<_>>()
                             .join(","),
                     );

@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::{Task, task_view};
+use super::{Task, task_view};
 use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::accounts::AccountRecord;

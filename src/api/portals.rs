@@ -11,6 +11,7 @@ use uuid::Uuid;
 use crate::auth::Caller;
 use crate::domain::catalog::{Portal, check_portal, is_slug};
 use crate::domain::sla::{SlaKey, SlaOverrides};
+use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 
@@ -283,7 +284,7 @@ pub async fn update(
         return Err(invalid("`portal` in the body must match the path"));
     }
     let write = validate(&call, input)?;
-    let expected = crate::scim::wire::if_match(req.headers());
+    let expected = if_match(req.headers());
     let updated = call
         .store()
         .update_practice_portal(write, expected, &call.actor())

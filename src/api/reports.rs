@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
+use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -68,21 +69,6 @@ fn format(text: &Option<String>) -> Result<Format, WireError> {
         None | Some("json") => Ok(Format::Json),
         Some("csv") => Ok(Format::Csv),
         Some(_) => Err(WireError::bad_request("`format` must be json or csv")),
-    }
-}
-
-/// RFC 4180 field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
-/// `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-pub(super) fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
     }
 }
 

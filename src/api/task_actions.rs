@@ -8,8 +8,9 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::{Task, task_view};
+use super::{Task, task_view};
 use crate::auth::Caller;
+use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 use crate::store::task_actions::{Evidence, TaskAction};
 
@@ -21,7 +22,7 @@ async fn act(
 ) -> Result<HttpResponse, WireError> {
     let id = Uuid::try_parse(id).map_err(|_| WireError::not_found("task not found"))?;
     let store = call.store();
-    let version = crate::scim::wire::if_match(req.headers());
+    let version = if_match(req.headers());
     let record = store
         .act_on_task(id, action, version, &call.actor())
         .await?;
