@@ -12,6 +12,7 @@ pub mod domain;
 pub mod http;
 pub mod jobs;
 pub mod openapi;
+pub mod routes;
 pub mod scim;
 pub mod startup;
 pub mod state;
