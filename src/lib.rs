@@ -1,6 +1,6 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
-//! Layers, by import direction: wire (`scim`, `api`, `http`, `auth`) → `domain` → `store`.
+//! Layers, by import direction: wire (`scim`, `api` → `auth` → `http`) → `domain` → `store`.
 //! See ARCHITECTURE.md.
 
 pub mod api;
