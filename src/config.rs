@@ -4,6 +4,7 @@
 //! `--config`) → `PORTCULLIS_*` environment variables. Nested keys use `__` in the environment,
 //! e.g. `PORTCULLIS_RATE_LIMIT__PER_SECOND=50`.
 
+use std::collections::BTreeMap;
 use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
@@ -12,7 +13,8 @@ use figment::Figment;
 use figment::providers::{Env, Format, Serialized, Toml};
 use serde::{Deserialize, Serialize};
 
-use crate::auth::jwt::IssuerConfig;
+use crate::domain::practice::PracticeSlug;
+use crate::domain::scope::Scopes;
 
 /// Everything the service can be told. Field names are the setting names users see in errors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -123,6 +125,84 @@ pub struct JwtSettings {
     /// cannot make us flood the issuer.
     #[serde(with = "humantime_serde_compat")]
     pub jwks_min_refetch_interval: Duration,
+}
+
+/// One trusted issuer, as configured under `[[jwt.issuers]]`.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerConfig {
+    /// Exact `iss` value, e.g. `https://sts.windows.net/<tenant-id>/`.
+    pub issuer: String,
+    /// Accepted `aud` values; at least one.
+    pub audience: Vec<String>,
+    /// Shared secret for HS256 (at least 32 bytes). Exclusive with `jwks_url`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub hs256_secret: Option<String>,
+    /// Where the issuer publishes its signing keys. Exclusive with `hs256_secret`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jwks_url: Option<String>,
+    /// The practice every token of this issuer acts for. Exclusive with `practice_claim`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice: Option<String>,
+    /// The claim naming the practice (e.g. `tid`); its value is looked up in `practice_map`, or,
+    /// without a map, taken as the practice slug.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub practice_claim: Option<String>,
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub practice_map: BTreeMap<String, String>,
+    /// Scopes tokens of this issuer may hold.
+    pub scopes: Vec<String>,
+    /// If set, the token's own scopes (space-separated string or array in this claim) are
+    /// granted, limited to `scopes`. Otherwise every scope in `scopes` is granted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scopes_claim: Option<String>,
+}
+
+impl IssuerConfig {
+    /// What is wrong with this issuer's settings, if anything (checked when settings load).
+    fn check(&self) -> Result<(), String> {
+        let who = &self.issuer;
+        if self.issuer.is_empty() {
+            return Err("an issuer has an empty `issuer`".into());
+        }
+        if self.audience.is_empty() {
+            return Err(format!("issuer {who}: `audience` needs at least one value"));
+        }
+        match (&self.hs256_secret, &self.jwks_url) {
+            (Some(secret), None) if secret.len() < 32 => {
+                return Err(format!(
+                    "issuer {who}: `hs256_secret` must be at least 32 bytes"
+                ));
+            }
+            (Some(_), None) => {}
+            (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {}
+            (None, Some(_)) => {
+                return Err(format!("issuer {who}: `jwks_url` must be an http(s) URL"));
+            }
+            _ => {
+                return Err(format!(
+                    "issuer {who}: set exactly one of `hs256_secret` and `jwks_url`"
+                ));
+            }
+        }
+        match (&self.practice, &self.practice_claim) {
+            (Some(slug), None) => {
+                PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
+            }
+            (None, Some(_)) => {
+                for slug in self.practice_map.values() {
+                    PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
+                }
+            }
+            _ => {
+                return Err(format!(
+                    "issuer {who}: set exactly one of `practice` and `practice_claim`"
+                ));
+            }
+        }
+        Scopes::parse(&self.scopes.join(" ")).map_err(|e| format!("issuer {who}: {e}"))?;
+        Ok(())
+    }
 }
 
 impl Default for Settings {

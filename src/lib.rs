@@ -1,6 +1,6 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
-//! Layers, by import direction: wire (`scim`, `api`, `http`, `auth`, `cli`) → `engine` →
+//! Layers, by import direction: wire (`scim`, `api`, `cli` → `auth` → `http`) → `engine` →
 //! `store` → `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
 //! See ARCHITECTURE.md.
 
@@ -14,6 +14,7 @@ pub mod engine;
 pub mod http;
 pub mod jobs;
 pub mod openapi;
+pub mod routes;
 pub mod scim;
 pub mod startup;
 pub mod state;

@@ -1,10 +1,14 @@
 //! The document-level parts of the OpenAPI description. Paths are collected from the routes
-//! themselves (see `startup::routes`); `portcullis openapi` prints the result, which is
+//! themselves (see [`routes`]); `portcullis openapi` prints the result, which is
 //! checked in as `openapi.yaml`.
 
+use actix_web::App;
 use utoipa::Modify;
 use utoipa::OpenApi;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
+use utoipa_actix_web::AppExt;
+
+use crate::routes::routes;
 
 #[derive(Debug, OpenApi)]
 #[openapi(
@@ -54,9 +58,17 @@ impl Modify for SecuritySchemes {
     }
 }
 
+/// The OpenAPI description of everything [`routes`] mounts.
+pub fn document() -> utoipa::openapi::OpenApi {
+    App::new()
+        .into_utoipa_app()
+        .openapi(ApiDoc::openapi())
+        .configure(routes)
+        .split_for_parts()
+        .1
+}
+
 /// The full document as YAML, as checked in.
 pub fn yaml() -> Result<String, String> {
-    crate::startup::openapi()
-        .to_yaml()
-        .map_err(|e| e.to_string())
+    document().to_yaml().map_err(|e| e.to_string())
 }

@@ -9,12 +9,9 @@ use actix_web::middleware::{NormalizePath, from_fn};
 use actix_web::{App, HttpServer, web};
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
-use utoipa::OpenApi;
-use utoipa_actix_web::service_config::ServiceConfig;
-use utoipa_actix_web::{AppExt, scope};
+use utoipa_actix_web::AppExt;
 
 use crate::auth::jwt::JwtVerifier;
-use crate::auth::middleware::{api_guard, scim_guard};
 use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
@@ -26,16 +23,15 @@ use crate::http::body_limit::limit_body_size;
 use crate::http::errors::{WireError, shape_errors};
 use crate::http::metrics::{Metrics, record_metrics};
 use crate::http::request_id::assign_request_id;
-use crate::http::{health, metrics};
 use crate::jobs::Jobs;
 use crate::jobs::delivery::DeliveryWorker;
 use crate::jobs::housekeeping::Housekeeping;
 use crate::jobs::sweeper::Sweeper;
-use crate::openapi::ApiDoc;
+use crate::openapi;
+use crate::routes::routes;
 use crate::state::AppState;
 use crate::store::{Store, StoreError, StoreOptions};
 use crate::webhook::WebhookClient;
-use crate::{api, jobs, scim};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
@@ -55,34 +51,6 @@ pub enum StartupError {
     Tls(String),
     #[error("setting `catalog_file`: {0}")]
     Catalog(String),
-}
-
-/// Every route of the service. Mounting through utoipa-actix-web means a handler without an
-/// OpenAPI description does not compile here, and `openapi.yaml` is derived from this function.
-pub fn routes(cfg: &mut ServiceConfig) {
-    cfg.service(health::healthz)
-        .service(health::readyz)
-        .service(metrics::metrics)
-        .service(
-            scope("/api/v1")
-                .wrap(from_fn(api_guard))
-                .configure(api::routes),
-        )
-        .service(
-            scope("/scim/v2")
-                .wrap(from_fn(scim_guard))
-                .configure(scim::routes),
-        );
-}
-
-/// The OpenAPI description of everything [`routes`] mounts.
-pub fn openapi() -> utoipa::openapi::OpenApi {
-    App::new()
-        .into_utoipa_app()
-        .openapi(ApiDoc::openapi())
-        .configure(routes)
-        .split_for_parts()
-        .1
 }
 
 /// Opens the store and brings its schema up to date.
@@ -188,7 +156,7 @@ impl Application {
                 .map(|t| Sha256::digest(t.as_bytes()).into()),
             body_limit_bytes: settings.body_limit_bytes,
             evidence_limit_bytes: settings.evidence_limit_bytes,
-            allowed_methods: AllowedMethods::from_openapi(&openapi()),
+            allowed_methods: AllowedMethods::from_openapi(&openapi::document()),
             public_url,
             webhooks,
             wake_delivery,
@@ -363,7 +331,7 @@ fn jobs(
             max: span(settings.webhook_retry_max),
             give_up_after: span(settings.webhook_give_up_after),
         },
-        lease: span(jobs::delivery::lease_for(settings.webhook_timeout)),
+        lease: span(crate::jobs::delivery::lease_for(settings.webhook_timeout)),
     };
     let limiter = limiter.clone();
     Jobs {

@@ -6,7 +6,8 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
+use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
 use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
@@ -56,7 +57,7 @@ pub struct AuditQuery {
     params(AuditQuery),
     responses(
         (status = 200, description = "A page of audit records", body = AuditPage),
-        (status = 400, description = "Invalid parameter", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid parameter", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit")]
@@ -114,7 +115,7 @@ pub struct VerifyQuery {
     params(VerifyQuery),
     responses(
         (status = 200, description = "Whether the chain is intact", body = ChainReport),
-        (status = 400, description = "Malformed anchor", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed anchor", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit/verify")]
@@ -152,7 +153,7 @@ pub struct ExportQuery {
     params(ExportQuery),
     responses(
         (status = 200, description = "The records, one per line", content_type = "application/x-ndjson", body = String),
-        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit/export")]
@@ -214,7 +215,7 @@ pub async fn export(
                     out.push_str(
                         &fields
                             .iter()
-                            .map(|f| super::reports::csv_field(f))
+                            .map(|f| csv_field(f))
                             .collect::<Vec<_>>()
                             .join(","),
                     );

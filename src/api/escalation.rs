@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use crate::auth::Caller;
 use crate::domain::escalation::EscalationPolicy;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::escalation::EscalationPolicyVersion;
 
@@ -61,8 +61,8 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = EscalationPolicy,
     responses(
         (status = 200, description = "Stored as the new current version", body = EscalationPolicyView),
-        (status = 400, description = "Malformed body (names the field at fault)", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Reminders out of order or out of range, or an empty chain", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body (names the field at fault)", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Reminders out of order or out of range, or an empty chain", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/escalation-policy")]

@@ -11,7 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::evidence::EvidenceMeta;
 
@@ -71,9 +71,9 @@ fn ids(task: &str, file: Option<&str>) -> Result<(Uuid, Option<Uuid>), WireError
     request_body(content = Object, content_type = "multipart/form-data", description = "A `file` field"),
     responses(
         (status = 201, description = "Stored", body = EvidenceView),
-        (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 413, description = "File too large", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "No file, or not a PDF, PNG or JPEG", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 413, description = "File too large", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "No file, or not a PDF, PNG or JPEG", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/tasks/{id}/evidence")]
@@ -150,7 +150,7 @@ pub async fn list(call: Caller, id: web::Path<String>) -> Result<HttpResponse, W
     params(("id" = String, Path, description = "The task's id"), ("file" = String, Path, description = "The file's id")),
     responses(
         (status = 200, description = "The file", content_type = "application/octet-stream", body = String),
-        (status = 404, description = "No such file for this task", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such file for this task", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/tasks/{id}/evidence/{file}")]

@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::http::caller::Caller;
+use crate::auth::Caller;
 use crate::http::errors::WireError;
 use crate::store::NewToken;
 
@@ -35,8 +35,8 @@ pub struct IssuedTokenView {
     request_body = NewTokenInput,
     responses(
         (status = 201, description = "The new token, shown once", body = IssuedTokenView),
-        (status = 403, description = "Not a named administrator's credential", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Invalid name or lifetime", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 403, description = "Not a named administrator's credential", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Invalid name or lifetime", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/me/tokens")]

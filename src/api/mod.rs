@@ -1,5 +1,6 @@
 //! The admin JSON API under `/api/v1`. Errors are RFC 9457 problem+json (rendered by
-//! `http::errors`); every route is documented with utoipa and mounted in [`routes`].
+//! `http::errors`); every route is documented with utoipa and mounted in [`routes`]. The route
+//! files import nothing from one another: what several of them share (the task view) lives here.
 
 mod audit;
 mod escalation;
@@ -15,9 +16,16 @@ mod tasks;
 mod webhooks;
 mod whoami;
 
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_actix_web::service_config::ServiceConfig;
+use uuid::Uuid;
+
+use crate::store::portals::PracticePortal;
+use crate::store::tasks::TaskRecord;
 
 /// Mounts every admin API route. Mounting goes through utoipa-actix-web, so a handler without
 /// an OpenAPI description does not compile here.
@@ -72,18 +80,103 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::deliveries);
 }
 
-/// RFC 9457 problem details, the body of every admin API error.
+// A task as every route that returns tasks shows it (tasks, task actions, the queue, a
+// person's access); it lives here so those files need not import one another.
 #[derive(Debug, Serialize, ToSchema)]
-pub struct Problem {
-    /// Always `about:blank` for now: the status says what kind of problem it is.
-    #[serde(rename = "type")]
+pub struct Task {
+    pub id: Uuid,
+    /// provision, modify, deprovision, transfer_admin, notify_third_party.
     pub kind: String,
-    /// The HTTP reason phrase.
-    pub title: String,
-    pub status: u16,
-    /// What went wrong and, where possible, how to fix it.
-    pub detail: String,
-    /// The request id, also in the `X-Request-Id` header; quote it when reporting a problem.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub request_id: Option<String>,
+    /// open, claimed, done, verified, failed, cancelled.
+    pub state: String,
+    /// The person's SCIM id.
+    pub person_id: Uuid,
+    pub person_display: String,
+    /// Portal slug; absent for work outside a portal (notify_third_party).
+    pub portal: Option<String>,
+    pub portal_name: Option<String>,
+    pub portal_url: Option<String>,
+    pub roles_add: Vec<String>,
+    pub roles_remove: Vec<String>,
+    /// What to do, where, in plain words.
+    pub action: String,
+    pub due_at: DateTime<Utc>,
+    /// Past due and not finished (derived, never stored).
+    pub overdue: bool,
+    /// joiner, mover, leaver, rehire, policy, account_record.
+    pub cause: String,
+    pub event_id: Uuid,
+    pub policy_version: Option<i32>,
+    /// A task that must be done first (a deprovision waits for its transfer_admin).
+    pub blocked_by: Option<Uuid>,
+    pub assignee: Option<String>,
+    /// Who claimed it (the named administrator or credential), and when.
+    pub claimed_by: Option<String>,
+    pub claimed_at: Option<DateTime<Utc>>,
+    /// Who said it was done, and when.
+    pub done_by: Option<String>,
+    pub done_at: Option<DateTime<Utc>>,
+    /// Who confirmed it, and when.
+    pub verified_by: Option<String>,
+    pub verified_at: Option<DateTime<Utc>>,
+    /// The proof recorded on completion: note, confirmation number, portal username.
+    #[schema(value_type = Option<Object>)]
+    pub evidence: Option<serde_json::Value>,
+    /// How it ended (`completed`), separate from its state.
+    pub outcome: Option<String>,
+    /// Why it was cancelled or failed.
+    pub reason: Option<String>,
+    /// Escalation steps taken: 0 none, 1 the overdue alert, 2… each further contact.
+    pub escalation_level: i32,
+    /// Reminders sent before the deadline.
+    pub reminders_sent: i32,
+    /// When the sweeper next looks at the task (absent once its ladder is finished).
+    pub next_alert_at: Option<DateTime<Utc>>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
+    pub version: i64,
+}
+
+/// The view of a stored task: its portal's name and URL, and whether it is overdue at `now`.
+pub fn task_view(
+    record: TaskRecord,
+    portals: &BTreeMap<String, PracticePortal>,
+    now: DateTime<Utc>,
+) -> Task {
+    let portal = record.portal.as_ref().and_then(|p| portals.get(p));
+    Task {
+        overdue: record.is_overdue(now),
+        portal_name: portal.map(|p| p.portal.name.clone()),
+        portal_url: portal.map(|p| p.portal.url.clone()),
+        id: record.id,
+        kind: record.kind.to_string(),
+        state: record.state.to_string(),
+        person_id: record.person_id,
+        person_display: record.person_display,
+        portal: record.portal,
+        roles_add: record.roles_add,
+        roles_remove: record.roles_remove,
+        action: record.action,
+        due_at: record.due_at,
+        cause: record.cause.to_string(),
+        event_id: record.event_id,
+        policy_version: record.policy_version,
+        blocked_by: record.blocked_by,
+        assignee: record.assignee,
+        claimed_by: record.claimed_by,
+        claimed_at: record.claimed_at,
+        done_by: record.done_by,
+        done_at: record.done_at,
+        verified_by: record.verified_by,
+        verified_at: record.verified_at,
+        evidence: record.evidence,
+        outcome: record.outcome.map(|o| o.to_string()),
+        reason: record.reason,
+        escalation_level: record.escalation_level,
+        reminders_sent: record.reminders_sent,
+        next_alert_at: record.next_alert_at,
+        created_at: record.created_at,
+        updated_at: record.updated_at,
+        version: record.version,
+    }
 }

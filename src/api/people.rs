@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::{Task, task_view};
+use super::{Task, task_view};
+use crate::auth::Caller;
 use crate::domain::task::TaskState;
 use crate::engine::accounts;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::accounts::AccountRecord;
 use crate::store::tasks::TaskFilter;
@@ -42,8 +42,8 @@ fn person_id(raw: &str) -> Result<Uuid, WireError> {
     request_body = AccountInput,
     responses(
         (status = 200, description = "Recorded; the person's access after reconciliation", body = AccessView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Unknown portal or role", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Unknown portal or role", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/people/{id}/accounts")]
@@ -109,7 +109,7 @@ pub struct AccessView {
     params(("id" = String, Path, description = "The person's SCIM id")),
     responses(
         (status = 200, description = "The person's access", body = AccessView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/people/{id}/access")]

@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::domain::sla::SlaSettings;
 use crate::engine::policy;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::policy::PolicyVersion;
 
@@ -63,8 +63,8 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = PolicyDocument,
     responses(
         (status = 200, description = "Stored as the new current version", body = PolicyView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "A rule names an unknown portal or role, or a portal the practice does not use", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "A rule names an unknown portal or role, or a portal the practice does not use", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/policy")]
@@ -131,8 +131,8 @@ pub struct PreviewView {
     request_body = PreviewInput,
     responses(
         (status = 200, description = "The roles the policy grants", body = PreviewView),
-        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Give person_id or person", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Give person_id or person", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/policy/preview")]
@@ -198,7 +198,7 @@ pub async fn get_sla(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = SlaSettings,
     responses(
         (status = 200, description = "Stored", body = SlaSettings),
-        (status = 400, description = "Unknown key or invalid SLA", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Unknown key or invalid SLA", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/settings/sla")]

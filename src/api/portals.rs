@@ -8,9 +8,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::catalog::{Portal, check_portal, is_slug};
 use crate::domain::sla::{SlaKey, SlaOverrides};
-use crate::http::caller::Caller;
+use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 
@@ -220,9 +221,9 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = PracticePortalInput,
     responses(
         (status = 201, description = "Added", body = PracticePortalView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 409, description = "The practice already uses this portal", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Unknown portal, bad identifiers or SLA", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 409, description = "The practice already uses this portal", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Unknown portal, bad identifiers or SLA", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/practice-portals")]
@@ -244,7 +245,7 @@ pub async fn add(
     params(("portal" = String, Path, description = "The portal's slug")),
     responses(
         (status = 200, description = "The practice portal", body = PracticePortalView),
-        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/practice-portals/{portal}")]
@@ -266,9 +267,9 @@ pub async fn get_one(call: Caller, portal: web::Path<String>) -> Result<HttpResp
     request_body = PracticePortalInput,
     responses(
         (status = 200, description = "Updated", body = PracticePortalView),
-        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Invalid values", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "The practice does not use this portal", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Invalid values", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/practice-portals/{portal}")]
@@ -283,7 +284,7 @@ pub async fn update(
         return Err(invalid("`portal` in the body must match the path"));
     }
     let write = validate(&call, input)?;
-    let expected = crate::scim::wire::if_match(req.headers());
+    let expected = if_match(req.headers());
     let updated = call
         .store()
         .update_practice_portal(write, expected, &call.actor())

@@ -6,9 +6,9 @@ use actix_web::{HttpResponse, get, web};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use super::tasks::{Task, task_view};
+use super::{Task, task_view};
+use crate::auth::Caller;
 use crate::domain::task::TaskState;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::tasks::TaskFilter;
 

@@ -7,8 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::task::DeadlineVerdict;
-use crate::http::caller::Caller;
+use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -72,21 +73,6 @@ fn format(text: &Option<String>) -> Result<Format, WireError> {
     }
 }
 
-/// RFC 4180 field: quoted when it holds a comma, quote or line break; a leading `=`, `+`,
-/// `-` or `@` is prefixed with `'` so a spreadsheet does not run it as a formula.
-pub(super) fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
     let mut out = header.join(",");
     out.push_str("\r\n");
@@ -125,7 +111,7 @@ async fn display_names(
     params(LeaverQuery),
     responses(
         (status = 200, description = "The leaver report (JSON array, or CSV with format=csv)", body = Vec<LeaverLine>),
-        (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/reports/leavers")]

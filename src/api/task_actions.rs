@@ -8,9 +8,10 @@ use serde::Deserialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::tasks::{Task, task_view};
+use super::{Task, task_view};
+use crate::auth::Caller;
 use crate::engine::tasks::{self, Evidence, TaskAction};
-use crate::http::caller::Caller;
+use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 
 async fn act(
@@ -21,7 +22,7 @@ async fn act(
 ) -> Result<HttpResponse, WireError> {
     let id = Uuid::try_parse(id).map_err(|_| WireError::not_found("task not found"))?;
     let store = call.store();
-    let version = crate::scim::wire::if_match(req.headers());
+    let version = if_match(req.headers());
     let record = tasks::act_on_task(&store, id, action, version, &call.actor()).await?;
     let portals = store.practice_portals().await?;
     Ok(HttpResponse::Ok().json(task_view(record, &portals, call.state.clock.now())))
@@ -54,8 +55,8 @@ fn reason(input: ReasonInput) -> Result<String, WireError> {
 /// Take a task: it shows as yours.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Claimed", body = Task),
-              (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 409, description = "Not open", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 404, description = "No such task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 409, description = "Not open", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/claim")]
 pub async fn claim(
     call: Caller,
@@ -68,7 +69,7 @@ pub async fn claim(
 /// Give a claimed task back to the queue.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Open again", body = Task),
-              (status = 409, description = "Not claimed", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not claimed", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/unclaim")]
 pub async fn unclaim(
     call: Caller,
@@ -81,8 +82,8 @@ pub async fn unclaim(
 /// Record that the work is done in the portal, with evidence. Updates the portal account.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = Evidence,
     responses((status = 200, description = "Done", body = Task),
-              (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/complete")]
 pub async fn complete(
     call: Caller,
@@ -97,7 +98,7 @@ pub async fn complete(
 /// Confirm a done task (a second look).
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Verified", body = Task),
-              (status = 409, description = "Not done", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not done", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/verify")]
 pub async fn verify(
     call: Caller,
@@ -110,8 +111,8 @@ pub async fn verify(
 /// Record that the work could not be done, and why.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
     responses((status = 200, description = "Failed", body = Task),
-              (status = 409, description = "Not open or claimed", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not open or claimed", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/fail")]
 pub async fn fail(
     call: Caller,
@@ -126,7 +127,7 @@ pub async fn fail(
 /// Put a failed task back in the queue.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")),
     responses((status = 200, description = "Open again", body = Task),
-              (status = 409, description = "Not failed", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Not failed", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/reopen")]
 pub async fn reopen(
     call: Caller,
@@ -139,8 +140,8 @@ pub async fn reopen(
 /// Cancel a task that should not be done, and say why (it is kept, never deleted).
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = ReasonInput,
     responses((status = 200, description = "Cancelled", body = Task),
-              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem),
-              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 422, description = "No reason given", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/cancel")]
 pub async fn cancel(
     call: Caller,
@@ -155,7 +156,7 @@ pub async fn cancel(
 /// Give a task to someone.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = AssigneeInput,
     responses((status = 200, description = "Reassigned", body = Task),
-              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 409, description = "Already finished", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/reassign")]
 pub async fn reassign(
     call: Caller,
@@ -195,7 +196,7 @@ pub struct BulkResult {
 /// Claim or reassign many tasks at once; each succeeds or fails on its own.
 #[utoipa::path(tag = "admin", request_body = BulkInput,
     responses((status = 200, description = "One result per task", body = Vec<BulkResult>),
-              (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::api::Problem)))]
+              (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/bulk")]
 pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();

@@ -1,73 +1,16 @@
 //! `GET /api/v1/tasks` and `GET /api/v1/tasks/{id}`: the work the lifecycle engine created.
 
-use std::collections::BTreeMap;
-
 use actix_web::{HttpResponse, get, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use super::{Task, task_view};
+use crate::auth::Caller;
 use crate::domain::task::{TaskKind, TaskState};
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
-use crate::store::portals::PracticePortal;
-use crate::store::tasks::{TaskFilter, TaskRecord};
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct Task {
-    pub id: Uuid,
-    /// provision, modify, deprovision, transfer_admin, notify_third_party.
-    pub kind: String,
-    /// open, claimed, done, verified, failed, cancelled.
-    pub state: String,
-    /// The person's SCIM id.
-    pub person_id: Uuid,
-    pub person_display: String,
-    /// Portal slug; absent for work outside a portal (notify_third_party).
-    pub portal: Option<String>,
-    pub portal_name: Option<String>,
-    pub portal_url: Option<String>,
-    pub roles_add: Vec<String>,
-    pub roles_remove: Vec<String>,
-    /// What to do, where, in plain words.
-    pub action: String,
-    pub due_at: DateTime<Utc>,
-    /// Past due and not finished (derived, never stored).
-    pub overdue: bool,
-    /// joiner, mover, leaver, rehire, policy, account_record.
-    pub cause: String,
-    pub event_id: Uuid,
-    pub policy_version: Option<i32>,
-    /// A task that must be done first (a deprovision waits for its transfer_admin).
-    pub blocked_by: Option<Uuid>,
-    pub assignee: Option<String>,
-    /// Who claimed it (the named administrator or credential), and when.
-    pub claimed_by: Option<String>,
-    pub claimed_at: Option<DateTime<Utc>>,
-    /// Who said it was done, and when.
-    pub done_by: Option<String>,
-    pub done_at: Option<DateTime<Utc>>,
-    /// Who confirmed it, and when.
-    pub verified_by: Option<String>,
-    pub verified_at: Option<DateTime<Utc>>,
-    /// The proof recorded on completion: note, confirmation number, portal username.
-    #[schema(value_type = Option<Object>)]
-    pub evidence: Option<serde_json::Value>,
-    /// How it ended (`completed`), separate from its state.
-    pub outcome: Option<String>,
-    /// Why it was cancelled or failed.
-    pub reason: Option<String>,
-    /// Escalation steps taken: 0 none, 1 the overdue alert, 2… each further contact.
-    pub escalation_level: i32,
-    /// Reminders sent before the deadline.
-    pub reminders_sent: i32,
-    /// When the sweeper next looks at the task (absent once its ladder is finished).
-    pub next_alert_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
+use crate::store::tasks::TaskFilter;
 
 /// One task, with every alert recorded for it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -129,49 +72,6 @@ pub struct TaskQuery {
     pub limit: Option<u64>,
 }
 
-pub fn task_view(
-    record: TaskRecord,
-    portals: &BTreeMap<String, PracticePortal>,
-    now: DateTime<Utc>,
-) -> Task {
-    let portal = record.portal.as_ref().and_then(|p| portals.get(p));
-    Task {
-        overdue: record.is_overdue(now),
-        portal_name: portal.map(|p| p.portal.name.clone()),
-        portal_url: portal.map(|p| p.portal.url.clone()),
-        id: record.id,
-        kind: record.kind.to_string(),
-        state: record.state.to_string(),
-        person_id: record.person_id,
-        person_display: record.person_display,
-        portal: record.portal,
-        roles_add: record.roles_add,
-        roles_remove: record.roles_remove,
-        action: record.action,
-        due_at: record.due_at,
-        cause: record.cause.to_string(),
-        event_id: record.event_id,
-        policy_version: record.policy_version,
-        blocked_by: record.blocked_by,
-        assignee: record.assignee,
-        claimed_by: record.claimed_by,
-        claimed_at: record.claimed_at,
-        done_by: record.done_by,
-        done_at: record.done_at,
-        verified_by: record.verified_by,
-        verified_at: record.verified_at,
-        evidence: record.evidence,
-        outcome: record.outcome.map(|o| o.to_string()),
-        reason: record.reason,
-        escalation_level: record.escalation_level,
-        reminders_sent: record.reminders_sent,
-        next_alert_at: record.next_alert_at,
-        created_at: record.created_at,
-        updated_at: record.updated_at,
-        version: record.version,
-    }
-}
-
 /// A comma-separated list of words from one vocabulary (`allowed`, read by `parse`).
 fn list<T: Copy + std::fmt::Display>(
     text: &Option<String>,
@@ -210,9 +110,9 @@ fn parse_cursor(text: &str) -> Result<(DateTime<Utc>, Uuid), WireError> {
     params(TaskQuery),
     responses(
         (status = 200, description = "A page of tasks", body = TaskPage),
-        (status = 400, description = "Invalid filter or cursor", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 401, description = "Missing or invalid credential", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 403, description = "The credential lacks admin:read", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid filter or cursor", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 401, description = "Missing or invalid credential", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 403, description = "The credential lacks admin:read", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/tasks")]
@@ -257,7 +157,7 @@ pub async fn list_tasks(
     params(("id" = Uuid, Path, description = "The task's id")),
     responses(
         (status = 200, description = "The task and its alerts", body = TaskDetail),
-        (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such task in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/tasks/{id}")]

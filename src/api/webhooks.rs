@@ -9,9 +9,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
+use crate::auth::Caller;
 use crate::domain::delivery::DeliveryState;
 use crate::domain::scope::Scope;
-use crate::http::caller::Caller;
 use crate::http::errors::WireError;
 use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange, redact_url};
 
@@ -192,8 +192,8 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     request_body = WebhookInput,
     responses(
         (status = 201, description = "Created", body = CreatedWebhookView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Invalid URL (or a private address), event type, format or secret", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Invalid URL (or a private address), event type, format or secret", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/webhooks")]
@@ -234,7 +234,7 @@ pub async fn create(
     params(("id" = Uuid, Path, description = "The webhook's id")),
     responses(
         (status = 200, description = "The webhook", body = WebhookView),
-        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/webhooks/{id}")]
@@ -251,9 +251,9 @@ pub async fn get_one(call: Caller, id: web::Path<String>) -> Result<HttpResponse
     request_body = WebhookPatch,
     responses(
         (status = 200, description = "Updated", body = WebhookView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 422, description = "Invalid value", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Invalid value", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[patch("/webhooks/{id}")]
@@ -290,7 +290,7 @@ pub async fn update(
     params(("id" = Uuid, Path, description = "The webhook's id")),
     responses(
         (status = 204, description = "Deleted"),
-        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[delete("/webhooks/{id}")]
@@ -313,8 +313,8 @@ pub struct QueuedEvent {
     params(("id" = Uuid, Path, description = "The webhook's id")),
     responses(
         (status = 202, description = "Queued for delivery", body = QueuedEvent),
-        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 409, description = "The webhook is paused", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 409, description = "The webhook is paused", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/webhooks/{id}/test")]
@@ -418,8 +418,8 @@ impl From<DeliveryView> for DeliveryLogView {
     params(("id" = Uuid, Path, description = "The webhook's id"), DeliveriesQuery),
     responses(
         (status = 200, description = "Deliveries", body = Vec<DeliveryLogView>),
-        (status = 400, description = "Invalid limit", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 400, description = "Invalid limit", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/webhooks/{id}/deliveries")]

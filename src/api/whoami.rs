@@ -47,8 +47,8 @@ pub enum CredentialSummary {
     tag = "admin",
     responses(
         (status = 200, description = "The credential's practice, scopes and identity", body = WhoAmI),
-        (status = 401, description = "Missing, unknown, revoked or expired credential", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 429, description = "Rate limit exceeded; see Retry-After", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 401, description = "Missing, unknown, revoked or expired credential", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 429, description = "Rate limit exceeded; see Retry-After", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/whoami")]

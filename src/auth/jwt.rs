@@ -7,102 +7,25 @@
 //! cannot pick `none` or sign with the public key as an HMAC secret (algorithm confusion).
 //! `exp` and `nbf` are checked against the injected clock, not the system clock.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
 use chrono::{DateTime, Utc};
 use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use tokio::sync::{Mutex, RwLock};
 
-use crate::config::JwtSettings;
+use crate::config::{IssuerConfig, JwtSettings};
 use crate::domain::practice::PracticeSlug;
 use crate::domain::scope::{Scope, Scopes};
 
-/// One trusted issuer, as configured under `[[jwt.issuers]]`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct IssuerConfig {
-    /// Exact `iss` value, e.g. `https://sts.windows.net/<tenant-id>/`.
-    pub issuer: String,
-    /// Accepted `aud` values; at least one.
-    pub audience: Vec<String>,
-    /// Shared secret for HS256 (at least 32 bytes). Exclusive with `jwks_url`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub hs256_secret: Option<String>,
-    /// Where the issuer publishes its signing keys. Exclusive with `hs256_secret`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub jwks_url: Option<String>,
-    /// The practice every token of this issuer acts for. Exclusive with `practice_claim`.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub practice: Option<String>,
-    /// The claim naming the practice (e.g. `tid`); its value is looked up in `practice_map`, or,
-    /// without a map, taken as the practice slug.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub practice_claim: Option<String>,
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub practice_map: BTreeMap<String, String>,
-    /// Scopes tokens of this issuer may hold.
-    pub scopes: Vec<String>,
-    /// If set, the token's own scopes (space-separated string or array in this claim) are
-    /// granted, limited to `scopes`. Otherwise every scope in `scopes` is granted.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub scopes_claim: Option<String>,
-}
-
-impl IssuerConfig {
-    pub(crate) fn check(&self) -> Result<(), String> {
-        let who = &self.issuer;
-        if self.issuer.is_empty() {
-            return Err("an issuer has an empty `issuer`".into());
-        }
-        if self.audience.is_empty() {
-            return Err(format!("issuer {who}: `audience` needs at least one value"));
-        }
-        match (&self.hs256_secret, &self.jwks_url) {
-            (Some(secret), None) if secret.len() < 32 => {
-                return Err(format!(
-                    "issuer {who}: `hs256_secret` must be at least 32 bytes"
-                ));
-            }
-            (Some(_), None) => {}
-            (None, Some(url)) if url.starts_with("https://") || url.starts_with("http://") => {}
-            (None, Some(_)) => {
-                return Err(format!("issuer {who}: `jwks_url` must be an http(s) URL"));
-            }
-            _ => {
-                return Err(format!(
-                    "issuer {who}: set exactly one of `hs256_secret` and `jwks_url`"
-                ));
-            }
-        }
-        match (&self.practice, &self.practice_claim) {
-            (Some(slug), None) => {
-                PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
-            }
-            (None, Some(_)) => {
-                for slug in self.practice_map.values() {
-                    PracticeSlug::parse(slug).map_err(|e| format!("issuer {who}: {e}"))?;
-                }
-            }
-            _ => {
-                return Err(format!(
-                    "issuer {who}: set exactly one of `practice` and `practice_claim`"
-                ));
-            }
-        }
-        Scopes::parse(&self.scopes.join(" ")).map_err(|e| format!("issuer {who}: {e}"))?;
-        Ok(())
-    }
-
-    fn algorithms(&self) -> &'static [Algorithm] {
-        if self.hs256_secret.is_some() {
-            &[Algorithm::HS256]
-        } else {
-            &[Algorithm::RS256, Algorithm::ES256]
-        }
+/// The algorithms an issuer's tokens may use, from its key source, never from the token.
+fn algorithms(config: &IssuerConfig) -> &'static [Algorithm] {
+    if config.hs256_secret.is_some() {
+        &[Algorithm::HS256]
+    } else {
+        &[Algorithm::RS256, Algorithm::ES256]
     }
 }
 
@@ -203,7 +126,7 @@ impl JwtVerifier {
             .iter()
             .find(|i| Some(i.config.issuer.as_str()) == iss)
             .ok_or(JwtError::UnknownIssuer)?;
-        if !issuer.config.algorithms().contains(&header.alg) {
+        if !algorithms(&issuer.config).contains(&header.alg) {
             return Err(JwtError::AlgorithmNotAllowed(header.alg));
         }
         let key = match &issuer.keys {

@@ -3,11 +3,14 @@
 //! [`middleware::scim_guard`] and [`middleware::api_guard`] wrap the protected scopes: they turn
 //! the `Authorization` header into a [`Principal`], check the scope the route needs, apply the
 //! per-credential rate limit, and put the principal in the request for the [`Principal`]
-//! extractor. Handlers never look at headers.
+//! extractor and the [`Caller`] extractor built from it. Handlers never look at headers.
 
+mod caller;
 pub mod jwt;
 pub mod middleware;
 pub mod ratelimit;
+
+pub use caller::Caller;
 
 use std::future::{Ready, ready};
 

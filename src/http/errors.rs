@@ -13,7 +13,9 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, HttpResponse, ResponseError, web};
+use serde::Serialize;
 use serde_json::json;
+use utoipa::ToSchema;
 
 use super::request_id::RequestId;
 use crate::state::AppState;
@@ -22,6 +24,22 @@ use crate::store::StoreError;
 pub const SCIM_ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
 pub const SCIM_CONTENT_TYPE: &str = "application/scim+json";
 pub const PROBLEM_CONTENT_TYPE: &str = "application/problem+json";
+
+/// RFC 9457 problem details, the body of every admin API error.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Problem {
+    /// Always `about:blank` for now: the status says what kind of problem it is.
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// The HTTP reason phrase.
+    pub title: String,
+    pub status: u16,
+    /// What went wrong and, where possible, how to fix it.
+    pub detail: String,
+    /// The request id, also in the `X-Request-Id` header; quote it when reporting a problem.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<String>,
+}
 
 /// Which error format a path speaks.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

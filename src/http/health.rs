@@ -31,7 +31,7 @@ pub async fn healthz() -> HttpResponse {
     security(()),
     responses(
         (status = 200, description = "The database answers", body = Health),
-        (status = 503, description = "The database does not answer", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 503, description = "The database does not answer", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/readyz")]

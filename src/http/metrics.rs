@@ -124,8 +124,8 @@ pub async fn record_metrics(
     security(("metrics_token" = [])),
     responses(
         (status = 200, description = "Prometheus text exposition format", content_type = "application/openmetrics-text", body = String),
-        (status = 401, description = "Missing or wrong metrics token", content_type = "application/problem+json", body = crate::api::Problem),
-        (status = 404, description = "Metrics are disabled: no `metrics_token` is configured", content_type = "application/problem+json", body = crate::api::Problem),
+        (status = 401, description = "Missing or wrong metrics token", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 404, description = "Metrics are disabled: no `metrics_token` is configured", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/metrics")]

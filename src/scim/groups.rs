@@ -10,11 +10,9 @@ use super::list::{ListRequest, list_response};
 use super::patch::{apply_to_group, parse_patch};
 use super::projection::Projection;
 use super::resource::{ResourceKind, group_from_json, render_group};
-use super::wire::{
-    ScimCall, if_match, if_none_match, not_modified, parse_body, resource_id, respond,
-    respond_resource,
-};
+use super::wire::{ScimCall, not_modified, parse_body, resource_id, respond, respond_resource};
 use crate::engine::directory;
+use crate::http::conditional::{if_match, if_none_match};
 use crate::http::errors::WireError;
 use crate::store::directory::{GroupRecord, MembersChange};
 

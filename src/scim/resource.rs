@@ -16,6 +16,7 @@ use super::schema::{
     self, Attr, ENTERPRISE_ATTRS, ENTERPRISE_URN, GROUP_ATTRS, GROUP_URN, Kind, USER_ATTRS,
     USER_URN,
 };
+use crate::http::conditional::etag;
 use crate::http::errors::WireError;
 use crate::store::directory::{GroupRecord, GroupWrite, UserRecord, UserWrite};
 
@@ -408,11 +409,6 @@ pub fn checked(s: &str, max: usize, name: &str) -> Result<String, WireError> {
         )));
     }
     Ok(s.to_owned())
-}
-
-/// `W/"<version>"`: the weak ETag of a version (RFC 7644 §3.14).
-pub fn etag(version: i64) -> String {
-    format!("W/\"{version}\"")
 }
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {

@@ -1,14 +1,16 @@
 //! What every SCIM handler needs: the caller and its practice's store, JSON bodies whatever
-//! their content type, `application/scim+json` responses, and ETag preconditions.
+//! their content type, and `application/scim+json` responses with their ETags (preconditions
+//! are read by `http::conditional`).
 
 use actix_web::HttpResponse;
 use actix_web::http::StatusCode;
-use actix_web::http::header::{self, HeaderMap};
+use actix_web::http::header;
 use serde_json::Value;
 
+use crate::http::conditional::etag;
 use crate::http::errors::{SCIM_CONTENT_TYPE, WireError};
 
-pub use crate::http::caller::Caller as ScimCall;
+pub use crate::auth::Caller as ScimCall;
 
 /// Parses a request body as JSON whatever its declared content type (Okta sends
 /// `application/scim+json; charset=utf-8`, others `application/json` or nothing).
@@ -42,7 +44,7 @@ pub fn respond_resource(status: StatusCode, body: &Value, version: i64) -> HttpR
     let mut builder = HttpResponse::build(status);
     builder
         .content_type(SCIM_CONTENT_TYPE)
-        .insert_header((header::ETAG, super::resource::etag(version)));
+        .insert_header((header::ETAG, etag(version)));
     if status == StatusCode::CREATED
         && let Some(location) = body.pointer("/meta/location").and_then(Value::as_str)
     {
@@ -51,35 +53,9 @@ pub fn respond_resource(status: StatusCode, body: &Value, version: i64) -> HttpR
     builder.body(to_bytes(body))
 }
 
-/// The version an `If-Match` header requires, if any (`*` requires none). A value that is
-/// not one of our ETags can never match.
-pub fn if_match(headers: &HeaderMap) -> Option<i64> {
-    let value = headers.get(header::IF_MATCH)?.to_str().ok()?.trim();
-    if value == "*" {
-        return None;
-    }
-    Some(value.split(',').find_map(version_of).unwrap_or(-1))
-}
-
-/// Whether `If-None-Match` names the current version (then GET answers 304).
-pub fn if_none_match(headers: &HeaderMap, version: i64) -> bool {
-    headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.trim() == "*" || v.split(',').filter_map(version_of).any(|n| n == version)
-        })
-}
-
-fn version_of(tag: &str) -> Option<i64> {
-    let tag = tag.trim();
-    let tag = tag.strip_prefix("W/").unwrap_or(tag);
-    tag.trim_matches('"').parse().ok()
-}
-
 pub fn not_modified(version: i64) -> HttpResponse {
     HttpResponse::NotModified()
-        .insert_header((header::ETAG, super::resource::etag(version)))
+        .insert_header((header::ETAG, etag(version)))
         .finish()
 }
 

@@ -6,8 +6,7 @@ use std::sync::{Arc, Mutex};
 
 use actix_web::{App, HttpResponse, HttpServer, web};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use portcullis::auth::jwt::IssuerConfig;
-use portcullis::config::Settings;
+use portcullis::config::{IssuerConfig, Settings};
 use serde_json::{Value, json};
 
 use crate::helpers::{

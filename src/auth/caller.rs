@@ -5,7 +5,7 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use crate::auth::Principal;
+use super::Principal;
 use crate::http::errors::WireError;
 use crate::http::request_id::RequestId;
 use crate::state::AppState;
