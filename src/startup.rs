@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use utoipa_actix_web::AppExt;
 
+use crate::auth::Authenticator;
 use crate::auth::jwt::JwtVerifier;
 use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
@@ -18,6 +19,7 @@ use crate::config::Settings;
 use crate::domain::catalog::Catalog;
 use crate::domain::delivery::RetryPolicy;
 use crate::engine::deliver::Deliverer;
+use crate::http::Edge;
 use crate::http::allowed_methods::AllowedMethods;
 use crate::http::body_limit::limit_body_size;
 use crate::http::errors::{WireError, shape_errors};
@@ -144,11 +146,8 @@ impl Application {
             &webhooks,
             &wake_delivery,
         );
-        let state = web::Data::new(AppState {
-            store,
-            clock,
-            jwt: JwtVerifier::new(&settings.jwt, http),
-            limiter,
+        let edge = web::Data::new(Edge {
+            store: store.clone(),
             metrics: Metrics::default(),
             metrics_token_sha256: settings
                 .metrics_token
@@ -157,6 +156,16 @@ impl Application {
             body_limit_bytes: settings.body_limit_bytes,
             evidence_limit_bytes: settings.evidence_limit_bytes,
             allowed_methods: AllowedMethods::from_openapi(&openapi::document()),
+        });
+        let authenticator = web::Data::new(Authenticator {
+            store: store.clone(),
+            clock: clock.clone(),
+            jwt: JwtVerifier::new(&settings.jwt, http),
+            limiter,
+        });
+        let state = web::Data::new(AppState {
+            store,
+            clock,
             public_url,
             webhooks,
             wake_delivery,
@@ -164,12 +173,14 @@ impl Application {
 
         let server_state = state.clone();
         let server = HttpServer::new(move || {
-            let limit = server_state.body_limit_bytes;
+            let limit = edge.body_limit_bytes;
             App::new()
                 .into_utoipa_app()
                 .configure(routes)
                 .into_app()
                 .app_data(server_state.clone())
+                .app_data(authenticator.clone())
+                .app_data(edge.clone())
                 .app_data(web::PayloadConfig::new(limit))
                 .app_data(
                     web::JsonConfig::default()

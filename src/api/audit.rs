@@ -6,9 +6,9 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::auth::Caller;
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
 #[derive(Debug, Serialize, ToSchema)]

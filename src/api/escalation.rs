@@ -6,9 +6,9 @@ use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
-use crate::auth::Caller;
 use crate::domain::escalation::EscalationPolicy;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::escalation::EscalationPolicyVersion;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -11,8 +11,9 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
+use crate::http::Edge;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::evidence::EvidenceMeta;
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -79,11 +80,12 @@ fn ids(task: &str, file: Option<&str>) -> Result<(Uuid, Option<Uuid>), WireError
 #[post("/tasks/{id}/evidence")]
 pub async fn upload(
     call: Caller,
+    edge: web::Data<Edge>,
     id: web::Path<String>,
     mut form: Multipart,
 ) -> Result<HttpResponse, WireError> {
     let (task, _) = ids(&id, None)?;
-    let limit = call.state.evidence_limit_bytes;
+    let limit = edge.evidence_limit_bytes;
     let unprocessable = |detail: &str| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
     while let Some(field) = form.next().await {
         let mut field =

@@ -6,8 +6,8 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::NewToken;
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -10,10 +10,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Task, task_view};
-use crate::auth::Caller;
 use crate::domain::task::TaskState;
 use crate::engine::accounts;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::accounts::AccountRecord;
 use crate::store::tasks::TaskFilter;
 

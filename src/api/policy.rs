@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::domain::sla::SlaSettings;
 use crate::engine::policy;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::policy::PolicyVersion;
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -8,11 +8,11 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::domain::catalog::{Portal, check_portal, is_slug};
 use crate::domain::sla::{SlaKey, SlaOverrides};
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 
 #[derive(Debug, Serialize, ToSchema)]

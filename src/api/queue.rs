@@ -7,9 +7,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Task, task_view};
-use crate::auth::Caller;
 use crate::domain::task::TaskState;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -9,10 +9,10 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Task, task_view};
-use crate::auth::Caller;
 use crate::engine::tasks::{self, Evidence, TaskAction};
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 
 async fn act(
     call: &Caller,

@@ -7,9 +7,9 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use super::{Task, task_view};
-use crate::auth::Caller;
 use crate::domain::task::{TaskKind, TaskState};
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
 /// One task, with every alert recorded for it.

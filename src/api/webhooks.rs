@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::auth::Caller;
 use crate::domain::delivery::DeliveryState;
 use crate::domain::scope::Scope;
 use crate::http::errors::WireError;
+use crate::state::Caller;
 use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange, redact_url};
 
 /// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).

@@ -6,11 +6,11 @@ use actix_web::http::Method;
 use actix_web::middleware::Next;
 use actix_web::{Error, HttpMessage, ResponseError, web};
 
+use super::Authenticator;
 use super::{AuthError, authenticate};
 use crate::domain::admin::Need;
 use crate::domain::scope::Scope;
 use crate::http::errors::WireError;
-use crate::state::AppState;
 
 /// `/scim/v2`: every request needs the `scim` scope.
 pub async fn scim_guard(
@@ -61,7 +61,7 @@ async fn guard<B: MessageBody>(
     next: Next<B>,
     required: fn(&ServiceRequest) -> Option<Scope>,
 ) -> Result<ServiceResponse<EitherBody<B>>, Error> {
-    let Some(state) = req.app_data::<web::Data<AppState>>().cloned() else {
+    let Some(state) = req.app_data::<web::Data<Authenticator>>().cloned() else {
         return Ok(reject(req, WireError::unavailable()));
     };
     let header = req

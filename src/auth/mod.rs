@@ -5,12 +5,9 @@
 //! per-credential rate limit, and put the principal in the request for the [`Principal`]
 //! extractor and the [`Caller`] extractor built from it. Handlers never look at headers.
 
-mod caller;
 pub mod jwt;
 pub mod middleware;
 pub mod ratelimit;
-
-pub use caller::Caller;
 
 use std::future::{Ready, ready};
 
@@ -18,13 +15,13 @@ use actix_web::{FromRequest, HttpMessage, HttpRequest, dev::Payload};
 use chrono::{DateTime, Utc};
 use uuid::Uuid;
 
+use crate::clock::SharedClock;
 use crate::domain::admin::AdminRole;
 use crate::domain::practice::PracticeSlug;
 use crate::domain::scope::{Scope, Scopes};
 use crate::domain::token;
 use crate::http::errors::WireError;
-use crate::state::AppState;
-use crate::store::{PracticeId, StoreError};
+use crate::store::{PracticeId, Store, StoreError};
 
 /// The authenticated caller of a request.
 #[derive(Debug, Clone)]
@@ -112,9 +109,21 @@ impl AuthError {
     }
 }
 
+/// What the request guard needs: the credentials (store, JWT issuers), the clock, and the
+/// per-credential rate limiter. Registered as app data of its own, so `auth` depends on
+/// nothing the handlers' state is built from.
+#[derive(Debug)]
+pub struct Authenticator {
+    pub store: Store,
+    pub clock: SharedClock,
+    pub jwt: jwt::JwtVerifier,
+    /// Shared with housekeeping, which forgets idle buckets.
+    pub limiter: std::sync::Arc<ratelimit::CredentialLimiter>,
+}
+
 /// Turns an `Authorization` header value into a principal.
 pub async fn authenticate(
-    state: &AppState,
+    state: &Authenticator,
     authorization: Option<&str>,
 ) -> Result<Principal, AuthError> {
     let bearer = authorization
@@ -135,7 +144,7 @@ pub async fn authenticate(
 }
 
 async fn authenticate_api_token(
-    state: &AppState,
+    state: &Authenticator,
     bearer: &str,
     now: DateTime<Utc>,
 ) -> Result<Principal, AuthError> {
@@ -181,7 +190,7 @@ async fn authenticate_api_token(
 }
 
 async fn authenticate_jwt(
-    state: &AppState,
+    state: &Authenticator,
     bearer: &str,
     now: DateTime<Utc>,
 ) -> Result<Principal, AuthError> {

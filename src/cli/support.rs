@@ -27,12 +27,8 @@ pub(super) fn read_json<T: serde::de::DeserializeOwned>(
 }
 
 /// Changes made from the command line are audited as `cli`.
-pub(super) fn cli_actor() -> crate::store::audit::Actor<'static> {
-    crate::store::audit::Actor {
-        name: "cli",
-        request_id: None,
-        at: SystemClock.now(),
-    }
+pub(super) fn cli_actor() -> crate::domain::actor::Actor {
+    crate::domain::actor::Actor::cli(SystemClock.now())
 }
 
 pub(super) fn print_json(value: &impl serde::Serialize) {

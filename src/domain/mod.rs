@@ -1,6 +1,7 @@
 //! The domain: types and rules with no knowledge of HTTP or SQL. Values here are parsed once at
 //! the edge; holding one means it is valid.
 
+pub mod actor;
 pub mod admin;
 pub mod catalog;
 pub mod delivery;

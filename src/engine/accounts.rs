@@ -5,9 +5,9 @@
 use uuid::Uuid;
 
 use super::react::{self, Trigger};
+use crate::domain::actor::Actor;
 use crate::domain::task::EventKind;
 use crate::store::accounts::AccountRecord;
-use crate::store::audit::Actor;
 use crate::store::{StoreError, TenantStore};
 
 /// Records (or replaces) the person's account in a portal, then reconciles their tasks.
@@ -15,7 +15,7 @@ pub async fn record_account(
     store: &TenantStore<'_>,
     person: Uuid,
     record: AccountRecord,
-    actor: &Actor<'_>,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;
     store.put_account(&tx, person, &record, actor).await?;

@@ -6,9 +6,9 @@
 use uuid::Uuid;
 
 use super::react::{self, Before, Trigger};
+use crate::domain::actor::Actor;
 use crate::store::directory::{
-    ChangeContext, GroupChange, GroupRecord, GroupWrite, MembersChange, UserChange, UserRecord,
-    UserWrite,
+    GroupChange, GroupRecord, GroupWrite, MembersChange, UserChange, UserRecord, UserWrite,
 };
 use crate::store::{StoreError, TenantStore, WriteTx};
 
@@ -16,12 +16,12 @@ use crate::store::{StoreError, TenantStore, WriteTx};
 pub async fn create_user(
     store: &TenantStore<'_>,
     write: UserWrite,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<UserRecord, StoreError> {
     let tx = store.begin_write().await?;
-    let change = store.insert_user(&tx, write, context).await?;
+    let change = store.insert_user(&tx, write, actor).await?;
     let record = UserRecord::from(change.row.clone());
-    react_to_user(store, tx, change, context).await?;
+    react_to_user(store, tx, change, actor).await?;
     Ok(record)
 }
 
@@ -31,18 +31,18 @@ pub async fn modify_user<E: From<StoreError>>(
     store: &TenantStore<'_>,
     id: Uuid,
     expected_version: Option<i64>,
-    context: &ChangeContext,
+    actor: &Actor,
     change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
 ) -> Result<UserRecord, E> {
     let tx = store.begin_write().await?;
     match store
-        .update_user(&tx, id, expected_version, context, change)
+        .update_user(&tx, id, expected_version, actor, change)
         .await?
     {
         Err(unchanged) => Ok(unchanged),
         Ok(change) => {
             let record = UserRecord::from(change.row.clone());
-            react_to_user(store, tx, change, context).await?;
+            react_to_user(store, tx, change, actor).await?;
             Ok(record)
         }
     }
@@ -54,14 +54,14 @@ pub async fn delete_user(
     store: &TenantStore<'_>,
     id: Uuid,
     expected_version: Option<i64>,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;
     let (was_active, seq) = store
-        .tombstone_user(&tx, id, expected_version, context)
+        .tombstone_user(&tx, id, expected_version, actor)
         .await?;
     let trigger = Trigger::directory(Before::Was(was_active), seq);
-    react_for(store, &tx, &[id], trigger, context).await?;
+    react_for(store, &tx, &[id], trigger, actor).await?;
     store.end_memberships(&tx, id).await?;
     tx.commit().await
 }
@@ -71,11 +71,11 @@ pub async fn create_group(
     store: &TenantStore<'_>,
     write: GroupWrite,
     members: Vec<Uuid>,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<GroupRecord, StoreError> {
     let tx = store.begin_write().await?;
-    let change = store.insert_group(&tx, write, members, context).await?;
-    react_to_group(store, tx, change, context).await
+    let change = store.insert_group(&tx, write, members, actor).await?;
+    react_to_group(store, tx, change, actor).await
 }
 
 /// Replaces or patches a group (see [`TenantStore::update_group`]).
@@ -83,16 +83,16 @@ pub async fn modify_group<E: From<StoreError>>(
     store: &TenantStore<'_>,
     id: Uuid,
     expected_version: Option<i64>,
-    context: &ChangeContext,
+    actor: &Actor,
     change: impl FnOnce(&GroupRecord) -> Result<(GroupWrite, MembersChange), E>,
 ) -> Result<GroupRecord, E> {
     let tx = store.begin_write().await?;
     match store
-        .update_group(&tx, id, expected_version, context, change)
+        .update_group(&tx, id, expected_version, actor, change)
         .await?
     {
         Err(unchanged) => Ok(unchanged),
-        Ok(change) => Ok(react_to_group(store, tx, change, context).await?),
+        Ok(change) => Ok(react_to_group(store, tx, change, actor).await?),
     }
 }
 
@@ -101,13 +101,13 @@ pub async fn delete_group(
     store: &TenantStore<'_>,
     id: Uuid,
     expected_version: Option<i64>,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;
     let change = store
-        .tombstone_group(&tx, id, expected_version, context)
+        .tombstone_group(&tx, id, expected_version, actor)
         .await?;
-    react_to_group(store, tx, change, context).await?;
+    react_to_group(store, tx, change, actor).await?;
     Ok(())
 }
 
@@ -117,7 +117,7 @@ async fn react_to_user(
     store: &TenantStore<'_>,
     tx: WriteTx,
     change: UserChange,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let ctx = store.planning_context(&tx).await?;
     let before = match change.was_active {
@@ -133,7 +133,7 @@ async fn react_to_user(
         &ctx,
         person,
         Trigger::directory(before, change.seq),
-        &context.as_actor(),
+        actor,
         vec![change.recorded],
     )
     .await?;
@@ -147,14 +147,14 @@ async fn react_to_group(
     store: &TenantStore<'_>,
     tx: WriteTx,
     change: GroupChange,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<GroupRecord, StoreError> {
     let mut people = change.affected;
     people.sort_unstable();
     people.dedup();
     if !people.is_empty() {
         let trigger = Trigger::directory(Before::Unchanged, change.seq);
-        react_for(store, &tx, &people, trigger, context).await?;
+        react_for(store, &tx, &people, trigger, actor).await?;
     }
     tx.commit().await?;
     Ok(change.group)
@@ -166,8 +166,8 @@ async fn react_for(
     tx: &WriteTx,
     people: &[Uuid],
     trigger: Trigger,
-    context: &ChangeContext,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let ctx = store.planning_context(tx).await?;
-    react::react_all(store, tx, &ctx, people, trigger, &context.as_actor()).await
+    react::react_all(store, tx, &ctx, people, trigger, actor).await
 }

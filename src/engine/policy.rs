@@ -2,16 +2,16 @@
 //! against it (cause `policy`) in the same transaction.
 
 use super::react::{self, Trigger};
+use crate::domain::actor::Actor;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::task::EventKind;
-use crate::store::audit::Actor;
 use crate::store::{StoreError, TenantStore};
 
 /// Stores a new policy version and plans everyone against it. Returns the new version.
 pub async fn replace_policy(
     store: &TenantStore<'_>,
     document: &PolicyDocument,
-    actor: &Actor<'_>,
+    actor: &Actor,
 ) -> Result<i32, StoreError> {
     let tx = store.begin_write().await?;
     let version = store.put_policy_in(&tx, document, actor).await?;

@@ -9,10 +9,11 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::actor::Actor;
 use crate::domain::ladder;
 use crate::domain::lifecycle::{self, PersonLabel, PlanInput};
 use crate::domain::task::EventKind;
-use crate::store::audit::{Actor, Entry};
+use crate::store::audit::Entry;
 use crate::store::planning::{NewEvent, NewTask, PlannedWrites, PlanningContext, PlanningPerson};
 use crate::store::{StoreError, TenantStore, WriteTx};
 
@@ -69,7 +70,7 @@ pub(crate) async fn react_all(
     ctx: &PlanningContext,
     people: &[Uuid],
     trigger: Trigger,
-    actor: &Actor<'_>,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let mut trail = Vec::new();
     for batch in people.chunks(PEOPLE_PER_BATCH) {
@@ -90,7 +91,7 @@ pub(crate) async fn react_to(
     ctx: &PlanningContext,
     person: PlanningPerson,
     trigger: Trigger,
-    actor: &Actor<'_>,
+    actor: &Actor,
     leading: Vec<Entry>,
 ) -> Result<(), StoreError> {
     let mut writes = PlannedWrites::default();
@@ -106,7 +107,7 @@ fn plan_for(
     ctx: &PlanningContext,
     person: PlanningPerson,
     trigger: Trigger,
-    actor: &Actor<'_>,
+    actor: &Actor,
     writes: &mut PlannedWrites,
 ) -> Vec<Entry> {
     let person_id = person.id;

@@ -9,9 +9,10 @@ use chrono::{DateTime, Duration, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::domain::actor::Actor;
 use crate::domain::task::{self, ActionName, Move, TaskState};
 use crate::store::accounts::AccountRecord;
-use crate::store::audit::{Actor, Entry};
+use crate::store::audit::Entry;
 use crate::store::task_actions::TaskChange;
 use crate::store::tasks::TaskRecord;
 use crate::store::{PracticeId, Store, StoreError, TenantStore, WriteTx};
@@ -94,7 +95,7 @@ pub async fn act_on_task(
     id: Uuid,
     action: TaskAction,
     expected_version: Option<i64>,
-    actor: &Actor<'_>,
+    actor: &Actor,
 ) -> Result<TaskRecord, StoreError> {
     let name = action.name();
     let tx = store.begin_write().await?;
@@ -111,7 +112,7 @@ pub async fn act_on_task(
         });
     }
     if name == ActionName::Verify
-        && current.done_by.as_deref() == Some(actor.name)
+        && current.done_by.as_deref() == Some(actor.name.as_str())
         && store.requires_four_eyes(&tx).await?
     {
         return Err(StoreError::IllegalTransition {
@@ -156,7 +157,7 @@ async fn update_account(
     tx: &WriteTx,
     done: &TaskRecord,
     evidence: &Evidence,
-    actor: &Actor<'_>,
+    actor: &Actor,
 ) -> Result<(), StoreError> {
     let Some(portal) = &done.portal else {
         return Ok(());
@@ -199,11 +200,7 @@ pub async fn reopen_failed_tasks(
     now: DateTime<Utc>,
     delay: Duration,
 ) -> Result<usize, StoreError> {
-    let actor = Actor {
-        name: "system",
-        request_id: None,
-        at: now,
-    };
+    let actor = Actor::system(now);
     let mut reopened = 0;
     for (id, practice) in store.failed_tasks_before(now - delay).await? {
         let tenant = store.tenant(PracticeId(practice));

@@ -9,8 +9,8 @@ use actix_web::http::header::CONTENT_LENGTH;
 use actix_web::middleware::Next;
 use actix_web::{Error, ResponseError, web};
 
+use super::Edge;
 use super::errors::WireError;
-use crate::state::AppState;
 
 pub async fn limit_body_size(
     req: ServiceRequest,
@@ -19,13 +19,13 @@ pub async fn limit_body_size(
     // Evidence uploads (screenshots, PDFs) have their own, larger limit.
     let evidence = req.path().trim_end_matches('/').ends_with("/evidence");
     let limit = req
-        .app_data::<web::Data<AppState>>()
-        .map_or(usize::MAX, |state| {
+        .app_data::<web::Data<Edge>>()
+        .map_or(usize::MAX, |edge| {
             // The multipart envelope adds a little to the file itself.
             if evidence {
-                state.evidence_limit_bytes + 64 * 1024
+                edge.evidence_limit_bytes + 64 * 1024
             } else {
-                state.body_limit_bytes
+                edge.body_limit_bytes
             }
         });
     let declared = req

@@ -17,8 +17,8 @@ use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
 
+use super::Edge;
 use super::request_id::RequestId;
-use crate::state::AppState;
 use crate::store::StoreError;
 
 pub const SCIM_ERROR_URN: &str = "urn:ietf:params:scim:api:messages:2.0:Error";
@@ -254,8 +254,8 @@ pub async fn shape_errors(
 ) -> Result<ServiceResponse<BoxBody>, Error> {
     let path = req.path().to_owned();
     let allowed = req
-        .app_data::<web::Data<AppState>>()
-        .and_then(|state| state.allowed_methods.for_path(&path))
+        .app_data::<web::Data<Edge>>()
+        .and_then(|edge| edge.allowed_methods.for_path(&path))
         .map(<[Method]>::to_vec);
     let request_id = req.extensions().get::<RequestId>().cloned();
     let response = match next.call(req).await {

@@ -5,8 +5,8 @@ use actix_web::{HttpResponse, get, web};
 use serde::Serialize;
 use utoipa::ToSchema;
 
+use super::Edge;
 use super::errors::WireError;
-use crate::state::AppState;
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Health {
@@ -35,8 +35,8 @@ pub async fn healthz() -> HttpResponse {
     )
 )]
 #[get("/readyz")]
-pub async fn readyz(state: web::Data<AppState>) -> Result<HttpResponse, WireError> {
-    match state.store.ping().await {
+pub async fn readyz(edge: web::Data<Edge>) -> Result<HttpResponse, WireError> {
+    match edge.store.ping().await {
         Ok(()) => Ok(HttpResponse::Ok().json(Health { status: "ok" })),
         Err(err) => {
             tracing::warn!(error = %err, "readiness check failed");

@@ -18,8 +18,8 @@ use prometheus_client::registry::Registry;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
+use super::Edge;
 use super::errors::WireError;
-use crate::state::AppState;
 
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -98,7 +98,7 @@ pub async fn record_metrics(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, Error> {
     let started = Instant::now();
-    let state = req.app_data::<web::Data<AppState>>().cloned();
+    let edge = req.app_data::<web::Data<Edge>>().cloned();
     // Methods outside the standard set share one label: a client must not be able to mint
     // label values (and memory) with made-up methods.
     let method = match req.method().as_str() {
@@ -106,9 +106,9 @@ pub async fn record_metrics(
         _ => "other".to_owned(),
     };
     let response = next.call(req).await?;
-    if let Some(state) = state {
+    if let Some(edge) = edge {
         let route = response.request().match_pattern();
-        state.metrics.observe(
+        edge.metrics.observe(
             &method,
             route.as_deref().unwrap_or("unmatched"),
             response.status().as_u16(),
@@ -129,11 +129,8 @@ pub async fn record_metrics(
     )
 )]
 #[get("/metrics")]
-pub async fn metrics(
-    req: HttpRequest,
-    state: web::Data<AppState>,
-) -> Result<HttpResponse, WireError> {
-    let Some(expected) = &state.metrics_token_sha256 else {
+pub async fn metrics(req: HttpRequest, edge: web::Data<Edge>) -> Result<HttpResponse, WireError> {
+    let Some(expected) = &edge.metrics_token_sha256 else {
         return Err(WireError::not_found(
             "metrics are disabled; set PORTCULLIS_METRICS_TOKEN to enable them",
         ));
@@ -148,7 +145,7 @@ pub async fn metrics(
     if !bool::from(presented.ct_eq(expected)) {
         return Err(WireError::unauthorized("missing or wrong metrics token"));
     }
-    let body = state.metrics.render().map_err(|_| WireError::internal())?;
+    let body = edge.metrics.render().map_err(|_| WireError::internal())?;
     Ok(HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(body))

@@ -10,3 +10,22 @@ pub mod errors;
 pub mod health;
 pub mod metrics;
 pub mod request_id;
+
+use crate::store::Store;
+
+/// What the HTTP edge itself needs (limits, metrics, health, allowed methods), registered as
+/// app data of its own so that `http/` depends on nothing above it: not on the handlers'
+/// `AppState`, which is built from the layers above.
+#[derive(Debug)]
+pub struct Edge {
+    /// Checked by `/readyz`.
+    pub store: Store,
+    pub metrics: metrics::Metrics,
+    /// SHA-256 of the configured metrics token; `None` disables `/metrics`.
+    pub metrics_token_sha256: Option<[u8; 32]>,
+    pub body_limit_bytes: usize,
+    /// Largest evidence file accepted.
+    pub evidence_limit_bytes: usize,
+    /// Methods per known path, so a wrong method gets 405 rather than 404.
+    pub allowed_methods: allowed_methods::AllowedMethods,
+}

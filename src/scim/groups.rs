@@ -61,7 +61,7 @@ pub async fn create_group(
         &call.store(),
         write,
         members.unwrap_or_default(),
-        &call.change_context(),
+        &call.actor(),
     )
     .await?;
     let group = load(&call, created.id, &projection).await?;
@@ -184,7 +184,7 @@ pub async fn replace_group(
         &call.store(),
         id,
         if_match(req.headers()),
-        &call.change_context(),
+        &call.actor(),
         |_| {
             let members = members.map_or(MembersChange::Keep, MembersChange::Replace);
             Ok::<_, WireError>((write, members))
@@ -223,7 +223,7 @@ pub async fn patch_group(
         &call.store(),
         id,
         if_match(req.headers()),
-        &call.change_context(),
+        &call.actor(),
         |current| apply_to_group(current, &ops),
     )
     .await?;
@@ -248,12 +248,6 @@ pub async fn delete_group(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WireError> {
     let id = resource_id(&id, "group")?;
-    directory::delete_group(
-        &call.store(),
-        id,
-        if_match(req.headers()),
-        &call.change_context(),
-    )
-    .await?;
+    directory::delete_group(&call.store(), id, if_match(req.headers()), &call.actor()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

@@ -81,7 +81,7 @@ pub async fn create_user(
 ) -> Result<HttpResponse, WireError> {
     let projection = projection_of(&query)?;
     let write = user_from_json(&parse_body(&body)?, None)?;
-    let user = directory::create_user(&call.store(), write, &call.change_context()).await?;
+    let user = directory::create_user(&call.store(), write, &call.actor()).await?;
     let version = user.version;
     let rendered = render_new(&call, user, &projection);
     Ok(respond_resource(StatusCode::CREATED, &rendered, version))
@@ -198,7 +198,7 @@ pub async fn replace_user(
         &call.store(),
         id,
         if_match(req.headers()),
-        &call.change_context(),
+        &call.actor(),
         |current| user_from_json(&body, Some(current.active)),
     )
     .await?;
@@ -235,7 +235,7 @@ pub async fn patch_user(
         &call.store(),
         id,
         if_match(req.headers()),
-        &call.change_context(),
+        &call.actor(),
         |current| apply_to_user(current, &ops),
     )
     .await?;
@@ -261,12 +261,6 @@ pub async fn delete_user(
     id: web::Path<String>,
 ) -> Result<HttpResponse, WireError> {
     let id = resource_id(&id, "user")?;
-    directory::delete_user(
-        &call.store(),
-        id,
-        if_match(req.headers()),
-        &call.change_context(),
-    )
-    .await?;
+    directory::delete_user(&call.store(), id, if_match(req.headers()), &call.actor()).await?;
     Ok(HttpResponse::NoContent().finish())
 }

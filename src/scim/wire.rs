@@ -10,7 +10,7 @@ use serde_json::Value;
 use crate::http::conditional::etag;
 use crate::http::errors::{SCIM_CONTENT_TYPE, WireError};
 
-pub use crate::auth::Caller as ScimCall;
+pub use crate::state::Caller as ScimCall;
 
 /// Parses a request body as JSON whatever its declared content type (Okta sends
 /// `application/scim+json; charset=utf-8`, others `application/json` or nothing).

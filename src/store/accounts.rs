@@ -11,9 +11,10 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::vocabulary::text;
 use super::{StoreError, TenantStore, WriteTx};
+use crate::domain::actor::Actor;
 use crate::domain::lifecycle::Account;
 use crate::domain::task::AccountStatus;
 
@@ -34,7 +35,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         person: Uuid,
         record: &AccountRecord,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<(), StoreError> {
         // The person must be one of ours (a tombstoned leaver's account may still be recorded).
         entities::scim_user::Entity::find_by_id(person)

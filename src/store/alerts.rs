@@ -17,10 +17,11 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::outbox::{self, Fanout, NewEvent};
 use super::tasks::{TaskFilter, TaskRow};
 use super::{Practice, Store, StoreError, TenantStore};
+use crate::domain::actor::Actor;
 use crate::domain::escalation::{Alert, Contact, EscalationPolicy, LadderPosition};
 use crate::domain::ladder::{ladder_finished, task_window};
 use crate::domain::task::TaskState;
@@ -94,11 +95,7 @@ impl TenantStore<'_> {
             return Ok(SweepReport::default());
         }
 
-        let actor = Actor {
-            name: "system",
-            request_id: None,
-            at: now,
-        };
+        let actor = Actor::system(now);
         let mut report = SweepReport::default();
         // One transaction per batch, so the practice's lock (on SQLite, the one writer) is
         // never held for long. Each batch reads the policy under the lock, so a policy
@@ -168,7 +165,7 @@ impl TenantStore<'_> {
         context: &SweepContext<'_>,
         row: &TaskRow,
         person: &str,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<usize, StoreError> {
         let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
         let window = task_window(
@@ -254,7 +251,7 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         context: &SweepContext<'_>,
         date: NaiveDate,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<usize, StoreError> {
         let counts = self.task_counts(context.now).await?;
         let mut by_portal: BTreeMap<String, (u64, u64)> = BTreeMap::new();
@@ -376,7 +373,7 @@ impl TenantStore<'_> {
         &self,
         db: &impl ConnectionTrait,
         context: &SweepContext<'_>,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<usize, StoreError> {
         let mut alerts = 0;
         for (row, admins, below) in self.admin_count_changes(db).await? {
@@ -443,7 +440,7 @@ impl TenantStore<'_> {
         event: NewEvent<'_>,
         target: &str,
         mut detail: Value,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<bool, StoreError> {
         let action = format!("notify.{}", event.event_type);
         let fanout = Fanout::Subscribers { except: None };

@@ -14,13 +14,7 @@ use sha2::{Digest, Sha256};
 
 use super::{PracticeId, StoreError, TenantStore};
 
-/// Who did it, when, under which request.
-#[derive(Debug, Clone)]
-pub struct Actor<'a> {
-    pub name: &'a str,
-    pub request_id: Option<&'a str>,
-    pub at: DateTime<Utc>,
-}
+use crate::domain::actor::Actor;
 
 /// An audit record as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -62,7 +56,7 @@ fn chain_hash(prev: &[u8], canonical: &[u8]) -> Vec<u8> {
 pub(crate) async fn append(
     db: &impl ConnectionTrait,
     practice: PracticeId,
-    actor: &Actor<'_>,
+    actor: &Actor,
     action: &str,
     target: &str,
     detail: Option<Value>,
@@ -93,7 +87,7 @@ pub(crate) struct Entry {
 pub(crate) async fn append_all(
     db: &impl ConnectionTrait,
     practice: PracticeId,
-    actor: &Actor<'_>,
+    actor: &Actor,
     entries: Vec<Entry>,
 ) -> Result<(), StoreError> {
     if entries.is_empty() {
@@ -124,7 +118,7 @@ pub(crate) async fn append_all(
             action: entry.action,
             target: entry.target,
             detail: entry.detail,
-            request_id: actor.request_id.map(str::to_owned),
+            request_id: actor.request_id.clone(),
         };
         record.hash = chain_hash(&prev_hash, &canonical(practice.as_uuid(), seq, &record));
         prev_hash = record.hash.clone();
@@ -336,7 +330,7 @@ impl super::TenantStore<'_> {
     pub(crate) async fn append_audit(
         &self,
         tx: &super::WriteTx,
-        actor: &Actor<'_>,
+        actor: &Actor,
         entries: Vec<Entry>,
     ) -> Result<(), StoreError> {
         append_all(&tx.tx, self.practice, actor, entries).await

@@ -6,8 +6,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::{StoreError, TenantStore, map_unique};
+use crate::domain::actor::Actor;
 use crate::domain::escalation::EscalationPolicy;
 use crate::domain::task::TaskState;
 
@@ -76,7 +77,7 @@ impl TenantStore<'_> {
     pub async fn replace_escalation_policy(
         &self,
         document: &EscalationPolicy,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<i32, StoreError> {
         let tx = self.begin_write().await?;
         let next = self.escalation_policy_in(&tx.tx).await?.version + 1;

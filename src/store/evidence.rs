@@ -7,8 +7,9 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::{StoreError, TenantStore};
+use crate::domain::actor::Actor;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EvidenceMeta {
@@ -41,7 +42,7 @@ impl TenantStore<'_> {
         filename: &str,
         content_type: &str,
         data: Vec<u8>,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<EvidenceMeta, StoreError> {
         let tx = self.begin_write().await?;
         task::Entity::find_by_id(task_id)

@@ -6,8 +6,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::{StoreError, TenantStore, WriteTx, map_unique};
+use crate::domain::actor::Actor;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::sla::SlaSettings;
 
@@ -71,7 +72,7 @@ impl TenantStore<'_> {
         &self,
         tx: &WriteTx,
         document: &PolicyDocument,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<i32, StoreError> {
         let next = self.policy_in(&tx.tx).await?.version + 1;
         access_policy::Entity::insert(access_policy::ActiveModel {
@@ -97,7 +98,7 @@ impl TenantStore<'_> {
         Ok(next)
     }
 
-    pub async fn set_four_eyes(&self, on: bool, actor: &Actor<'_>) -> Result<(), StoreError> {
+    pub async fn set_four_eyes(&self, on: bool, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         practice::Entity::update_many()
             .col_expr(practice::Column::FourEyes, Expr::value(on))
@@ -117,7 +118,7 @@ impl TenantStore<'_> {
         tx.commit().await
     }
 
-    pub async fn set_sla(&self, sla: &SlaSettings, actor: &Actor<'_>) -> Result<(), StoreError> {
+    pub async fn set_sla(&self, sla: &SlaSettings, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         let json = serde_json::to_value(sla).unwrap_or_default();
         practice::Entity::update_many()

@@ -13,8 +13,9 @@ use serde_json::Value;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::{StoreError, TenantStore, map_unique};
+use crate::domain::actor::Actor;
 use crate::domain::catalog::Portal;
 use crate::domain::sla::SlaOverrides;
 
@@ -137,7 +138,7 @@ impl TenantStore<'_> {
     pub async fn add_practice_portal(
         &self,
         write: PracticePortalWrite,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<PracticePortal, StoreError> {
         let tx = self.begin_write().await?;
         let row = practice_portal::ActiveModel {
@@ -178,7 +179,7 @@ impl TenantStore<'_> {
         &self,
         write: PracticePortalWrite,
         expected_version: Option<i64>,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<PracticePortal, StoreError> {
         let tx = self.begin_write().await?;
         let current = practice_portal::Entity::find()

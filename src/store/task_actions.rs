@@ -9,9 +9,9 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::accounts::AccountRecord;
-use super::audit::Actor;
 use super::tasks::{TaskRecord, TaskRow};
 use super::{Store, StoreError, TenantStore, WriteTx};
+use crate::domain::actor::Actor;
 use crate::domain::task::{AccountStatus, Move, Outcome, TaskState};
 
 /// The columns an action sets besides the state.
@@ -83,7 +83,7 @@ impl TenantStore<'_> {
         current: &TaskRecord,
         step: Move,
         change: TaskChange,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<bool, StoreError> {
         let mut update = task::Entity::update_many()
             .col_expr(task::Column::UpdatedAt, Expr::value(actor.at))

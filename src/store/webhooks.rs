@@ -10,9 +10,10 @@ use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, Quer
 use serde_json::json;
 use uuid::Uuid;
 
-use super::audit::{self, Actor};
+use super::audit;
 use super::outbox::{self, Fanout, NewEvent};
 use super::{PracticeId, Store, StoreError, TenantStore};
+use crate::domain::actor::Actor;
 use crate::domain::delivery::{AttemptResult, DeliveryState, NextStep};
 use crate::domain::task::TaskState;
 
@@ -122,7 +123,7 @@ impl TenantStore<'_> {
     pub async fn create_webhook(
         &self,
         new: NewWebhook,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<Webhook, StoreError> {
         let tx = self.begin_write().await?;
         let row = webhook::ActiveModel {
@@ -161,7 +162,7 @@ impl TenantStore<'_> {
         &self,
         id: Uuid,
         change: WebhookChange,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<Webhook, StoreError> {
         let tx = self.begin_write().await?;
         let secret_rotated = change.secret.is_some();
@@ -221,7 +222,7 @@ impl TenantStore<'_> {
 
     /// Removes a subscription from use (its delivery history stays); deliveries still pending
     /// are dead-lettered, without alerting: nobody is listening any more.
-    pub async fn delete_webhook(&self, id: Uuid, actor: &Actor<'_>) -> Result<(), StoreError> {
+    pub async fn delete_webhook(&self, id: Uuid, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         let deleted = webhook::Entity::update_many()
             .col_expr(webhook::Column::DeletedAt, Expr::value(actor.at))
@@ -271,7 +272,7 @@ impl TenantStore<'_> {
         id: Uuid,
         practice_name: &str,
         base_url: &str,
-        actor: &Actor<'_>,
+        actor: &Actor,
     ) -> Result<Uuid, StoreError> {
         let tx = self.begin_write().await?;
         let hook = webhook::Entity::find_by_id(id)
@@ -608,11 +609,7 @@ impl Store {
         if updated.rows_affected == 0 {
             return tx.commit().await;
         }
-        let actor = Actor {
-            name: "system",
-            request_id: None,
-            at: now,
-        };
+        let actor = Actor::system(now);
         let detail = json!({
             "webhook": claimed.webhook.id,
             "event": claimed.event.id,

@@ -2,12 +2,16 @@
 //! only go down, and the words of the task vocabulary are spelled only in the domain.
 //!
 //! ```text
-//! wire     scim  api  cli  startup  state  auth  http     (may use everything below)
-//! jobs     background loops                               → engine, store, domain, webhook
-//! engine   one module per use case                        → store, domain, webhook
-//! store    sea-orm rows                                   → domain, entities
-//! webhook  the outbound client                            → domain
-//! domain   pure rules                                     → nothing of ours
+//! startup, cli, routes, openapi   assemble the app                → anything below
+//! scim, api (siblings)            handlers                       → state, auth, http, engine, store, domain
+//! state                           AppState and the Caller         → auth, http, store, webhook, domain
+//! auth                            the request guard               → http, store, domain, config
+//! http                            the HTTP edge                   → store, domain
+//! jobs                            background loops                → engine, store, domain, webhook
+//! engine                          one module per use case         → store, domain, webhook
+//! store                           sea-orm rows                    → domain, entities
+//! webhook                         the outbound client             → domain
+//! domain                          pure rules                      → nothing of ours
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -19,11 +23,40 @@ struct Rule {
     forbidden_crates: &'static [&'static str],
 }
 
-const WIRE: [&str; 8] = [
-    "scim", "api", "cli", "startup", "state", "auth", "http", "openapi",
+const WIRE: [&str; 9] = [
+    "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "routes",
 ];
 
 const RULES: &[Rule] = &[
+    Rule {
+        layer: "scim",
+        forbidden_modules: &["api", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_crates: &[],
+    },
+    Rule {
+        layer: "api",
+        forbidden_modules: &["scim", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_crates: &[],
+    },
+    Rule {
+        layer: "state",
+        forbidden_modules: &["scim", "api", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_crates: &[],
+    },
+    Rule {
+        layer: "auth",
+        forbidden_modules: &[
+            "scim", "api", "state", "engine", "jobs", "cli", "startup", "routes", "openapi",
+        ],
+        forbidden_crates: &[],
+    },
+    Rule {
+        layer: "http",
+        forbidden_modules: &[
+            "scim", "api", "state", "auth", "engine", "jobs", "cli", "startup", "routes", "openapi",
+        ],
+        forbidden_crates: &[],
+    },
     Rule {
         layer: "domain",
         forbidden_modules: &[
@@ -62,7 +95,7 @@ const RULES: &[Rule] = &[
     Rule {
         layer: "engine",
         forbidden_modules: &[
-            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "jobs",
+            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "routes", "jobs",
         ],
         forbidden_crates: &["actix_web", "sea_orm", "entities"],
     },

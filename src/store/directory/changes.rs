@@ -6,7 +6,7 @@ use sea_orm::{ConnectionTrait, EntityTrait};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::ChangeContext;
+use crate::domain::actor::Actor;
 use crate::store::audit::Entry;
 use crate::store::{PracticeId, StoreError};
 
@@ -23,7 +23,7 @@ pub(super) struct Change<'a> {
     pub action: Action,
     pub before: Option<Value>,
     pub after: Option<Value>,
-    pub context: &'a ChangeContext,
+    pub actor: &'a Actor,
 }
 
 /// Records a change with its audit record; returns its sequence number.
@@ -32,7 +32,7 @@ pub(super) async fn record(
     practice: PracticeId,
     change: Change<'_>,
 ) -> Result<i64, StoreError> {
-    let actor = change.context.as_actor();
+    let actor = change.actor.clone();
     let (seq, entry) = record_leaving_audit(db, practice, change).await?;
     crate::store::audit::append_all(db, practice, &actor, vec![entry]).await?;
     Ok(seq)
@@ -64,12 +64,12 @@ pub(super) async fn record_leaving_audit(
         action: Set(action.to_owned()),
         before: Set(change.before),
         after: Set(change.after),
-        actor: Set(change.context.actor.clone()),
-        request_id: Set(change.context.request_id.clone()),
-        at: Set(change.context.at),
+        actor: Set(change.actor.name.clone()),
+        request_id: Set(change.actor.request_id.clone()),
+        at: Set(change.actor.at),
         // The lifecycle engine consumes the change in the same transaction (see
         // `store::lifecycle`), so it is processed as it is recorded.
-        processed_at: Set(Some(change.context.at)),
+        processed_at: Set(Some(change.actor.at)),
     })
     .exec(db)
     .await?;

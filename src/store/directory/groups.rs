@@ -13,9 +13,8 @@ use uuid::Uuid;
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
 use super::users::check_version;
-use super::{
-    ChangeContext, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
-};
+use super::{Page, Tally, as_object, implied_total, name_key, new_id, search_document};
+use crate::domain::actor::Actor;
 use crate::domain::query::ListQuery;
 use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
 
@@ -100,7 +99,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         write: GroupWrite,
         members: Vec<Uuid>,
-        context: &ChangeContext,
+        actor: &Actor,
     ) -> Result<GroupChange, StoreError> {
         let model = scim_group::ActiveModel {
             id: Set(new_id()),
@@ -110,8 +109,8 @@ impl TenantStore<'_> {
             attributes: Set(Value::Object(write.attributes)),
             display_name: Set(write.display_name),
             external_id: Set(write.external_id),
-            created_at: Set(context.at),
-            updated_at: Set(context.at),
+            created_at: Set(actor.at),
+            updated_at: Set(actor.at),
             version: Set(1),
             deleted_at: Set(None),
         };
@@ -121,7 +120,7 @@ impl TenantStore<'_> {
             .map_err(|e| map_unique(e, "a group with this displayName"))?
             .into();
         let added = self
-            .add_members(&tx.tx, created.id, &members, context)
+            .add_members(&tx.tx, created.id, &members, actor)
             .await?;
         let seq = changes::record(
             &tx.tx,
@@ -134,7 +133,7 @@ impl TenantStore<'_> {
                 after: Some(
                     json!({"displayName": created.display_name, "added": added, "removed": []}),
                 ),
-                context,
+                actor,
             },
         )
         .await?;
@@ -224,7 +223,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
-        context: &ChangeContext,
+        actor: &Actor,
         change: impl FnOnce(&GroupRecord) -> Result<(GroupWrite, MembersChange), E>,
     ) -> Result<Result<GroupChange, GroupRecord>, E> {
         let mut select = scim_group::Entity::find_by_id(id)
@@ -251,7 +250,7 @@ impl TenantStore<'_> {
         for op in ops {
             match op {
                 MemberOp::Add(ids) => {
-                    added.extend(self.add_members(&tx.tx, id, &ids, context).await?);
+                    added.extend(self.add_members(&tx.tx, id, &ids, actor).await?);
                 }
                 MemberOp::Remove(ids) => {
                     removed.extend(self.remove_members(&tx.tx, id, Some(&ids)).await?);
@@ -298,7 +297,7 @@ impl TenantStore<'_> {
                 scim_group::Column::Search,
                 Expr::value(search_document(&write.attributes)),
             )
-            .col_expr(scim_group::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_group::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_group::Column::Version, Expr::value(version))
             .filter(scim_group::Column::Id.eq(id))
             .exec(&tx.tx)
@@ -317,7 +316,7 @@ impl TenantStore<'_> {
                     "added": added,
                     "removed": removed,
                 })),
-                context,
+                actor,
             },
         )
         .await?;
@@ -333,7 +332,7 @@ impl TenantStore<'_> {
             display_name: write.display_name,
             external_id: write.external_id,
             attributes: write.attributes,
-            updated_at: context.at,
+            updated_at: actor.at,
             version,
             ..current
         };
@@ -350,7 +349,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
-        context: &ChangeContext,
+        actor: &Actor,
     ) -> Result<GroupChange, StoreError> {
         let current: GroupRecord = scim_group::Entity::find_by_id(id)
             .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
@@ -362,8 +361,8 @@ impl TenantStore<'_> {
         check_version(expected_version, current.version)?;
         let removed = self.remove_members(&tx.tx, id, None).await?;
         scim_group::Entity::update_many()
-            .col_expr(scim_group::Column::DeletedAt, Expr::value(context.at))
-            .col_expr(scim_group::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_group::Column::DeletedAt, Expr::value(actor.at))
+            .col_expr(scim_group::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(
                 scim_group::Column::Version,
                 Expr::value(current.version + 1),
@@ -382,7 +381,7 @@ impl TenantStore<'_> {
                 after: Some(
                     json!({"displayName": current.display_name, "added": [], "removed": removed}),
                 ),
-                context,
+                actor,
             },
         )
         .await?;
@@ -415,7 +414,7 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         group: Uuid,
         ids: &[Uuid],
-        context: &ChangeContext,
+        actor: &Actor,
     ) -> Result<Vec<Uuid>, StoreError> {
         let mut unique = ids.to_vec();
         unique.sort_unstable();
@@ -447,7 +446,7 @@ impl TenantStore<'_> {
                         self.practice.as_uuid().into(),
                         group.into(),
                         (*user).into(),
-                        context.at.into(),
+                        actor.at.into(),
                     ])
                     .map_err(|e| StoreError::Database(sea_orm::DbErr::Custom(e.to_string())))?;
             }

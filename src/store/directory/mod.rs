@@ -6,7 +6,6 @@ mod groups;
 pub mod sql;
 mod users;
 
-use chrono::{DateTime, Utc};
 use entities::directory_tally;
 use sea_orm::{EntityTrait, PaginatorTrait, Select};
 use serde_json::{Map, Value};
@@ -20,24 +19,6 @@ pub(crate) use groups::GroupChange;
 pub use groups::{GroupRecord, GroupWrite, Member, MemberOp, MembersChange};
 pub(crate) use users::UserChange;
 pub use users::{UserRecord, UserWrite};
-
-/// Who made a change, and under which request; stamped on the change record.
-#[derive(Debug, Clone)]
-pub struct ChangeContext {
-    pub actor: String,
-    pub request_id: Option<String>,
-    pub at: DateTime<Utc>,
-}
-
-impl ChangeContext {
-    pub fn as_actor(&self) -> crate::store::audit::Actor<'_> {
-        crate::store::audit::Actor {
-            name: &self.actor,
-            request_id: self.request_id.as_deref(),
-            at: self.at,
-        }
-    }
-}
 
 /// A page of a listing and the total number of matches.
 #[derive(Debug)]

@@ -15,9 +15,8 @@ use uuid::Uuid;
 
 use super::changes::{self, Action, Change};
 use super::sql::{self, Resource};
-use super::{
-    ChangeContext, Member, Page, Tally, as_object, implied_total, name_key, new_id, search_document,
-};
+use super::{Member, Page, Tally, as_object, implied_total, name_key, new_id, search_document};
+use crate::domain::actor::Actor;
 use crate::domain::query::ListQuery;
 use crate::store::audit::Entry;
 use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
@@ -211,7 +210,7 @@ impl TenantStore<'_> {
         &self,
         tx: &WriteTx,
         write: UserWrite,
-        context: &ChangeContext,
+        actor: &Actor,
     ) -> Result<UserChange, StoreError> {
         let model = scim_user::ActiveModel {
             id: Set(new_id()),
@@ -222,8 +221,8 @@ impl TenantStore<'_> {
             user_name: Set(write.user_name),
             external_id: Set(write.external_id),
             active: Set(write.active),
-            created_at: Set(context.at),
-            updated_at: Set(context.at),
+            created_at: Set(actor.at),
+            updated_at: Set(actor.at),
             version: Set(1),
             deleted_at: Set(None),
         };
@@ -245,7 +244,7 @@ impl TenantStore<'_> {
                     created.active,
                     &created.attributes,
                 )),
-                context,
+                actor,
             },
         )
         .await?;
@@ -351,7 +350,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
-        context: &ChangeContext,
+        actor: &Actor,
         change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
     ) -> Result<Result<UserChange, UserRecord>, E> {
         let current = self.lock_user(&tx.tx, id).await?;
@@ -382,7 +381,7 @@ impl TenantStore<'_> {
                 scim_user::Column::Search,
                 Expr::value(search_document(&write.attributes)),
             )
-            .col_expr(scim_user::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_user::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
             .filter(scim_user::Column::Id.eq(id))
             .filter(scim_user::Column::Version.eq(current.version))
@@ -412,7 +411,7 @@ impl TenantStore<'_> {
                     write.active,
                     &write.attributes,
                 )),
-                context,
+                actor,
             },
         )
         .await?;
@@ -432,7 +431,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         id: Uuid,
         expected_version: Option<i64>,
-        context: &ChangeContext,
+        actor: &Actor,
     ) -> Result<(bool, i64), StoreError> {
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
@@ -444,8 +443,8 @@ impl TenantStore<'_> {
             .map(|m| m.group_id)
             .collect();
         scim_user::Entity::update_many()
-            .col_expr(scim_user::Column::DeletedAt, Expr::value(context.at))
-            .col_expr(scim_user::Column::UpdatedAt, Expr::value(context.at))
+            .col_expr(scim_user::Column::DeletedAt, Expr::value(actor.at))
+            .col_expr(scim_user::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
             .filter(scim_user::Column::Id.eq(id))
             .exec(&tx.tx)
@@ -466,7 +465,7 @@ impl TenantStore<'_> {
                     &current.attributes,
                 )),
                 after: Some(after),
-                context,
+                actor,
             },
         )
         .await?;

@@ -5,13 +5,12 @@ use std::future::{Ready, ready};
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpMessage, HttpRequest, web};
 
-use super::Principal;
+use super::AppState;
+use crate::auth::Principal;
+use crate::domain::actor::Actor;
 use crate::http::errors::WireError;
 use crate::http::request_id::RequestId;
-use crate::state::AppState;
 use crate::store::TenantStore;
-use crate::store::audit::Actor;
-use crate::store::directory::ChangeContext;
 
 /// The authenticated caller of a SCIM or admin API request, with what handlers need from it:
 /// its practice's store, the clock, and how to name it in records.
@@ -57,18 +56,11 @@ impl Caller {
         format!("{}/scim/v2", self.state.public_url)
     }
 
-    /// How audit records name this request.
-    pub fn actor(&self) -> Actor<'_> {
+    /// Who this request acts as, in change and audit records: the credential's name (the
+    /// named administrator behind it, where there is one), the request id, and now.
+    pub fn actor(&self) -> Actor {
         Actor {
-            name: self.actor_name.as_str(),
-            request_id: self.request_id.as_deref(),
-            at: self.state.clock.now(),
-        }
-    }
-
-    pub fn change_context(&self) -> ChangeContext {
-        ChangeContext {
-            actor: self.principal.actor(),
+            name: self.actor_name.clone(),
             request_id: self.request_id.clone(),
             at: self.state.clock.now(),
         }
