@@ -11,4 +11,5 @@ pub mod deliver;
 pub mod directory;
 pub mod policy;
 pub mod react;
+pub mod sweep;
 pub mod tasks;

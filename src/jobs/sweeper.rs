@@ -7,8 +7,8 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::SharedClock;
+use crate::engine::sweep::{self, SweepReport};
 use crate::store::Store;
-use crate::store::alerts::SweepReport;
 
 /// What the sweeper uses.
 #[derive(Debug)]
@@ -26,7 +26,7 @@ impl Sweeper {
     /// One pass; what it recorded. Failures are logged and retried next pass.
     pub async fn run_once(&self) -> SweepReport {
         let now = self.clock.now();
-        match self.store.sweep(now, &self.public_url).await {
+        match sweep::sweep(&self.store, now, &self.public_url).await {
             Ok(report) => {
                 if report != SweepReport::default() {
                     tracing::info!(

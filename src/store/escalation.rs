@@ -41,6 +41,14 @@ impl TenantStore<'_> {
         self.escalation_policy_in(self.db).await
     }
 
+    /// The current escalation policy, read under the practice's write lock.
+    pub(crate) async fn escalation_policy_in_tx(
+        &self,
+        tx: &super::WriteTx,
+    ) -> Result<EscalationPolicyVersion, StoreError> {
+        self.escalation_policy_in(&tx.tx).await
+    }
+
     pub(crate) async fn escalation_policy_in(
         &self,
         db: &impl ConnectionTrait,

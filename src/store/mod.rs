@@ -7,7 +7,6 @@
 
 pub mod accounts;
 pub mod admins;
-pub mod alerts;
 pub mod audit;
 pub mod credentials;
 pub mod directory;
@@ -19,6 +18,7 @@ pub mod policy;
 pub mod portals;
 mod practices;
 pub mod reports;
+pub mod sweep;
 pub mod task_actions;
 pub mod tasks;
 mod tokens;

@@ -145,7 +145,7 @@ impl TestApp {
     }
 
     /// One sweeper pass at the app's clock.
-    pub async fn sweep(&self) -> portcullis::store::alerts::SweepReport {
+    pub async fn sweep(&self) -> portcullis::engine::sweep::SweepReport {
         self.jobs.sweeper.run_once().await
     }
 

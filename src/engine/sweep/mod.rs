@@ -1,0 +1,251 @@
+//! Sweeping: for each practice, move every task whose next alert is due along its escalation
+//! ladder (`domain::escalation`) and record each alert in the outbox with its audit record;
+//! record the daily digest; notice a practice portal falling below (or back to) its minimum
+//! administrator count. Each batch is one write transaction under the practice's lock, so an
+//! alert is decided once and recorded with its task's new position.
+
+mod payloads;
+
+use chrono::{DateTime, NaiveDate, Utc};
+use serde_json::json;
+use uuid::Uuid;
+
+use payloads::SweepContext;
+
+use crate::domain::actor::Actor;
+use crate::domain::escalation::LadderPosition;
+use crate::domain::ladder::task_window;
+use crate::store::outbox::NewEvent;
+use crate::store::tasks::TaskRow;
+use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
+
+/// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
+const BATCH: u64 = 200;
+const MAX_BATCHES: usize = 50;
+
+/// What one pass recorded.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct SweepReport {
+    pub alerts: usize,
+    pub digests: usize,
+    pub admin_alerts: usize,
+}
+
+impl std::ops::AddAssign for SweepReport {
+    fn add_assign(&mut self, other: Self) {
+        self.alerts += other.alerts;
+        self.digests += other.digests;
+        self.admin_alerts += other.admin_alerts;
+    }
+}
+
+/// One pass over every practice. A practice whose sweep fails is logged and retried next
+/// pass; it does not hold up the others.
+pub async fn sweep(
+    store: &Store,
+    now: DateTime<Utc>,
+    base_url: &str,
+) -> Result<SweepReport, StoreError> {
+    let mut report = SweepReport::default();
+    for practice in store.list_practices().await? {
+        match sweep_practice(&store.tenant(practice.id), &practice, now, base_url).await {
+            Ok(done) => report += done,
+            Err(err) => {
+                tracing::warn!(practice = %practice.slug.as_str(), error = %err, "sweep failed")
+            }
+        }
+    }
+    Ok(report)
+}
+
+async fn sweep_practice(
+    store: &TenantStore<'_>,
+    practice: &Practice,
+    now: DateTime<Utc>,
+    base_url: &str,
+) -> Result<SweepReport, StoreError> {
+    let tz = practice.time_zone.tz();
+    // Cheap reads first: most passes find nothing, and take no lock.
+    let tasks_due = !store.tasks_due(now, 1).await?.is_empty();
+    let digest = match store
+        .escalation_policy()
+        .await?
+        .document
+        .digest_date(now, tz)
+    {
+        Some(date) if !store.event_recorded(&digest_key(date)).await? => Some(date),
+        _ => None,
+    };
+    let admin_changes = store.admin_counts().await?.iter().any(crosses_minimum);
+    if !tasks_due && digest.is_none() && !admin_changes {
+        return Ok(SweepReport::default());
+    }
+
+    let actor = Actor::system(now);
+    let mut report = SweepReport::default();
+    // One transaction per batch, so the practice's lock (on SQLite, the one writer) is never
+    // held for long. Each batch reads the policy under the lock, so a policy replaced
+    // meanwhile applies at once.
+    for _ in 0..MAX_BATCHES {
+        let tx = store.begin_write().await?;
+        let policy = store.escalation_policy_in_tx(&tx).await?.document;
+        let context = SweepContext {
+            practice,
+            policy: &policy,
+            admins: store.practice_admins(&tx).await?,
+            base_url,
+            now,
+        };
+        let batch = store.tasks_due_in(&tx, now, BATCH).await?;
+        let people: Vec<Uuid> = batch.iter().map(|t| t.person_id).collect();
+        let names = store.display_names(&people).await?;
+        for row in &batch {
+            let person = names.get(&row.person_id).map_or("", String::as_str);
+            report.alerts += sweep_task(store, &tx, &context, row, person, &actor).await?;
+        }
+        let more = batch.len() as u64 == BATCH;
+        if !more {
+            if let Some(date) = digest {
+                report.digests += record_digest(store, &tx, &context, date, &actor).await?;
+            }
+            report.admin_alerts += record_admin_counts(store, &tx, &context, &actor).await?;
+        }
+        tx.commit().await?;
+        if !more {
+            break;
+        }
+    }
+    Ok(report)
+}
+
+/// Records the alerts `row` is owed and moves it along its ladder.
+async fn sweep_task(
+    store: &TenantStore<'_>,
+    tx: &WriteTx,
+    context: &SweepContext<'_>,
+    row: &TaskRow,
+    person: &str,
+    actor: &Actor,
+) -> Result<usize, StoreError> {
+    let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
+    let window = task_window(
+        row.kind,
+        row.cause,
+        removes_roles,
+        row.created_at,
+        row.due_at,
+    );
+    let from = LadderPosition {
+        reminders_sent: u32::try_from(row.reminders_sent).unwrap_or(0),
+        escalation_level: u32::try_from(row.escalation_level).unwrap_or(0),
+    };
+    let sweep = context
+        .policy
+        .sweep(&window, from, context.now, context.practice.time_zone.tz());
+    let mut recorded = 0;
+    for alert in &sweep.alerts {
+        let payload = context.task_payload(row, person, alert, sweep.position.escalation_level);
+        let event = NewEvent {
+            key: format!("task:{}:{}", row.id, alert.step.key()),
+            event_type: alert.step.event_type(),
+            task: Some(row.id),
+            payload,
+        };
+        let detail = json!({
+            "step": alert.step.key(),
+            "contact": alert.contact.to_string(),
+            "due_at": row.due_at,
+        });
+        if store
+            .notify(tx, event, &format!("task {}", row.id), detail, actor)
+            .await?
+        {
+            recorded += 1;
+        }
+    }
+    // Always later than now, so no time-zone quirk can make one pass pick the same task again
+    // and again.
+    let next = sweep
+        .next_alert_at
+        .map(|at| at.max(context.now + chrono::Duration::seconds(1)));
+    store
+        .advance_ladder(tx, row.id, sweep.position, next)
+        .await?;
+    Ok(recorded)
+}
+
+/// The day's digest: what is open and overdue, by portal, the oldest overdue item, and the
+/// audit trail's head (a copy of it outside the database anchors the chain).
+async fn record_digest(
+    store: &TenantStore<'_>,
+    tx: &WriteTx,
+    context: &SweepContext<'_>,
+    date: NaiveDate,
+    actor: &Actor,
+) -> Result<usize, StoreError> {
+    let payload = context.digest_payload(store, tx, date).await?;
+    let event = NewEvent {
+        key: digest_key(date),
+        event_type: "digest.daily",
+        task: None,
+        payload,
+    };
+    let new = store
+        .notify(tx, event, &format!("digest {date}"), json!({}), actor)
+        .await?;
+    Ok(usize::from(new))
+}
+
+/// Whether a practice portal's administrator count crossed its minimum since the last look.
+fn crosses_minimum(count: &crate::store::sweep::AdminCount) -> bool {
+    let below = i64::from(count.admins) < i64::from(count.min_admins);
+    below != count.below_since.is_some()
+}
+
+/// Alerts once when a portal drops below its minimum administrator count (and records when it
+/// recovers, re-arming the alert).
+async fn record_admin_counts(
+    store: &TenantStore<'_>,
+    tx: &WriteTx,
+    context: &SweepContext<'_>,
+    actor: &Actor,
+) -> Result<usize, StoreError> {
+    let mut alerts = 0;
+    for count in store.admin_counts_in(tx).await? {
+        if !crosses_minimum(&count) {
+            continue;
+        }
+        let below = i64::from(count.admins) < i64::from(count.min_admins);
+        store
+            .set_admins_below_since(tx, count.id, below.then_some(context.now))
+            .await?;
+        let (event_type, change) = if below {
+            ("practice_portal.below_min_admins", "below")
+        } else {
+            ("practice_portal.admins_restored", "restored")
+        };
+        let key = format!(
+            "min_admins:{}:{}:{change}",
+            count.portal,
+            context.now.timestamp_micros()
+        );
+        let event = NewEvent {
+            key,
+            event_type,
+            task: None,
+            payload: context.admin_count_payload(&count),
+        };
+        let detail = json!({"admins": count.admins, "min_admins": count.min_admins});
+        if store
+            .notify(tx, event, &count.portal, detail, actor)
+            .await?
+        {
+            alerts += usize::from(below);
+        }
+    }
+    Ok(alerts)
+}
+
+fn digest_key(date: NaiveDate) -> String {
+    format!("digest:{date}")
+}
