@@ -13,7 +13,8 @@ use crate::domain::delivery::DeliveryState;
 use crate::domain::scope::Scope;
 use crate::http::errors::WireError;
 use crate::state::Caller;
-use crate::store::webhooks::{DeliveryView, NewWebhook, Webhook, WebhookChange, redact_url};
+use crate::store::deliveries::DeliveryView;
+use crate::store::webhooks::{NewWebhook, Webhook, WebhookChange, redact_url};
 
 /// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
 pub const EVENT_TYPES: [&str; 8] = [

@@ -8,7 +8,7 @@ use tokio::task::JoinSet;
 use crate::clock::SharedClock;
 use crate::domain::delivery::{NextStep, RetryPolicy};
 use crate::store::Store;
-use crate::store::webhooks::ClaimedDelivery;
+use crate::store::deliveries::ClaimedDelivery;
 use crate::webhook::{Outgoing, WebhookClient};
 
 /// Deliveries claimed (and sent concurrently) per round, and rounds per pass.
