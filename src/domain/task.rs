@@ -68,6 +68,11 @@ macro_rules! vocabulary {
 }
 pub(crate) use vocabulary;
 
+/// The portal role slugs a task adds or removes, in the order planned.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(transparent)]
+pub struct RoleList(pub Vec<String>);
+
 vocabulary! {
     /// Where a task stands. Overdue is not a state: it is derived from `due_at`.
     TaskState {

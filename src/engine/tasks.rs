@@ -172,8 +172,8 @@ async fn update_account(
     let Some((roles, status)) = task::account_after_completion(
         done.kind,
         &held,
-        &set(&done.roles_add),
-        &set(&done.roles_remove),
+        &set(&done.roles_add.0),
+        &set(&done.roles_remove.0),
     ) else {
         return Ok(());
     };

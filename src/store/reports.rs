@@ -5,7 +5,7 @@ use entities::{lifecycle_event, portal_account, task};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::tasks::TaskRow;
+use super::tasks::TaskRecord;
 use super::{StoreError, TenantStore};
 use crate::domain::task::{EventKind, TaskKind, TaskState};
 
@@ -59,7 +59,7 @@ impl TenantStore<'_> {
                 .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
                 .filter(task::Column::EventId.is_in(chunk.iter().map(|e| e.id)))
                 .order_by_asc(task::Column::DueAt)
-                .into_model::<TaskRow>()
+                .into_model::<TaskRecord>()
                 .all(self.db)
                 .await?;
             for event in chunk {
@@ -68,7 +68,7 @@ impl TenantStore<'_> {
                         event_id: event.id,
                         person_id: event.person_id,
                         event_at: event.at,
-                        portal: t.portal_slug.clone(),
+                        portal: t.portal.clone(),
                         task_id: t.id,
                         kind: t.kind,
                         state: t.state,

@@ -18,7 +18,7 @@ use uuid::Uuid;
 
 use super::audit;
 use super::outbox::{self, Fanout, NewEvent};
-use super::tasks::TaskRow;
+use super::tasks::TaskRecord;
 use super::{StoreError, TenantStore, WriteTx};
 use crate::domain::actor::Actor;
 use crate::domain::escalation::LadderPosition;
@@ -52,7 +52,7 @@ impl TenantStore<'_> {
         &self,
         now: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<TaskRow>, StoreError> {
+    ) -> Result<Vec<TaskRecord>, StoreError> {
         self.tasks_due_on(self.db, now, limit).await
     }
 
@@ -62,7 +62,7 @@ impl TenantStore<'_> {
         tx: &WriteTx,
         now: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<TaskRow>, StoreError> {
+    ) -> Result<Vec<TaskRecord>, StoreError> {
         self.tasks_due_on(&tx.tx, now, limit).await
     }
 
@@ -71,7 +71,7 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         now: DateTime<Utc>,
         limit: u64,
-    ) -> Result<Vec<TaskRow>, StoreError> {
+    ) -> Result<Vec<TaskRecord>, StoreError> {
         Ok(task::Entity::find()
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(task::Column::State.is_in(TaskState::PENDING))
@@ -83,7 +83,7 @@ impl TenantStore<'_> {
             .order_by_asc(task::Column::DueAt)
             .order_by_asc(task::Column::Id)
             .limit(limit)
-            .into_model::<TaskRow>()
+            .into_model::<TaskRecord>()
             .all(db)
             .await?)
     }

@@ -9,7 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::accounts::AccountRecord;
-use super::tasks::{TaskRecord, TaskRow};
+use super::tasks::TaskRecord;
 use super::{Store, StoreError, TenantStore, WriteTx};
 use crate::domain::actor::Actor;
 use crate::domain::task::{AccountStatus, Move, Outcome, TaskState};
@@ -40,13 +40,12 @@ pub(crate) struct StoredAccount {
 impl TenantStore<'_> {
     /// The task, read in the write transaction (without its person's display name).
     pub(crate) async fn task_in(&self, tx: &WriteTx, id: Uuid) -> Result<TaskRecord, StoreError> {
-        Ok(task::Entity::find_by_id(id)
+        task::Entity::find_by_id(id)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .into_model::<TaskRow>()
+            .into_model::<TaskRecord>()
             .one(&tx.tx)
             .await?
-            .ok_or(StoreError::NotFound("task"))?
-            .into_record(String::new()))
+            .ok_or(StoreError::NotFound("task"))
     }
 
     /// The state of one of the practice's tasks, if it exists.

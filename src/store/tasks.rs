@@ -9,18 +9,25 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{StoreError, TenantStore};
-use crate::domain::task::{Cause, Outcome, TaskKind, TaskState};
+use crate::domain::ladder::ladder_finished;
+use crate::domain::task::{Cause, Outcome, RoleList, TaskKind, TaskState};
 
-#[derive(Debug, Clone, PartialEq)]
+/// A task as the store reads it: sea-orm reads the row straight into this, the states, kinds
+/// and causes as the domain's enums (`store::vocabulary`).
+#[derive(Debug, Clone, PartialEq, FromQueryResult)]
 pub struct TaskRecord {
     pub id: Uuid,
     pub person_id: Uuid,
+    /// The person's displayName, else userName (deleted people included: their tasks live
+    /// on). Filled by the reads that show tasks ([`TenantStore::tasks`], [`TenantStore::task`]).
+    #[sea_orm(skip)]
     pub person_display: String,
+    #[sea_orm(from_alias = "portal_slug")]
     pub portal: Option<String>,
     pub kind: TaskKind,
     pub state: TaskState,
-    pub roles_add: Vec<String>,
-    pub roles_remove: Vec<String>,
+    pub roles_add: RoleList,
+    pub roles_remove: RoleList,
     pub action: String,
     pub cause: Cause,
     pub event_id: Uuid,
@@ -41,8 +48,8 @@ pub struct TaskRecord {
     pub reason: Option<String>,
     pub escalation_level: i32,
     pub reminders_sent: i32,
-    /// When the sweeper next looks at the task; `None` when its ladder is finished or it is
-    /// not yet worked out.
+    /// When the sweeper next looks at the task; `None` when it is not yet worked out (and, as
+    /// shown, when its ladder is finished; stored then as a far-future sentinel).
     pub next_alert_at: Option<DateTime<Utc>>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
@@ -50,6 +57,13 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
+    /// The task as shown: with its person's name, and a finished ladder as no next alert.
+    fn shown(mut self, person_display: String) -> Self {
+        self.person_display = person_display;
+        self.next_alert_at = self.next_alert_at.filter(|at| *at < ladder_finished());
+        self
+    }
+
     /// Overdue is derived, never stored: past due and not finished.
     pub fn is_overdue(&self, now: DateTime<Utc>) -> bool {
         now > self.due_at && self.state.is_open()
@@ -104,7 +118,7 @@ impl TenantStore<'_> {
             .order_by_asc(task::Column::DueAt)
             .order_by_asc(task::Column::Id)
             .limit(filter.limit)
-            .into_model::<TaskRow>()
+            .into_model::<TaskRecord>()
             .all(self.db)
             .await?;
         self.with_people(rows).await
@@ -113,7 +127,7 @@ impl TenantStore<'_> {
     pub async fn task(&self, id: Uuid) -> Result<TaskRecord, StoreError> {
         let row = task::Entity::find_by_id(id)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
-            .into_model::<TaskRow>()
+            .into_model::<TaskRecord>()
             .one(self.db)
             .await?
             .ok_or(StoreError::NotFound("task"))?;
@@ -152,7 +166,7 @@ impl TenantStore<'_> {
     }
 
     /// Attaches each task's person's display name (deleted people included: their tasks live on).
-    async fn with_people(&self, rows: Vec<TaskRow>) -> Result<Vec<TaskRecord>, StoreError> {
+    async fn with_people(&self, rows: Vec<TaskRecord>) -> Result<Vec<TaskRecord>, StoreError> {
         let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
         people.sort_unstable();
         people.dedup();
@@ -161,84 +175,9 @@ impl TenantStore<'_> {
             .into_iter()
             .map(|t| {
                 let display = names.get(&t.person_id).cloned().unwrap_or_default();
-                t.into_record(display)
+                t.shown(display)
             })
             .collect())
-    }
-}
-
-/// A task row with its vocabulary typed: sea-orm reads the states, kinds and causes straight
-/// into the domain's enums (`store::vocabulary`).
-#[derive(Debug, FromQueryResult)]
-pub(crate) struct TaskRow {
-    pub id: Uuid,
-    pub person_id: Uuid,
-    pub portal_slug: Option<String>,
-    pub kind: TaskKind,
-    pub state: TaskState,
-    pub roles_add: Value,
-    pub roles_remove: Value,
-    pub action: String,
-    pub cause: Cause,
-    pub event_id: Uuid,
-    pub policy_version: Option<i32>,
-    pub due_at: DateTime<Utc>,
-    pub blocked_by: Option<Uuid>,
-    pub assignee: Option<String>,
-    pub claimed_by: Option<String>,
-    pub claimed_at: Option<DateTime<Utc>>,
-    pub done_by: Option<String>,
-    pub done_at: Option<DateTime<Utc>>,
-    pub verified_by: Option<String>,
-    pub verified_at: Option<DateTime<Utc>>,
-    pub evidence: Option<Value>,
-    pub outcome: Option<Outcome>,
-    pub reason: Option<String>,
-    pub escalation_level: i32,
-    pub reminders_sent: i32,
-    pub next_alert_at: Option<DateTime<Utc>>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-}
-
-impl TaskRow {
-    pub(crate) fn into_record(self, person_display: String) -> TaskRecord {
-        let t = self;
-        TaskRecord {
-            person_display,
-            id: t.id,
-            person_id: t.person_id,
-            portal: t.portal_slug,
-            kind: t.kind,
-            state: t.state,
-            roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
-            roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
-            action: t.action,
-            cause: t.cause,
-            event_id: t.event_id,
-            policy_version: t.policy_version,
-            due_at: t.due_at,
-            blocked_by: t.blocked_by,
-            assignee: t.assignee,
-            claimed_by: t.claimed_by,
-            claimed_at: t.claimed_at,
-            done_by: t.done_by,
-            done_at: t.done_at,
-            verified_by: t.verified_by,
-            verified_at: t.verified_at,
-            evidence: t.evidence,
-            outcome: t.outcome,
-            reason: t.reason,
-            escalation_level: t.escalation_level,
-            reminders_sent: t.reminders_sent,
-            next_alert_at: t
-                .next_alert_at
-                .filter(|at| *at < crate::domain::ladder::ladder_finished()),
-            created_at: t.created_at,
-            updated_at: t.updated_at,
-            version: t.version,
-        }
     }
 }
 

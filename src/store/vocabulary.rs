@@ -3,14 +3,15 @@
 //! no spelling of a state, kind or event is written out anywhere in the store.
 //!
 //! The `entities` crate sits below the domain and cannot name these types, so its models keep
-//! the columns as text; the store reads rows into its own typed records (`tasks::TaskRow`)
-//! whose fields are these enums, and writes `ActiveModel`s through [`text`].
+//! the columns as text; the store reads rows straight into its typed records
+//! (`tasks::TaskRecord`, via `FromQueryResult`) whose fields are these enums, and writes
+//! `ActiveModel`s through [`text`].
 
 use sea_orm::sea_query::{ArrayType, ColumnType, Nullable, StringLen, ValueType, ValueTypeErr};
 use sea_orm::{ColIdx, DbErr, QueryResult, TryGetError, TryGetable, Value};
 
 use crate::domain::delivery::DeliveryState;
-use crate::domain::task::{AccountStatus, EventKind, Outcome, TaskKind, TaskState};
+use crate::domain::task::{AccountStatus, EventKind, Outcome, RoleList, TaskKind, TaskState};
 
 /// The stored text of a vocabulary value, for an `ActiveModel`'s text column.
 pub(crate) fn text(value: impl Into<Value>) -> String {
@@ -67,6 +68,16 @@ macro_rules! bind_vocabulary {
             }
         }
     )+};
+}
+
+/// A task's role list is stored as a JSON array of slugs.
+impl TryGetable for RoleList {
+    fn try_get_by<I: ColIdx>(res: &QueryResult, index: I) -> Result<Self, TryGetError> {
+        let stored = serde_json::Value::try_get_by(res, index)?;
+        serde_json::from_value(stored).map_err(|e| {
+            TryGetError::DbErr(DbErr::Type(format!("stored role list is invalid: {e}")))
+        })
+    }
 }
 
 bind_vocabulary!(

@@ -16,7 +16,7 @@ use crate::domain::actor::Actor;
 use crate::domain::escalation::LadderPosition;
 use crate::domain::ladder::task_window;
 use crate::store::outbox::NewEvent;
-use crate::store::tasks::TaskRow;
+use crate::store::tasks::TaskRecord;
 use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
 
 /// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
@@ -123,11 +123,11 @@ async fn sweep_task(
     store: &TenantStore<'_>,
     tx: &WriteTx,
     context: &SweepContext<'_>,
-    row: &TaskRow,
+    row: &TaskRecord,
     person: &str,
     actor: &Actor,
 ) -> Result<usize, StoreError> {
-    let removes_roles = row.roles_remove.as_array().is_some_and(|r| !r.is_empty());
+    let removes_roles = !row.roles_remove.0.is_empty();
     let window = task_window(
         row.kind,
         row.cause,

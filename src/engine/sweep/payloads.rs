@@ -9,7 +9,7 @@ use serde_json::{Value, json};
 use crate::domain::escalation::{Alert, Contact, EscalationPolicy};
 use crate::domain::task::TaskState;
 use crate::store::sweep::{AdminContact, AdminCount};
-use crate::store::tasks::{TaskFilter, TaskRow};
+use crate::store::tasks::{TaskFilter, TaskRecord};
 use crate::store::{Practice, StoreError, TenantStore, WriteTx};
 
 /// What every alert of one practice's sweep shares.
@@ -28,7 +28,7 @@ impl SweepContext<'_> {
 
     /// The people a contact stands for. The assignee is whoever the task is assigned to or
     /// claimed by; with nobody, the practice's portal administrators.
-    fn people(&self, contact: &Contact, row: &TaskRow) -> Vec<Value> {
+    fn people(&self, contact: &Contact, row: &TaskRecord) -> Vec<Value> {
         let admin_json = |a: &AdminContact| json!({"name": a.name, "email": a.email});
         let with_role = |role: &str| -> Vec<Value> {
             self.admins
@@ -56,14 +56,14 @@ impl SweepContext<'_> {
     }
 
     /// A task's ladder step (`task.reminder`, `task.overdue`, `task.escalated`).
-    pub fn task_payload(&self, row: &TaskRow, person: &str, alert: &Alert, level: u32) -> Value {
+    pub fn task_payload(&self, row: &TaskRecord, person: &str, alert: &Alert, level: u32) -> Value {
         json!({
             "practice": self.practice_json(),
             "task": {
                 "id": row.id,
                 "kind": row.kind,
                 "state": row.state,
-                "portal": row.portal_slug,
+                "portal": row.portal,
                 "person": {"id": row.person_id, "display_name": person},
                 "action": row.action,
                 "due_at": row.due_at,
