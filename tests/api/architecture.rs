@@ -335,7 +335,11 @@ fn an_upward_import_is_caught() {
     .unwrap();
     let found = violations(dir.path());
     assert_eq!(found.len(), 7, "{found:#?}");
-    assert!(found.iter().any(|f| f.contains("engine/bad.rs:4: engine imports crate::scim")));
+    assert!(
+        found
+            .iter()
+            .any(|f| f.contains("engine/bad.rs:4: engine imports crate::scim"))
+    );
     assert!(found[0].contains("src/domain/bad.rs:1: domain imports crate::store"));
     assert!(
         found

@@ -1,0 +1,184 @@
+//! Typed configuration, loaded once at start-up and passed explicitly.
+//!
+//! Layers, later wins: built-in defaults → `portcullis.toml` (optional, or the file named by
+//! `--config`) → `PORTCULLIS_*` environment variables. Nested keys use `__` in the environment,
+//! e.g. `PORTCULLIS_RATE_LIMIT__PER_SECOND=50`.
+//!
+//! Here: the settings' types, the error that refuses them, and the values derived from them.
+//! `defaults.rs` holds the built-in values; `load.rs` layers the sources and words what fails
+//! to load; `validate.rs` checks what types alone cannot; `jwt.rs` holds the trusted JWT
+//! issuers and their checks.
+
+mod defaults;
+mod jwt;
+mod load;
+mod validate;
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use load::describe_figment_error;
+
+pub use jwt::{IssuerConfig, JwtSettings};
+
+/// Everything the service can be told. Field names are the setting names users see in errors.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// `sqlite://FILE` (created if missing) or `postgres://…`.
+    pub database_url: String,
+    /// Largest number of pooled database connections; unset, see [`Settings::database_pool_size`].
+    pub database_max_connections: Option<u32>,
+    /// How long an API token, once checked against the database, is trusted without checking
+    /// again (`PORTCULLIS_AUTH_CACHE_TTL`; `0s` turns this off). A token revoked or an
+    /// administrator changed through this instance is forgotten at once; through the CLI or
+    /// another instance, within this time.
+    #[serde(with = "humantime_serde_compat")]
+    pub auth_cache_ttl: Duration,
+    /// Address the HTTP server binds to.
+    pub listen: SocketAddr,
+    /// Absolute base URL clients reach us at; used in SCIM `meta.location`. Defaults to
+    /// `http://{listen}`.
+    pub public_url: Option<String>,
+    pub log: LogSettings,
+    pub rate_limit: RateLimitSettings,
+    /// Largest request body accepted, in bytes; larger bodies get 413.
+    pub body_limit_bytes: usize,
+    /// How long a failed task waits before it is reopened (e.g. `4h`).
+    #[serde(with = "humantime_serde_compat")]
+    pub failed_task_reopen_after: Duration,
+    /// Largest evidence file (screenshot or PDF) accepted on a task, in bytes.
+    pub evidence_limit_bytes: usize,
+    /// Bearer token Prometheus presents on `GET /metrics`; metrics are not served without one.
+    pub metrics_token: Option<String>,
+    pub jwt: JwtSettings,
+    /// Serve HTTPS directly (TLS 1.2+). Without it, terminate TLS at a proxy in front:
+    /// identity providers only talk to HTTPS endpoints.
+    pub tls: Option<TlsSettings>,
+    /// A portal catalogue newer than the one built in (same format as `catalog/portals.toml`).
+    pub catalog_file: Option<std::path::PathBuf>,
+    /// How often the sweeper looks for reminders, overdue alerts, escalations and digests
+    /// (`PORTCULLIS_SWEEP_INTERVAL`). An overdue alert leaves within one interval of `due_at`.
+    #[serde(with = "humantime_serde_compat")]
+    pub sweep_interval: Duration,
+    /// How often the delivery worker looks for webhook deliveries that are due (it is also
+    /// woken as soon as the sweeper records something).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_poll_interval: Duration,
+    /// Allow webhook URLs on loopback and private networks (`PORTCULLIS_WEBHOOK_ALLOW_PRIVATE`).
+    /// Off by default: an admin must not be able to make the server call into its own network.
+    pub webhook_allow_private: bool,
+    /// How long one webhook attempt may take, connection included.
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_timeout: Duration,
+    /// The first retry waits about this long; each next one twice as long (with jitter).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_retry_base: Duration,
+    /// The longest wait between two attempts.
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_retry_max: Duration,
+    /// After this long without success a delivery is dead-lettered (and that is alerted).
+    #[serde(with = "humantime_serde_compat")]
+    pub webhook_give_up_after: Duration,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TlsSettings {
+    /// PEM certificate chain, leaf first.
+    pub cert_file: std::path::PathBuf,
+    /// PEM private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_file: std::path::PathBuf,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    /// A `tracing` filter directive, e.g. `info` or `portcullis=debug,sqlx=warn`.
+    pub level: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+/// Quota per credential (API token or JWT subject), not per IP: IdPs call from shared ranges.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RateLimitSettings {
+    /// Sustained requests per second per credential. Entra asks for at least 25.
+    pub per_second: u32,
+    /// Requests a credential may make in a burst above the sustained rate.
+    pub burst: u32,
+}
+
+/// Why the configuration was refused. Always names the setting.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {}", describe_figment_error(.0))]
+    Load(Box<figment::Error>),
+    #[error("configuration: setting `{setting}`: {reason}")]
+    Invalid {
+        setting: &'static str,
+        reason: String,
+    },
+}
+
+impl Settings {
+    /// The pool size: `database_max_connections` when set. Otherwise PostgreSQL gets 10; SQLite
+    /// one per CPU core this process may use (2 to 8): SQLite runs inside the process, each
+    /// connection on its own driver thread, so connections beyond the cores only add thread
+    /// switches (on one core, 10 connections served 11% fewer lookups than 2), and its writes
+    /// take one connection at a time anyway.
+    pub fn database_pool_size(&self) -> u32 {
+        if let Some(size) = self.database_max_connections {
+            return size;
+        }
+        if self.database_url.starts_with("sqlite:") {
+            let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+            cores.clamp(2, 8) as u32
+        } else {
+            10
+        }
+    }
+
+    /// The base URL clients use, without a trailing slash: `public_url` if set, otherwise the
+    /// address the server actually bound (which differs from `listen` for port 0).
+    pub fn public_url_for(&self, bound: SocketAddr) -> String {
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
+        match &self.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("{scheme}://{bound}"),
+        }
+    }
+}
+
+/// Durations in configuration read as `"90s"`, `"1h"`, or a number of seconds.
+mod humantime_serde_compat {
+    use std::time::Duration;
+
+    use serde::{Deserialize, Deserializer, Serializer, de::Error};
+
+    pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_str(&humantime::format_duration(*d).to_string())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw {
+            Seconds(u64),
+            Text(String),
+        }
+        match Raw::deserialize(d)? {
+            Raw::Seconds(s) => Ok(Duration::from_secs(s)),
+            Raw::Text(t) => humantime::parse_duration(&t).map_err(D::Error::custom),
+        }
+    }
+}
