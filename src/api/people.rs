@@ -1,7 +1,7 @@
 //! A person's access: what policy grants, what they have, what is pending; and recording the
 //! accounts they already hold.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -11,7 +11,7 @@ use uuid::Uuid;
 
 use super::{Task, task_view};
 use crate::domain::task::TaskState;
-use crate::engine::accounts;
+use crate::engine::{access as person_access, accounts};
 use crate::http::errors::WireError;
 use crate::state::Caller;
 use crate::store::accounts::AccountRecord;
@@ -119,38 +119,19 @@ pub async fn access(call: Caller, id: web::Path<String>) -> Result<HttpResponse,
 
 async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireError> {
     let store = call.store();
-    // A leaver has no desired access, but their accounts and tasks still show.
-    let policy = store.policy().await?;
-    let entitlements = match store.person_is_entitled(person).await? {
-        Some(true) => policy
-            .document
-            .entitlements(&store.person_facts(person).await?),
-        Some(false) => Default::default(),
-        None => return Err(WireError::not_found("person not found")),
-    };
-    let accounts = store.accounts_of(person).await?;
-    let portals = store.practice_portals().await?;
-    let mut slugs: BTreeSet<&str> = entitlements.keys().map(String::as_str).collect();
-    slugs.extend(accounts.iter().map(|a| a.portal.as_str()));
-    let views = slugs
+    let views = person_access::person_access(&store, person)
+        .await?
         .into_iter()
-        .filter_map(|slug| {
-            let portal = portals.get(slug)?;
-            let desired = entitlements.get(slug).cloned().unwrap_or_default();
-            let account = accounts.iter().find(|a| a.portal == slug);
-            let actual: Vec<String> = account
-                .map(|a| a.roles.iter().cloned().collect())
-                .unwrap_or_default();
-            Some(PortalAccess {
-                in_step: desired.keys().cloned().collect::<Vec<_>>() == actual,
-                portal: slug.to_owned(),
-                portal_name: portal.portal.name.clone(),
-                desired,
-                actual,
-                username: account.and_then(|a| a.username.clone()),
-            })
+        .map(|p| PortalAccess {
+            portal: p.portal,
+            portal_name: p.portal_name,
+            desired: p.desired,
+            actual: p.actual,
+            username: p.username,
+            in_step: p.in_step,
         })
         .collect();
+    let portals = store.practice_portals().await?;
     let now = call.state.clock.now();
     let open = store
         .tasks(&TaskFilter {

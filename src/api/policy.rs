@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::domain::sla::SlaSettings;
-use crate::engine::policy;
+use crate::engine::{access, policy};
 use crate::http::errors::WireError;
 use crate::state::Caller;
 use crate::store::policy::PolicyVersion;
@@ -164,23 +164,19 @@ pub async fn preview(
             ));
         }
     };
-    let policy = store.policy().await?;
-    let grants = policy
-        .document
-        .entitlements(&facts)
-        .into_iter()
-        .flat_map(|(portal, roles)| {
-            roles.into_iter().map(move |(role, rules)| GrantView {
-                portal: portal.clone(),
-                role,
-                rules,
-            })
-        })
-        .collect();
+    let preview = access::preview(&store, &facts).await?;
     Ok(HttpResponse::Ok().json(PreviewView {
-        policy_version: policy.version,
-        third_party: policy.document.is_third_party(&facts),
-        grants,
+        policy_version: preview.policy_version,
+        third_party: preview.third_party,
+        grants: preview
+            .grants
+            .into_iter()
+            .map(|g| GrantView {
+                portal: g.portal,
+                role: g.role,
+                rules: g.rules,
+            })
+            .collect(),
     }))
 }
 

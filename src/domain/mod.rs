@@ -5,6 +5,7 @@ pub mod actor;
 pub mod admin;
 pub mod catalog;
 pub mod delivery;
+pub mod directory;
 pub mod escalation;
 pub mod ladder;
 pub mod lifecycle;

@@ -7,9 +7,8 @@ use uuid::Uuid;
 
 use super::react::{self, Before, Trigger};
 use crate::domain::actor::Actor;
-use crate::store::directory::{
-    GroupChange, GroupRecord, GroupWrite, MembersChange, UserChange, UserRecord, UserWrite,
-};
+use crate::domain::directory::{GroupRecord, GroupWrite, MembersChange, UserRecord, UserWrite};
+use crate::store::directory::{GroupChange, UserChange};
 use crate::store::{StoreError, TenantStore, WriteTx};
 
 /// Creates a user; a joiner's tasks exist when this returns.

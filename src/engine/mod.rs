@@ -6,6 +6,7 @@
 //! Architecture invariant: the engine imports the store and the domain, never the wire layer
 //! (`scim`, `api`, `http`, `auth`) nor the jobs that call it (a test scans the sources).
 
+pub mod access;
 pub mod accounts;
 pub mod deliver;
 pub mod directory;

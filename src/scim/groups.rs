@@ -11,10 +11,10 @@ use super::patch::{apply_to_group, parse_patch};
 use super::projection::Projection;
 use super::resource::{ResourceKind, group_from_json, render_group};
 use super::wire::{ScimCall, not_modified, parse_body, resource_id, respond, respond_resource};
+use crate::domain::directory::{GroupRecord, MembersChange};
 use crate::engine::directory;
 use crate::http::conditional::{if_match, if_none_match};
 use crate::http::errors::WireError;
-use crate::store::directory::{GroupRecord, MembersChange};
 
 fn projection_of(query: &HashMap<String, String>) -> Result<Projection, WireError> {
     ListRequest::from_query(query)?.projection()

@@ -10,10 +10,10 @@ use super::patch::{apply_to_user, parse_patch};
 use super::projection::Projection;
 use super::resource::{ResourceKind, render_user, user_from_json};
 use super::wire::{ScimCall, not_modified, parse_body, resource_id, respond, respond_resource};
+use crate::domain::directory::UserRecord;
 use crate::engine::directory;
 use crate::http::conditional::{if_match, if_none_match};
 use crate::http::errors::WireError;
-use crate::store::directory::UserRecord;
 
 /// Renders users. Reads load their groups in the same statement; a user written by this request
 /// (PUT, PATCH) has its groups looked up here, and only when the response includes them.

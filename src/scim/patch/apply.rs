@@ -14,14 +14,14 @@ use uuid::Uuid;
 
 use self::edit::edit;
 use super::{OpKind, PatchOp, error};
+use crate::domain::directory::{
+    GroupRecord, GroupWrite, MemberOp, MembersChange, UserRecord, UserWrite,
+};
 use crate::domain::query::AttrPath;
 use crate::http::errors::WireError;
 use crate::scim::filter::{PatchPath, parse_path};
 use crate::scim::resource::{ResourceKind, Slot, invalid_value, slot, text};
 use crate::scim::schema::{self, ENTERPRISE_URN};
-use crate::store::directory::{
-    GroupRecord, GroupWrite, MemberOp, MembersChange, UserRecord, UserWrite,
-};
 
 /// Applies operations to a user, producing the full write.
 pub fn apply_to_user(current: &UserRecord, ops: &[PatchOp]) -> Result<UserWrite, WireError> {

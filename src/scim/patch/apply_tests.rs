@@ -13,9 +13,9 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{PATCH_OP_URN, apply_to_group, apply_to_user, parse_patch};
+use crate::domain::directory::{GroupRecord, GroupWrite, MembersChange, UserRecord, UserWrite};
 use crate::http::errors::WireError;
 use crate::scim::schema::ENTERPRISE_URN;
-use crate::store::directory::{GroupRecord, GroupWrite, MembersChange, UserRecord, UserWrite};
 
 const USER_ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_00ad);
 const GROUP_ID: Uuid = Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0002);

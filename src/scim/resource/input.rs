@@ -5,9 +5,9 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use super::{ResourceKind, Slot, coerce, invalid_value, put, slot, text};
+use crate::domain::directory::{GroupWrite, UserWrite};
 use crate::http::errors::WireError;
 use crate::scim::schema::{self, Attr, ENTERPRISE_ATTRS};
-use crate::store::directory::{GroupWrite, UserWrite};
 
 /// RFC 7643 §3: a resource names its schemas, and the core one must be among them (a body
 /// like `{"not": "a scim resource"}` is refused rather than stored).

@@ -3,9 +3,9 @@
 use chrono::SecondsFormat;
 use serde_json::{Map, Value, json};
 
+use crate::domain::directory::{GroupRecord, UserRecord};
 use crate::http::conditional::etag;
 use crate::scim::schema::{ENTERPRISE_URN, GROUP_URN, USER_URN};
-use crate::store::directory::{GroupRecord, UserRecord};
 
 fn timestamp(at: chrono::DateTime<chrono::Utc>) -> String {
     at.to_rfc3339_opts(SecondsFormat::AutoSi, true)

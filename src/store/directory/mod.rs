@@ -16,9 +16,7 @@ use crate::store::{StoreError, TenantStore};
 
 pub use changes::DirectoryChange;
 pub(crate) use groups::GroupChange;
-pub use groups::{GroupRecord, GroupWrite, Member, MemberOp, MembersChange};
 pub(crate) use users::UserChange;
-pub use users::{UserRecord, UserWrite};
 
 /// A page of a listing and the total number of matches.
 #[derive(Debug)]

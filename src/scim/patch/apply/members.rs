@@ -5,13 +5,13 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::Document;
+use crate::domain::directory::MemberOp;
 use crate::domain::query::{CompValue, CompareOp, Filter};
 use crate::http::errors::WireError;
 use crate::scim::filter::PatchPath;
 use crate::scim::patch::{OpKind, error};
 use crate::scim::resource::member_ids;
 use crate::scim::schema;
-use crate::store::directory::MemberOp;
 
 impl Document {
     pub(super) fn members_op(

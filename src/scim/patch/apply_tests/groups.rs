@@ -4,8 +4,8 @@ use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
 use super::{GROUP_ID, nurses, patch_group};
+use crate::domain::directory::{GroupWrite, MemberOp, MembersChange};
 use crate::scim::schema::ENTERPRISE_URN;
-use crate::store::directory::{GroupWrite, MemberOp, MembersChange};
 
 const U1: &str = "01900000-0000-7000-8000-000000000101";
 const U2: &str = "01900000-0000-7000-8000-000000000102";

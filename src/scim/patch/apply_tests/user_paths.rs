@@ -5,8 +5,8 @@
 use serde_json::{Map, Value, json};
 
 use super::{MANAGER_ID, ada, ada_with, patch, patch_ada};
+use crate::domain::directory::UserWrite;
 use crate::scim::schema::ENTERPRISE_URN;
-use crate::store::directory::UserWrite;
 
 fn extension(attributes: &mut Map<String, Value>) -> &mut Value {
     attributes.get_mut(ENTERPRISE_URN).unwrap()

@@ -5,7 +5,7 @@
 use serde_json::json;
 
 use super::{ada, ada_with, patch, patch_ada, refused};
-use crate::store::directory::UserRecord;
+use crate::domain::directory::UserRecord;
 
 /// Ada without any e-mail address.
 fn ada_without_emails() -> UserRecord {

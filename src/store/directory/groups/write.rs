@@ -8,8 +8,9 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
-use super::{GroupChange, GroupRecord, GroupWrite, MemberOp, MembersChange};
+use super::GroupChange;
 use crate::domain::actor::Actor;
+use crate::domain::directory::{GroupRecord, GroupWrite, MemberOp, MembersChange};
 use crate::store::directory::changes::{self, Action, Change};
 use crate::store::directory::users::check_version;
 use crate::store::directory::{name_key, new_id, search_document};

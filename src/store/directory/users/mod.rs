@@ -13,10 +13,11 @@ use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, DbBackend, EntityTrait, FromQueryResult, QueryFilter, QuerySelect, Select,
 };
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
-use super::{Member, as_object};
+use super::as_object;
+use crate::domain::directory::{Member, UserRecord};
 use crate::store::StoreError;
 use crate::store::audit::Entry;
 
@@ -33,32 +34,6 @@ pub(crate) struct UserChange {
     pub seq: i64,
     /// The change's audit record, appended with the engine's.
     pub recorded: Entry,
-}
-
-/// A stored user.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserRecord {
-    pub id: Uuid,
-    pub user_name: String,
-    pub external_id: Option<String>,
-    pub active: bool,
-    /// SCIM attributes as stored: canonical names, no nulls; excludes id, meta, groups.
-    pub attributes: Map<String, Value>,
-    pub created_at: DateTime<Utc>,
-    pub updated_at: DateTime<Utc>,
-    pub version: i64,
-    /// The groups the user belongs to (their read-only `groups` attribute), loaded only when
-    /// asked for; `None` when not loaded.
-    pub groups: Option<Vec<Member>>,
-}
-
-/// What a create or a full replace writes.
-#[derive(Debug, Clone, PartialEq)]
-pub struct UserWrite {
-    pub user_name: String,
-    pub external_id: Option<String>,
-    pub active: bool,
-    pub attributes: Map<String, Value>,
 }
 
 impl From<scim_user::Model> for UserRecord {

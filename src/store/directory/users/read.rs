@@ -8,9 +8,10 @@ use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
 use uuid::Uuid;
 
 use super::{UserRecord, UserRow, select_users};
+use crate::domain::directory::Member;
 use crate::domain::query::ListQuery;
 use crate::store::directory::sql::{self, Resource};
-use crate::store::directory::{Member, Page, Tally, implied_total};
+use crate::store::directory::{Page, Tally, implied_total};
 use crate::store::{StoreError, TenantStore};
 
 impl TenantStore<'_> {

@@ -9,20 +9,12 @@ use sea_orm::{ColumnTrait, ConnectionTrait, DbBackend, EntityTrait, QueryFilter,
 use serde_json::{Map, Value, json};
 use uuid::Uuid;
 
-use super::{UserChange, UserRecord, UserRow, UserWrite, select_users};
+use super::{UserChange, UserRow, select_users};
 use crate::domain::actor::Actor;
+use crate::domain::directory::{UserRecord, UserWrite};
 use crate::store::directory::changes::{self, Action, Change};
 use crate::store::directory::{name_key, new_id, search_document};
 use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
-
-impl UserRecord {
-    fn same_content(&self, write: &UserWrite) -> bool {
-        self.user_name == write.user_name
-            && self.external_id == write.external_id
-            && self.active == write.active
-            && self.attributes == write.attributes
-    }
-}
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
