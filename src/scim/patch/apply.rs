@@ -7,6 +7,7 @@
 mod edit;
 mod edit_matching;
 mod members;
+mod sub_attribute;
 mod value_filter;
 
 use serde_json::{Map, Value};

@@ -5,6 +5,7 @@
 use serde_json::{Map, Value};
 
 use super::edit_matching::edit_matching;
+use super::sub_attribute::set_sub;
 use crate::http::errors::WireError;
 use crate::scim::filter::PatchPath;
 use crate::scim::patch::{OpKind, error};
@@ -128,22 +129,6 @@ fn edit_sub_everywhere(
         map.remove(attr.name);
     }
     Ok(())
-}
-
-pub(super) fn set_sub(target: &mut Value, sub: &'static Attr, value: Option<Value>) {
-    if !target.is_object() {
-        *target = Value::Object(Map::new());
-    }
-    if let Value::Object(object) = target {
-        match value {
-            Some(v) => {
-                object.insert(sub.name.to_owned(), v);
-            }
-            None => {
-                object.remove(sub.name);
-            }
-        }
-    }
 }
 
 /// Whether `listed` names the same value as `existing`: equal `value` sub-attributes

@@ -4,7 +4,7 @@
 
 use serde_json::{Map, Value};
 
-use super::edit::set_sub;
+use super::sub_attribute::set_sub;
 use super::value_filter::{element_matches, upsert_seed};
 use crate::domain::query::Filter;
 use crate::http::errors::WireError;
