@@ -1,8 +1,8 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
-//! Layers, by import direction: wire (`scim`, `api`, `cli` → `auth` → `http`) → `engine` →
-//! `store` → `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
-//! See ARCHITECTURE.md.
+//! Layers, by import direction: assembly (`startup`, `cli`, `routes`, `openapi`) → wire
+//! (`scim`, `api` → `state` → `auth` → `http`) → `jobs` → `engine` → `store` → `webhook` →
+//! `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
 
 pub mod api;
 pub mod auth;

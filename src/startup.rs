@@ -223,7 +223,7 @@ impl Application {
         self.port
     }
 
-    /// The state handlers and background jobs share (tests run job passes on it directly).
+    /// The state handlers share (tests reach the serving process's store through it).
     pub fn state(&self) -> web::Data<AppState> {
         self.state.clone()
     }

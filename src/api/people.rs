@@ -10,11 +10,11 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Task, task_view};
+use crate::domain::lifecycle::Account;
 use crate::domain::task::TaskState;
 use crate::engine::{access as person_access, accounts};
 use crate::http::errors::WireError;
 use crate::state::Caller;
-use crate::store::accounts::AccountRecord;
 use crate::store::tasks::TaskFilter;
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -71,7 +71,7 @@ pub async fn record_account(
     accounts::record_account(
         &store,
         person,
-        AccountRecord {
+        Account {
             portal: input.portal,
             username: input.username,
             roles: input.roles.into_iter().collect(),

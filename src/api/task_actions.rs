@@ -9,7 +9,8 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::{Task, task_view};
-use crate::engine::tasks::{self, Evidence, TaskAction};
+use crate::domain::task::Evidence;
+use crate::engine::tasks::{self, TaskAction};
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 use crate::state::Caller;

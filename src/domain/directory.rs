@@ -7,6 +7,10 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+/// The enterprise User extension's schema (RFC 7643 §4.3): where department, division, cost
+/// center and manager live.
+pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
 /// A stored user.
 #[derive(Debug, Clone, PartialEq)]
 pub struct UserRecord {

@@ -6,15 +6,15 @@ use uuid::Uuid;
 
 use super::react::{self, Trigger};
 use crate::domain::actor::Actor;
+use crate::domain::lifecycle::Account;
 use crate::domain::task::EventKind;
-use crate::store::accounts::AccountRecord;
 use crate::store::{StoreError, TenantStore};
 
 /// Records (or replaces) the person's account in a portal, then reconciles their tasks.
 pub async fn record_account(
     store: &TenantStore<'_>,
     person: Uuid,
-    record: AccountRecord,
+    record: Account,
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;

@@ -3,8 +3,9 @@
 //! for decisions, tells the store what to write, and commits: handlers never plan, and the
 //! store never decides.
 //!
-//! Architecture invariant: the engine imports the store and the domain, never the wire layer
-//! (`scim`, `api`, `http`, `auth`) nor the jobs that call it (a test scans the sources).
+//! Architecture invariant: the engine imports the store, the domain and the outbound webhook
+//! client, never the wire layer (`scim`, `api`, `state`, `auth`, `http`) nor the jobs that
+//! call it (a test scans the sources).
 
 pub mod access;
 pub mod accounts;

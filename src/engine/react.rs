@@ -14,7 +14,9 @@ use crate::domain::ladder;
 use crate::domain::lifecycle::{self, PersonLabel, PlanInput};
 use crate::domain::task::EventKind;
 use crate::store::audit::Entry;
-use crate::store::planning::{NewEvent, NewTask, PlannedWrites, PlanningContext, PlanningPerson};
+use crate::store::planning::{
+    PlannedEvent, PlannedTask, PlannedWrites, PlanningContext, PlanningPerson,
+};
 use crate::store::{StoreError, TenantStore, WriteTx};
 
 /// Why the engine runs for a person.
@@ -167,7 +169,7 @@ fn plan_for(
         return Vec::new();
     }
     let event_id = Uuid::now_v7();
-    writes.events.push(NewEvent {
+    writes.events.push(PlannedEvent {
         id: event_id,
         person_id,
         kind: event,
@@ -223,7 +225,7 @@ fn plan_for(
                 "sla": sla.to_string(),
             })),
         });
-        writes.tasks.push(NewTask {
+        writes.tasks.push(PlannedTask {
             id,
             person_id,
             portal: new.portal,

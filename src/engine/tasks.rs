@@ -10,28 +10,12 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::actor::Actor;
-use crate::domain::task::{self, ActionName, Move, TaskState};
-use crate::store::accounts::AccountRecord;
+use crate::domain::lifecycle::Account;
+use crate::domain::task::{self, ActionName, Evidence, Move, TaskState};
 use crate::store::audit::Entry;
 use crate::store::task_actions::TaskChange;
 use crate::store::tasks::TaskRecord;
 use crate::store::{PracticeId, Store, StoreError, TenantStore, WriteTx};
-
-/// Proof that the work was done in the portal.
-#[derive(
-    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
-)]
-#[serde(deny_unknown_fields)]
-pub struct Evidence {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub note: Option<String>,
-    /// The portal's confirmation or ticket number.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub confirmation_number: Option<String>,
-    /// The portal username acted on.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub portal_username: Option<String>,
-}
 
 /// What an administrator does to a task, with what the action carries.
 #[derive(Debug, Clone)]
@@ -177,7 +161,7 @@ async fn update_account(
     ) else {
         return Ok(());
     };
-    let record = AccountRecord {
+    let record = Account {
         portal: portal.clone(),
         username: evidence
             .portal_username

@@ -8,7 +8,7 @@
 
 pub const USER_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:User";
 pub const GROUP_URN: &str = "urn:ietf:params:scim:schemas:core:2.0:Group";
-pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+pub use crate::domain::directory::ENTERPRISE_URN;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {

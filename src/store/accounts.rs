@@ -2,8 +2,6 @@
 //! accounts (onboarding a practice's current state); recording one that policy does not grant
 //! raises the work to fix it, in the same transaction.
 
-use std::collections::BTreeSet;
-
 use entities::portal_account;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
@@ -18,15 +16,6 @@ use crate::domain::actor::Actor;
 use crate::domain::lifecycle::Account;
 use crate::domain::task::AccountStatus;
 
-/// An account to record.
-#[derive(Debug, Clone)]
-pub struct AccountRecord {
-    pub portal: String,
-    pub username: Option<String>,
-    pub roles: BTreeSet<String>,
-    pub other_affiliations: bool,
-}
-
 impl TenantStore<'_> {
     /// Records (or replaces) the person's account in a portal, audited, in the caller's
     /// transaction (`engine::accounts` then reconciles their tasks).
@@ -34,7 +23,7 @@ impl TenantStore<'_> {
         &self,
         tx: &WriteTx,
         person: Uuid,
-        record: &AccountRecord,
+        record: &Account,
         actor: &Actor,
     ) -> Result<(), StoreError> {
         // The person must be one of ours (a tombstoned leaver's account may still be recorded).
@@ -55,7 +44,7 @@ impl TenantStore<'_> {
         &self,
         db: &impl ConnectionTrait,
         person: Uuid,
-        record: &AccountRecord,
+        record: &Account,
         status: AccountStatus,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {

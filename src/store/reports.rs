@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::tasks::TaskRecord;
 use super::{StoreError, TenantStore};
-use crate::domain::task::{EventKind, TaskKind, TaskState};
+use crate::domain::task::{AccountStatus, EventKind, TaskKind, TaskState};
 
 /// One leaver event's work in one portal.
 #[derive(Debug, Clone, PartialEq)]
@@ -89,7 +89,7 @@ impl TenantStore<'_> {
     pub async fn access_rows(&self) -> Result<Vec<AccessRow>, StoreError> {
         Ok(portal_account::Entity::find()
             .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(portal_account::Column::Status.eq("active"))
+            .filter(portal_account::Column::Status.eq(AccountStatus::Active))
             .order_by_asc(portal_account::Column::PortalSlug)
             .order_by_asc(portal_account::Column::PersonId)
             .all(self.db)

@@ -8,10 +8,10 @@ use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use serde_json::Value;
 use uuid::Uuid;
 
-use super::accounts::AccountRecord;
 use super::tasks::TaskRecord;
 use super::{Store, StoreError, TenantStore, WriteTx};
 use crate::domain::actor::Actor;
+use crate::domain::lifecycle::Account;
 use crate::domain::task::{AccountStatus, Move, Outcome, TaskState};
 
 /// The columns an action sets besides the state.
@@ -34,7 +34,7 @@ pub(crate) enum TaskChange {
 #[derive(Debug, Clone)]
 pub(crate) struct StoredAccount {
     pub active: bool,
-    pub record: AccountRecord,
+    pub record: Account,
 }
 
 impl TenantStore<'_> {
@@ -145,7 +145,7 @@ impl TenantStore<'_> {
             .await?
             .map(|a| StoredAccount {
                 active: AccountStatus::parse(&a.status) == Some(AccountStatus::Active),
-                record: AccountRecord {
+                record: Account {
                     portal: a.portal_slug,
                     username: a.username,
                     roles: serde_json::from_value(a.roles).unwrap_or_default(),
@@ -159,7 +159,7 @@ impl TenantStore<'_> {
         &self,
         tx: &WriteTx,
         person: Uuid,
-        record: &AccountRecord,
+        record: &Account,
         status: AccountStatus,
         at: chrono::DateTime<chrono::Utc>,
     ) -> Result<(), StoreError> {

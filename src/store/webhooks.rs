@@ -171,6 +171,7 @@ impl TenantStore<'_> {
         }
         let updated = Webhook::from(
             webhook::Entity::find_by_id(id)
+                .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
                 .one(&tx.tx)
                 .await?
                 .ok_or(StoreError::NotFound("webhook"))?,
@@ -220,6 +221,7 @@ impl TenantStore<'_> {
                 Expr::value("the webhook was deleted"),
             )
             .filter(webhook_delivery::Column::WebhookId.eq(id))
+            .filter(webhook_delivery::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending))
             .exec(&tx.tx)
             .await?;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
-pub use crate::domain::delivery::AttemptResult;
+use crate::domain::delivery::AttemptResult;
 
 /// One event on its way to one subscription: what [`WebhookClient::send`] needs of each.
 #[derive(Debug, Clone, Copy)]

@@ -73,6 +73,22 @@ pub(crate) use vocabulary;
 #[serde(transparent)]
 pub struct RoleList(pub Vec<String>);
 
+/// Proof that the work was done in the portal.
+#[derive(
+    Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize, utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct Evidence {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+    /// The portal's confirmation or ticket number.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub confirmation_number: Option<String>,
+    /// The portal username acted on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub portal_username: Option<String>,
+}
+
 vocabulary! {
     /// Where a task stands. Overdue is not a state: it is derived from `due_at`.
     TaskState {

@@ -68,7 +68,7 @@ pub(super) async fn record_leaving_audit(
         request_id: Set(change.actor.request_id.clone()),
         at: Set(change.actor.at),
         // The lifecycle engine consumes the change in the same transaction (see
-        // `store::lifecycle`), so it is processed as it is recorded.
+        // `engine::react`), so it is processed as it is recorded.
         processed_at: Set(Some(change.actor.at)),
     })
     .exec(db)

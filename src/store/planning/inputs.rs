@@ -11,10 +11,11 @@ use uuid::Uuid;
 
 use crate::domain::lifecycle::{Account, OpenTask};
 use crate::domain::policy::PersonFacts;
-use crate::domain::task::{AccountStatus, TaskKind, TaskState};
+use crate::domain::task::{AccountStatus, TaskState};
+use crate::store::tasks::TaskRecord;
 use crate::store::{StoreError, TenantStore, WriteTx};
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+use crate::domain::directory::ENTERPRISE_URN;
 
 impl TenantStore<'_> {
     /// `Some(entitled)` for a person of this practice (`false`: deactivated or deleted, so
@@ -194,19 +195,20 @@ impl TenantStore<'_> {
             .filter(task::Column::State.is_in(TaskState::PENDING))
             .order_by_asc(task::Column::CreatedAt)
             .order_by_asc(task::Column::Id)
+            .into_model::<TaskRecord>()
             .all(db)
             .await?
             .into_iter()
-            .filter_map(|t| {
+            .map(|t| {
                 let open = OpenTask {
                     id: t.id,
-                    portal: t.portal_slug,
-                    kind: TaskKind::parse(&t.kind)?,
-                    claimed: TaskState::parse(&t.state) == Some(TaskState::Claimed),
-                    roles_add: serde_json::from_value(t.roles_add).unwrap_or_default(),
-                    roles_remove: serde_json::from_value(t.roles_remove).unwrap_or_default(),
+                    portal: t.portal,
+                    kind: t.kind,
+                    claimed: t.state == TaskState::Claimed,
+                    roles_add: t.roles_add.0.into_iter().collect(),
+                    roles_remove: t.roles_remove.0.into_iter().collect(),
                 };
-                Some((t.person_id, open))
+                (t.person_id, open)
             });
         Ok(grouped(rows))
     }
@@ -263,7 +265,7 @@ fn grouped<T>(pairs: impl IntoIterator<Item = (Uuid, T)>) -> HashMap<Uuid, Vec<T
 /// What policy sees of a person, given the names of their groups.
 fn facts_of(person: &scim_user::Model, groups: Vec<String>) -> PersonFacts {
     let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-    let ext = person.attributes.get(ENTERPRISE);
+    let ext = person.attributes.get(ENTERPRISE_URN);
     PersonFacts {
         title: text(person.attributes.get("title")),
         employee_type: text(person.attributes.get("userType")),

@@ -7,7 +7,7 @@ mod inputs;
 mod writes;
 
 pub(crate) use inputs::PlanningPerson;
-pub(crate) use writes::{NewEvent, NewTask, PlannedWrites};
+pub(crate) use writes::{PlannedEvent, PlannedTask, PlannedWrites};
 
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};

@@ -17,7 +17,7 @@ use crate::store::{StoreError, TenantStore, WriteTx, in_batches};
 
 /// A lifecycle event a plan records.
 #[derive(Debug, Clone)]
-pub(crate) struct NewEvent {
+pub(crate) struct PlannedEvent {
     pub id: Uuid,
     pub person_id: Uuid,
     pub kind: EventKind,
@@ -27,7 +27,7 @@ pub(crate) struct NewEvent {
 
 /// A task a plan opens.
 #[derive(Debug, Clone)]
-pub(crate) struct NewTask {
+pub(crate) struct PlannedTask {
     pub id: Uuid,
     pub person_id: Uuid,
     pub portal: Option<String>,
@@ -47,10 +47,10 @@ pub(crate) struct NewTask {
 /// ([`TenantStore::write_plans`]).
 #[derive(Debug, Default)]
 pub(crate) struct PlannedWrites {
-    pub events: Vec<NewEvent>,
+    pub events: Vec<PlannedEvent>,
     /// Tasks to cancel, with the reason.
     pub cancels: Vec<(Uuid, String)>,
-    pub tasks: Vec<NewTask>,
+    pub tasks: Vec<PlannedTask>,
 }
 
 impl TenantStore<'_> {
@@ -95,6 +95,7 @@ impl TenantStore<'_> {
                         task::Column::Version,
                         Expr::col(task::Column::Version).add(1),
                     )
+                    .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
                     .filter(task::Column::Id.is_in(ids))
                     .filter(task::Column::State.is_in(TaskState::PENDING))
                     .exec(db)

@@ -71,7 +71,8 @@ impl TenantStore<'_> {
 
     /// Replaces or patches a group in the caller's transaction. `change` gets the current
     /// group (without members) and returns its new attributes and the membership edits.
-    /// `None` when nothing changed: no version bump, no change record (RFC 7644 §3.5.2).
+    /// `Err(current)` when nothing changed: no version bump, no change record (RFC 7644
+    /// §3.5.2).
     pub(crate) async fn update_group<E: From<StoreError>>(
         &self,
         tx: &WriteTx,
@@ -153,6 +154,7 @@ impl TenantStore<'_> {
             )
             .col_expr(scim_group::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_group::Column::Version, Expr::value(version))
+            .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::Id.eq(id))
             .exec(&tx.tx)
             .await
@@ -221,6 +223,7 @@ impl TenantStore<'_> {
                 scim_group::Column::Version,
                 Expr::value(current.version + 1),
             )
+            .filter(scim_group::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group::Column::Id.eq(id))
             .exec(&tx.tx)
             .await?;

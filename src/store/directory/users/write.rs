@@ -16,12 +16,12 @@ use crate::store::directory::changes::{self, Action, Change};
 use crate::store::directory::{name_key, new_id, search_document};
 use crate::store::{StoreError, TenantStore, WriteTx, map_unique};
 
-const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+use crate::domain::directory::ENTERPRISE_URN;
 
 /// The attributes access policy can depend on, as recorded in change records.
 fn role_relevant(user_name: &str, active: bool, attributes: &Map<String, Value>) -> Value {
     let top = |key: &str| attributes.get(key).cloned().unwrap_or(Value::Null);
-    let enterprise = attributes.get(ENTERPRISE);
+    let enterprise = attributes.get(ENTERPRISE_URN);
     let ext = |key: &str| {
         enterprise
             .and_then(|e| e.get(key))
@@ -137,6 +137,7 @@ impl TenantStore<'_> {
             )
             .col_expr(scim_user::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_user::Column::Id.eq(id))
             .filter(scim_user::Column::Version.eq(current.version))
             .exec_with_returning(&tx.tx)
@@ -190,6 +191,7 @@ impl TenantStore<'_> {
         let current = self.lock_user(&tx.tx, id).await?;
         check_version(expected_version, current.version)?;
         let groups: Vec<Uuid> = scim_group_member::Entity::find()
+            .filter(scim_group_member::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group_member::Column::UserId.eq(id))
             .all(&tx.tx)
             .await?
@@ -200,6 +202,7 @@ impl TenantStore<'_> {
             .col_expr(scim_user::Column::DeletedAt, Expr::value(actor.at))
             .col_expr(scim_user::Column::UpdatedAt, Expr::value(actor.at))
             .col_expr(scim_user::Column::Version, Expr::value(current.version + 1))
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_user::Column::Id.eq(id))
             .exec(&tx.tx)
             .await?;
@@ -229,6 +232,7 @@ impl TenantStore<'_> {
     /// Ends a deleted user's group memberships.
     pub(crate) async fn end_memberships(&self, tx: &WriteTx, id: Uuid) -> Result<(), StoreError> {
         scim_group_member::Entity::delete_many()
+            .filter(scim_group_member::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(scim_group_member::Column::UserId.eq(id))
             .exec(&tx.tx)
             .await?;
