@@ -2,13 +2,17 @@
 //! attempt with what follows it (`domain::delivery::RetryPolicy`: delivered, retried with
 //! backoff, or dead-lettered past the horizon).
 
-use chrono::Duration;
+use chrono::{DateTime, Duration, Utc};
+use serde_json::json;
 use tokio::task::JoinSet;
 
 use crate::clock::SharedClock;
-use crate::domain::delivery::{NextStep, RetryPolicy};
-use crate::store::Store;
+use crate::domain::actor::Actor;
+use crate::domain::delivery::{AttemptResult, NextStep, RetryPolicy};
+use crate::store::audit::Entry;
 use crate::store::deliveries::ClaimedDelivery;
+use crate::store::outbox::{Fanout, NewEvent};
+use crate::store::{Store, StoreError};
 use crate::webhook::{Outgoing, WebhookClient};
 
 /// Deliveries claimed (and sent concurrently) per round, and rounds per pass.
@@ -67,11 +71,7 @@ impl Deliverer {
                 if let NextStep::DeadLetter = next {
                     tracing::warn!(delivery = %delivery.id, webhook = %delivery.webhook.id, "webhook delivery dead-lettered");
                 }
-                if let Err(err) = self
-                    .store
-                    .finish_delivery(&delivery, &result, next, now)
-                    .await
-                {
+                if let Err(err) = finish(&self.store, &delivery, &result, next, now).await {
                     // The lease runs out and another round retries it; the receiver dedupes by
                     // the idempotency key if the first attempt did arrive.
                     tracing::warn!(error = %err, delivery = %delivery.id, "could not record a webhook attempt");
@@ -81,6 +81,76 @@ impl Deliverer {
         attempts
     }
 }
+
+/// Records an attempt and its consequence in one transaction of the delivery's practice:
+/// delivered (audited), retry later, or dead-lettered (audited, and announced to the
+/// practice's other webhooks).
+async fn finish(
+    store: &Store,
+    claimed: &ClaimedDelivery,
+    result: &AttemptResult,
+    next: NextStep,
+    now: DateTime<Utc>,
+) -> Result<(), StoreError> {
+    let tenant = store.tenant(claimed.practice);
+    let tx = tenant.begin_write().await?;
+    if !tenant
+        .record_attempt(&tx, claimed, result, next, now)
+        .await?
+    {
+        return tx.commit().await;
+    }
+    let actor = Actor::system(now);
+    let detail = json!({
+        "webhook": claimed.webhook.id,
+        "event": claimed.event.id,
+        "event_type": claimed.event.event_type,
+        "task": claimed.event.task_id,
+        "attempts": claimed.attempt,
+        "status": result.status,
+        "error": result.error,
+    });
+    let target = match claimed.event.task_id {
+        Some(task) => format!("task {task}"),
+        None => format!("webhook {}", claimed.webhook.id),
+    };
+    let action = match next {
+        NextStep::Delivered => "webhook.delivered",
+        NextStep::DeadLetter => "webhook.dead_lettered",
+        NextStep::RetryAt(_) => return tx.commit().await,
+    };
+    let entry = Entry {
+        action: action.to_owned(),
+        target,
+        detail: Some(detail),
+    };
+    tenant.append_audit(&tx, &actor, vec![entry]).await?;
+    // A dead letter is announced through the practice's other webhooks, but never a dead
+    // letter about a dead letter: that could go round for ever.
+    if next == NextStep::DeadLetter && claimed.event.event_type != DEAD_LETTERED {
+        let event = NewEvent {
+            key: format!("dead:{}", claimed.id),
+            event_type: DEAD_LETTERED,
+            task: claimed.event.task_id,
+            payload: json!({
+                "practice": claimed.event.payload.get("practice"),
+                "webhook": {"id": claimed.webhook.id, "name": claimed.webhook.name},
+                "event": {"id": claimed.event.id, "type": claimed.event.event_type},
+                "attempts": claimed.attempt,
+                "last_error": result.error,
+                "url": claimed.event.payload.get("url").or_else(|| claimed.event.payload.pointer("/task/url")),
+            }),
+        };
+        let fanout = Fanout::Subscribers {
+            except: Some(claimed.webhook.id),
+        };
+        tenant.record_event(&tx, event, fanout, now).await?;
+    }
+    tx.commit().await
+}
+
+/// The event type announcing a dead-lettered delivery.
+const DEAD_LETTERED: &str = "webhook.dead_lettered";
 
 /// The message a claimed delivery sends.
 fn outgoing(delivery: &ClaimedDelivery) -> Outgoing<'_> {

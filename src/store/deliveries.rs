@@ -7,13 +7,10 @@ use entities::{outbox_event, task, webhook, webhook_attempt, webhook_delivery};
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, LockBehavior, LockType, Query};
 use sea_orm::{ColumnTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::json;
 use uuid::Uuid;
 
-use super::audit;
 use super::outbox::{self, Fanout, NewEvent};
-use super::{PracticeId, Store, StoreError, TenantStore};
-use crate::domain::actor::Actor;
+use super::{PracticeId, Store, StoreError, TenantStore, WriteTx};
 use crate::domain::delivery::{AttemptResult, DeliveryState, NextStep};
 use crate::domain::task::TaskState;
 
@@ -248,18 +245,36 @@ impl Store {
             })
             .collect())
     }
+}
 
-    /// Records an attempt and its consequence in one transaction: delivered (audited), retry
-    /// later, or dead-lettered (audited, and announced to the practice's other webhooks).
-    pub async fn finish_delivery(
+impl TenantStore<'_> {
+    /// Records `event` in the outbox for the webhooks `fanout` names, in the caller's write
+    /// transaction. `false` when its key was recorded before.
+    pub(crate) async fn record_event(
         &self,
+        tx: &WriteTx,
+        event: NewEvent<'_>,
+        fanout: Fanout,
+        now: DateTime<Utc>,
+    ) -> Result<bool, StoreError> {
+        Ok(outbox::record(&tx.tx, self.practice, event, fanout, now)
+            .await?
+            .is_some())
+    }
+
+    /// Records an attempt and what follows it (delivered, retry at, dead) on the delivery, in
+    /// the caller's write transaction (of the delivery's practice). `false` when the delivery is
+    /// no longer ours to finish: still pending (a webhook deleted meanwhile has dead-lettered
+    /// it) and still ours (if our lease ran out and another instance claimed it again, the
+    /// attempt count has moved on and this late result must not overwrite that instance's).
+    pub(crate) async fn record_attempt(
+        &self,
+        tx: &WriteTx,
         claimed: &ClaimedDelivery,
         result: &AttemptResult,
         next: NextStep,
         now: DateTime<Utc>,
-    ) -> Result<(), StoreError> {
-        let tenant = self.tenant(claimed.practice);
-        let tx = tenant.begin_write().await?;
+    ) -> Result<bool, StoreError> {
         webhook_attempt::Entity::insert(webhook_attempt::ActiveModel {
             id: NotSet,
             delivery_id: Set(claimed.id),
@@ -302,84 +317,13 @@ impl Store {
                 )
                 .col_expr(webhook_delivery::Column::DeadAt, Expr::value(now)),
         };
-        // Only while still pending (a webhook deleted meanwhile has dead-lettered it) and still
-        // ours: if our lease ran out and another instance claimed it again, the attempt count
-        // has moved on and this late result must not overwrite that instance's.
         let updated = update
             .filter(webhook_delivery::Column::Id.eq(claimed.id))
+            .filter(webhook_delivery::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(webhook_delivery::Column::State.eq(DeliveryState::Pending))
             .filter(webhook_delivery::Column::Attempts.eq(claimed.attempt))
             .exec(&tx.tx)
             .await?;
-        if updated.rows_affected == 0 {
-            return tx.commit().await;
-        }
-        let actor = Actor::system(now);
-        let detail = json!({
-            "webhook": claimed.webhook.id,
-            "event": claimed.event.id,
-            "event_type": claimed.event.event_type,
-            "task": claimed.event.task_id,
-            "attempts": claimed.attempt,
-            "status": result.status,
-            "error": result.error,
-        });
-        let target = match claimed.event.task_id {
-            Some(task) => format!("task {task}"),
-            None => format!("webhook {}", claimed.webhook.id),
-        };
-        match next {
-            NextStep::Delivered => {
-                audit::append(
-                    &tx.tx,
-                    claimed.practice,
-                    &actor,
-                    "webhook.delivered",
-                    &target,
-                    Some(detail),
-                )
-                .await?;
-            }
-            NextStep::DeadLetter => {
-                audit::append(
-                    &tx.tx,
-                    claimed.practice,
-                    &actor,
-                    "webhook.dead_lettered",
-                    &target,
-                    Some(detail),
-                )
-                .await?;
-                // Announce it through the practice's other webhooks, but never a dead letter
-                // about a dead letter: that could go round for ever.
-                if claimed.event.event_type != "webhook.dead_lettered" {
-                    let event = NewEvent {
-                        key: format!("dead:{}", claimed.id),
-                        event_type: "webhook.dead_lettered",
-                        task: claimed.event.task_id,
-                        payload: json!({
-                            "practice": claimed.event.payload.get("practice"),
-                            "webhook": {"id": claimed.webhook.id, "name": claimed.webhook.name},
-                            "event": {"id": claimed.event.id, "type": claimed.event.event_type},
-                            "attempts": claimed.attempt,
-                            "last_error": result.error,
-                            "url": claimed.event.payload.get("url").or_else(|| claimed.event.payload.pointer("/task/url")),
-                        }),
-                    };
-                    outbox::record(
-                        &tx.tx,
-                        claimed.practice,
-                        event,
-                        Fanout::Subscribers {
-                            except: Some(claimed.webhook.id),
-                        },
-                        now,
-                    )
-                    .await?;
-                }
-            }
-            NextStep::RetryAt(_) => {}
-        }
-        tx.commit().await
+        Ok(updated.rows_affected == 1)
     }
 }

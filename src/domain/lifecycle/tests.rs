@@ -197,28 +197,3 @@ fn claimed_provision_for_a_leaver_becomes_a_careful_deprovision() {
     assert_eq!(plan.create[0].kind, TaskKind::Deprovision);
     assert!(plan.create[0].action.contains("may have been created"));
 }
-
-#[test]
-fn classification() {
-    assert_eq!(
-        EventKind::classify(None, true, false),
-        Some(EventKind::Joiner)
-    );
-    assert_eq!(EventKind::classify(None, false, false), None);
-    assert_eq!(
-        EventKind::classify(Some(true), false, false),
-        Some(EventKind::Leaver)
-    );
-    assert_eq!(
-        EventKind::classify(Some(true), true, true),
-        Some(EventKind::Leaver)
-    );
-    assert_eq!(
-        EventKind::classify(Some(false), true, false),
-        Some(EventKind::Rehire)
-    );
-    assert_eq!(
-        EventKind::classify(Some(true), true, false),
-        Some(EventKind::Mover)
-    );
-}

@@ -10,13 +10,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
 use uuid::Uuid;
 
-use payloads::SweepContext;
+use payloads::{DigestFigures, SweepContext};
 
 use crate::domain::actor::Actor;
 use crate::domain::escalation::LadderPosition;
 use crate::domain::ladder::task_window;
 use crate::store::outbox::NewEvent;
-use crate::store::tasks::TaskRecord;
+use crate::store::tasks::{TaskFilter, TaskRecord};
 use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
 
 /// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
@@ -183,7 +183,20 @@ async fn record_digest(
     date: NaiveDate,
     actor: &Actor,
 ) -> Result<usize, StoreError> {
-    let payload = context.digest_payload(store, tx, date).await?;
+    let figures = DigestFigures {
+        counts: store.task_counts(context.now).await?,
+        oldest: store
+            .tasks(&TaskFilter {
+                overdue_at: Some(context.now),
+                limit: 1,
+                ..TaskFilter::default()
+            })
+            .await?
+            .into_iter()
+            .next(),
+        head: store.audit_head_in(tx).await?,
+    };
+    let payload = context.digest_payload(date, figures);
     let event = NewEvent {
         key: digest_key(date),
         event_type: "digest.daily",

@@ -8,9 +8,18 @@ use serde_json::{Value, json};
 
 use crate::domain::escalation::{Alert, Contact, EscalationPolicy};
 use crate::domain::task::TaskState;
+use crate::store::Practice;
 use crate::store::sweep::{AdminContact, AdminCount};
-use crate::store::tasks::{TaskFilter, TaskRecord};
-use crate::store::{Practice, StoreError, TenantStore, WriteTx};
+use crate::store::tasks::{TaskCounts, TaskRecord};
+
+/// What the daily digest reports, as read from the store.
+pub(super) struct DigestFigures {
+    pub counts: TaskCounts,
+    /// The most overdue open task, if any.
+    pub oldest: Option<TaskRecord>,
+    /// The audit chain's head: `(seq, hash)`.
+    pub head: Option<(i64, Vec<u8>)>,
+}
 
 /// What every alert of one practice's sweep shares.
 pub(super) struct SweepContext<'a> {
@@ -82,13 +91,12 @@ impl SweepContext<'_> {
 
     /// The day's digest (`digest.daily`): open and overdue work by portal, the oldest overdue
     /// task, and the audit chain's head.
-    pub async fn digest_payload(
-        &self,
-        store: &TenantStore<'_>,
-        tx: &WriteTx,
-        date: NaiveDate,
-    ) -> Result<Value, StoreError> {
-        let counts = store.task_counts(self.now).await?;
+    pub fn digest_payload(&self, date: NaiveDate, figures: DigestFigures) -> Value {
+        let DigestFigures {
+            counts,
+            oldest,
+            head,
+        } = figures;
         let mut by_portal: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (state, _, portal, n) in &counts.by_state_kind_portal {
             if TaskState::PENDING.contains(state) {
@@ -104,17 +112,7 @@ impl SweepContext<'_> {
                 .or_default()
                 .1 += n;
         }
-        let oldest = store
-            .tasks(&TaskFilter {
-                overdue_at: Some(self.now),
-                limit: 1,
-                ..TaskFilter::default()
-            })
-            .await?
-            .into_iter()
-            .next();
-        let head = store.audit_head_in(tx).await?;
-        Ok(json!({
+        json!({
             "practice": self.practice_json(),
             "digest": {
                 "date": date,
@@ -137,7 +135,7 @@ impl SweepContext<'_> {
                 "audit_head": head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
             },
             "url": format!("{}/api/v1/queue", self.base_url),
-        }))
+        })
     }
 
     /// A practice portal below (or back to) its minimum administrator count.
