@@ -7,9 +7,35 @@ use chrono::{DateTime, Utc};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
+use super::policy::PersonFacts;
+
 /// The enterprise User extension's schema (RFC 7643 §4.3): where department, division, cost
 /// center and manager live.
 pub const ENTERPRISE_URN: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// How a person is named to people: their `displayName`, else their userName.
+pub fn display_name(attributes: &Value, user_name: &str) -> String {
+    attributes
+        .get("displayName")
+        .and_then(Value::as_str)
+        .unwrap_or(user_name)
+        .to_owned()
+}
+
+/// What access policy sees of a person: job attributes from their SCIM attributes (core and
+/// enterprise extension), and the names of their groups.
+pub fn person_facts(attributes: &Value, groups: Vec<String>) -> PersonFacts {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let ext = attributes.get(ENTERPRISE_URN);
+    PersonFacts {
+        title: text(attributes.get("title")),
+        employee_type: text(attributes.get("userType")),
+        department: text(ext.and_then(|e| e.get("department"))),
+        division: text(ext.and_then(|e| e.get("division"))),
+        cost_center: text(ext.and_then(|e| e.get("costCenter"))),
+        groups,
+    }
+}
 
 /// A stored user.
 #[derive(Debug, Clone, PartialEq)]

@@ -9,6 +9,7 @@ use serde_json::Value;
 use uuid::Uuid;
 
 use super::{StoreError, TenantStore};
+use crate::domain::directory::display_name;
 use crate::domain::ladder::ladder_finished;
 use crate::domain::task::{Cause, Outcome, RoleList, TaskKind, TaskState};
 
@@ -155,11 +156,7 @@ impl TenantStore<'_> {
                 .all(self.db)
                 .await?;
             for (id, user_name, attributes) in found {
-                let display = attributes
-                    .get("displayName")
-                    .and_then(Value::as_str)
-                    .map_or(user_name, str::to_owned);
-                names.insert(id, display);
+                names.insert(id, display_name(&attributes, &user_name));
             }
         }
         Ok(names)

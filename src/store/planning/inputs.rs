@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use entities::{portal_account, scim_group, scim_group_member, scim_user, task};
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::domain::lifecycle::{Account, OpenTask};
@@ -15,7 +14,7 @@ use crate::domain::task::{AccountStatus, TaskState};
 use crate::store::tasks::TaskRecord;
 use crate::store::{StoreError, TenantStore, WriteTx};
 
-use crate::domain::directory::ENTERPRISE_URN;
+use crate::domain::directory::{display_name, person_facts};
 
 impl TenantStore<'_> {
     /// `Some(entitled)` for a person of this practice (`false`: deactivated or deleted, so
@@ -46,8 +45,8 @@ impl TenantStore<'_> {
         person: &scim_user::Model,
     ) -> Result<PersonFacts, StoreError> {
         let mut groups = self.group_names_of(db, &[person.id]).await?;
-        Ok(facts_of(
-            person,
+        Ok(person_facts(
+            &person.attributes,
             groups.remove(&person.id).unwrap_or_default(),
         ))
     }
@@ -239,14 +238,10 @@ impl PlanningPerson {
         Self {
             id: person.id,
             user_name: person.user_name.clone(),
-            display: person
-                .attributes
-                .get("displayName")
-                .and_then(Value::as_str)
-                .map_or_else(|| person.user_name.clone(), str::to_owned),
+            display: display_name(&person.attributes, &person.user_name),
             active: person.active,
             deleted: person.deleted_at.is_some(),
-            facts: facts_of(person, groups),
+            facts: person_facts(&person.attributes, groups),
             accounts,
             open_tasks,
         }
@@ -260,18 +255,4 @@ fn grouped<T>(pairs: impl IntoIterator<Item = (Uuid, T)>) -> HashMap<Uuid, Vec<T
         map.entry(key).or_default().push(value);
     }
     map
-}
-
-/// What policy sees of a person, given the names of their groups.
-fn facts_of(person: &scim_user::Model, groups: Vec<String>) -> PersonFacts {
-    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
-    let ext = person.attributes.get(ENTERPRISE_URN);
-    PersonFacts {
-        title: text(person.attributes.get("title")),
-        employee_type: text(person.attributes.get("userType")),
-        department: text(ext.and_then(|e| e.get("department"))),
-        division: text(ext.and_then(|e| e.get("division"))),
-        cost_center: text(ext.and_then(|e| e.get("costCenter"))),
-        groups,
-    }
 }
