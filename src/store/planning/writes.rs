@@ -95,7 +95,11 @@ impl TenantStore<'_> {
                         task::Column::Version,
                         Expr::col(task::Column::Version).add(1),
                     )
-                    .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+                    // No practice filter, on purpose: the ids come from this practice's pending
+                    // tasks, read in this transaction under its write lock. With one, SQLite
+                    // plans this UPDATE over the practice's queue index instead of the primary
+                    // key and visits every pending task of the practice (a 3-portal leaver
+                    // PATCH measured 2.5 times slower).
                     .filter(task::Column::Id.is_in(ids))
                     .filter(task::Column::State.is_in(TaskState::PENDING))
                     .exec(db)
