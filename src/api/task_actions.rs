@@ -83,16 +83,25 @@ pub async fn unclaim(
 /// Record that the work is done in the portal, with evidence. Updates the portal account.
 #[utoipa::path(tag = "admin", params(("id" = String, Path, description = "The task's id")), request_body = Evidence,
     responses((status = 200, description = "Done", body = Task),
+              (status = 400, description = "The body is not evidence JSON (it is refused, never read as no evidence)", content_type = "application/problem+json", body = crate::http::errors::Problem),
               (status = 409, description = "Not open or claimed, or blocked by another task", content_type = "application/problem+json", body = crate::http::errors::Problem),
+              (status = 422, description = "No evidence: no note, no confirmation number, and no file uploaded to the task", content_type = "application/problem+json", body = crate::http::errors::Problem),
               (status = 412, description = "If-Match does not name the current version", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/{id}/complete")]
 pub async fn complete(
     call: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    body: Option<web::Json<Evidence>>,
+    body: web::Bytes,
 ) -> Result<HttpResponse, WireError> {
-    let evidence = body.map(web::Json::into_inner).unwrap_or_default();
+    // A body that does not parse is refused, never read as "no evidence": the confirmation
+    // number it carried would be lost. No body at all is allowed when a file was uploaded.
+    let evidence = if body.iter().all(u8::is_ascii_whitespace) {
+        Evidence::default()
+    } else {
+        serde_json::from_slice::<Evidence>(&body)
+            .map_err(|e| WireError::bad_request(format!("invalid JSON body: {e}")))?
+    };
     act(&call, &req, &id, TaskAction::Complete(evidence)).await
 }
 

@@ -104,6 +104,12 @@ pub async fn act_on_task(
             state: "done by you (this practice requires a second person to verify)".into(),
         });
     }
+    if let TaskAction::Complete(evidence) = &action
+        && !evidence.has_proof()
+        && !store.has_evidence_file(&tx, id).await?
+    {
+        return Err(StoreError::EvidenceRequired);
+    }
     if let (TaskAction::Complete(_), Some(blocker)) = (&action, current.blocked_by) {
         let settled = store
             .task_state_in(&tx, blocker)

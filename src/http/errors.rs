@@ -207,6 +207,9 @@ impl From<StoreError> for WireError {
             StoreError::IllegalTransition { .. } | StoreError::Blocked(_) => {
                 Self::new(StatusCode::CONFLICT, err.to_string())
             }
+            StoreError::EvidenceRequired => {
+                Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
+            }
             StoreError::Unsupported(e) => {
                 Self::bad_request(e.to_string()).with_scim_type("invalidFilter")
             }

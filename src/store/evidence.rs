@@ -82,6 +82,23 @@ impl TenantStore<'_> {
         })
     }
 
+    /// Whether a file has been uploaded as the task's evidence, read in the write transaction.
+    pub(crate) async fn has_evidence_file(
+        &self,
+        tx: &super::WriteTx,
+        task_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        Ok(evidence_file::Entity::find()
+            .select_only()
+            .column(evidence_file::Column::Id)
+            .filter(evidence_file::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(evidence_file::Column::TaskId.eq(task_id))
+            .into_tuple::<Uuid>()
+            .one(&tx.tx)
+            .await?
+            .is_some())
+    }
+
     pub async fn evidence_of(&self, task_id: Uuid) -> Result<Vec<EvidenceMeta>, StoreError> {
         let rows: Vec<MetaRow> = evidence_file::Entity::find()
             .select_only()

@@ -55,6 +55,12 @@ pub enum StoreError {
     /// A task action that does not apply to the task's state.
     #[error("cannot {action} a task that is {state}")]
     IllegalTransition { action: &'static str, state: String },
+    /// A completion with no proof: no note, no confirmation number, no uploaded file.
+    #[error(
+        "a completion needs evidence: a `note` or a `confirmation_number`, or a file uploaded to \
+         the task's evidence first"
+    )]
+    EvidenceRequired,
     /// The task waits for another one (a deprovision for its transfer_admin).
     #[error("the task is blocked by task {0}, which is not done yet")]
     Blocked(uuid::Uuid),

@@ -890,7 +890,10 @@ storage_test!(
 
         // Dana's task is done while its reminder waits; then the webhook is paused.
         let (status, body) = p
-            .post(&format!("/api/v1/tasks/{dana_task}/complete"), json!({}))
+            .post(
+                &format!("/api/v1/tasks/{dana_task}/complete"),
+                json!({"note": "removed"}),
+            )
             .await;
         assert_eq!(status, 200, "{body}");
         let (status, _) = p

@@ -10,7 +10,13 @@ type Row<'a> = (&'a str, Option<Value>, [(&'a str, Option<&'a str>); 6]);
 /// How to bring an open task into a state: the actions to apply first.
 type PathTo<'a> = (&'a str, &'a [(&'a str, Option<Value>)]);
 
+/// Applies `action`; a completion without a body given carries a confirmation number (a
+/// completion needs evidence; `completion_needs_evidence_and_a_body_that_parses` tests that).
 async fn act(p: &Practice, task: &str, action: &str, body: Option<Value>) -> (u16, Value) {
+    let body = match (action, body) {
+        ("complete", None) => Some(json!({"confirmation_number": "CONF-1"})),
+        (_, body) => body,
+    };
     p.send(
         reqwest::Method::POST,
         &format!("/api/v1/tasks/{task}/{action}"),
@@ -288,6 +294,7 @@ storage_test!(
                 client
                     .post(url)
                     .bearer_auth(token)
+                    .json(&json!({"confirmation_number": "RACE-1"}))
                     .send()
                     .await
                     .unwrap()
@@ -745,5 +752,112 @@ storage_test!(
             .get(&format!("/api/v1/audit?action=task.reopen&target={task}"))
             .await;
         assert_eq!(audit["items"][0]["actor"], "system");
+    }
+);
+
+storage_test!(
+    /// Issue 14, defect 1: a completion whose body does not parse is a 400 that changes
+    /// nothing (the confirmation number it carried must not be lost), and one without any
+    /// evidence is refused; a file uploaded first counts as evidence.
+    async fn completion_needs_evidence_and_a_body_that_parses(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let person = p.hire("proof@acme.example", "Front Desk").await;
+        let tasks = p.tasks(&person, "open").await;
+        let task = tasks[0]["id"].as_str().unwrap().to_owned();
+        let url = p.app.url(&format!("/api/v1/tasks/{task}/complete"));
+        let send = |body: &'static str| {
+            let request = p
+                .app
+                .client
+                .post(url.clone())
+                .bearer_auth(p.admin.clone())
+                .header("Content-Type", "application/json")
+                .body(body);
+            async move {
+                let response = request.send().await.unwrap();
+                let status = response.status().as_u16();
+                let content_type = response
+                    .headers()
+                    .get("content-type")
+                    .map(|v| v.to_str().unwrap().to_owned());
+                (
+                    status,
+                    content_type,
+                    response.json::<Value>().await.unwrap(),
+                )
+            }
+        };
+        let deep = Box::leak(format!("{}{}", "[".repeat(200), "]".repeat(200)).into_boxed_str());
+        for body in [
+            "{\"note\":",
+            "not json",
+            "{\"note\": 5}",
+            "{\"confirmation_number\": \"NMP-1\", \"unknown\": 1}",
+            "[1,2]",
+            &*deep,
+        ] {
+            let (status, content_type, problem) = send(body).await;
+            assert_eq!(status, 400, "{body}: {problem}");
+            assert_eq!(content_type.as_deref(), Some("application/problem+json"));
+            assert!(
+                problem["detail"].as_str().unwrap().contains("invalid JSON"),
+                "{problem}"
+            );
+        }
+        for body in [
+            "",
+            "{}",
+            "{\"note\": \"  \"}",
+            "{\"portal_username\": \"jdoe\"}",
+        ] {
+            let (status, _, problem) = send(body).await;
+            assert_eq!(status, 422, "{body:?}: {problem}");
+            assert!(
+                problem["detail"]
+                    .as_str()
+                    .unwrap()
+                    .contains("needs evidence"),
+                "{problem}"
+            );
+        }
+        // Nothing changed: still open, no completion in the audit trail.
+        let (_, shown) = p.get(&format!("/api/v1/tasks/{task}")).await;
+        assert_eq!(shown["state"], "open");
+        assert_eq!(shown["done_by"], Value::Null);
+        let (_, audit) = p
+            .get(&format!("/api/v1/audit?target={task}&action=task.complete"))
+            .await;
+        assert_eq!(audit["items"].as_array().map(Vec::len), Some(0), "{audit}");
+
+        // A confirmation number is evidence, and it is kept.
+        let (status, _, done) = send("{\"confirmation_number\": \"NMP-88213\"}").await;
+        assert_eq!(status, 200, "{done}");
+        assert_eq!(done["state"], "done");
+        assert_eq!(done["evidence"]["confirmation_number"], "NMP-88213");
+
+        // A file uploaded first is evidence too: then no body is needed.
+        let other = tasks[1]["id"].as_str().unwrap().to_owned();
+        let png = [b"\x89PNG\r\n\x1a\n".as_slice(), &[7u8; 100]].concat();
+        let (content_type, body) = multipart("screenshot.png", &png);
+        let uploaded = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{other}/evidence")))
+            .bearer_auth(p.admin.clone())
+            .header("Content-Type", content_type)
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(uploaded.status().as_u16(), 201);
+        let response = p
+            .app
+            .client
+            .post(p.app.url(&format!("/api/v1/tasks/{other}/complete")))
+            .bearer_auth(p.admin.clone())
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status().as_u16(), 200);
     }
 );

@@ -89,6 +89,15 @@ pub struct Evidence {
     pub portal_username: Option<String>,
 }
 
+impl Evidence {
+    /// Whether it says what was done: a note or a confirmation number (the portal username
+    /// alone names the account, not the work).
+    pub fn has_proof(&self) -> bool {
+        let given = |text: &Option<String>| text.as_deref().is_some_and(|t| !t.trim().is_empty());
+        given(&self.note) || given(&self.confirmation_number)
+    }
+}
+
 vocabulary! {
     /// Where a task stands. Overdue is not a state: it is derived from `due_at`.
     TaskState {
