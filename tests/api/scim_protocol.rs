@@ -878,3 +878,66 @@ storage_test!(
         assert_eq!(after[0]["display"], "Billing office");
     }
 );
+
+storage_test!(
+    /// Issue 14, defect 2: an ill-typed `members` (PUT, or PATCH replace/add/remove) is a 400
+    /// `invalidValue` that changes nothing; it never empties the group.
+    async fn ill_typed_members_are_refused_and_change_nothing(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let ann = scim.create_user("ann@acme.example").await;
+        let gid = scim
+            .post(
+                "/Groups",
+                json!({"displayName": "Billing", "members": [{"value": ann}]}),
+            )
+            .await
+            .expect(201)["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/Groups/{gid}");
+        let bad = [
+            json!({"a": 1}),
+            json!("x"),
+            json!([{"value": 5}]),
+            json!([{"display": "Ann"}]),
+            json!([{"value": "ann"}, 7]),
+        ];
+        for members in &bad {
+            let put = scim
+                .put(&path, json!({"displayName": "Billing", "members": members}))
+                .await;
+            assert_eq!(put.status, 400, "PUT members {members}: {}", put.body);
+            assert_eq!(put.body["scimType"], "invalidValue", "{}", put.body);
+            for op in ["replace", "add", "remove"] {
+                let patch = scim
+                    .patch(
+                        &path,
+                        json!({"schemas": [PATCH], "Operations": [{"op": op, "path": "members", "value": members}]}),
+                    )
+                    .await;
+                assert_eq!(patch.status, 400, "{op} members {members}: {}", patch.body);
+                assert_eq!(patch.body["scimType"], "invalidValue");
+            }
+        }
+        let group = scim.get(&path).await.expect(200).clone();
+        assert_eq!(group["members"][0]["value"], ann.as_str());
+        assert_eq!(group["meta"]["version"], "W/\"1\"", "nothing was written");
+        // The lenient forms IdPs send still work: `Value` in any case, and null as none.
+        let patch = scim
+            .patch(
+                &path,
+                json!({"schemas": [PATCH], "Operations": [{"op": "remove", "path": "members", "value": [{"Value": ann}]}]}),
+            )
+            .await;
+        assert_eq!(patch.status, 200, "{}", patch.body);
+        assert!(
+            scim.get(&path)
+                .await
+                .expect(200)
+                .get("members")
+                .is_none_or(|m| m.as_array().is_some_and(Vec::is_empty))
+        );
+    }
+);

@@ -115,6 +115,31 @@ pub fn group_from_json(body: &Value) -> Result<(GroupWrite, Option<Vec<Uuid>>), 
 /// The ids in a `members` value: objects with `value`, or bare id strings. Ids that are not
 /// UUIDs cannot name one of our users and are dropped.
 pub fn member_ids(attr: &'static Attr, value: &Value) -> Result<Vec<Uuid>, WireError> {
+    // The shape is checked before anything else: an ill-typed list must be refused, never
+    // read as "no members" (a PUT or a replace would empty the group).
+    let shape = "`members` must be an array of objects, each with a string `value` (a user id)";
+    match value {
+        Value::Null => return Ok(Vec::new()),
+        Value::Array(items) => {
+            for item in items {
+                // A bare id string is the short form some clients send; coercion below
+                // makes it `{"value": …}`.
+                if item.is_string() {
+                    continue;
+                }
+                let member_value = item.as_object().and_then(|object| {
+                    object
+                        .iter()
+                        .find(|(key, _)| key.eq_ignore_ascii_case("value"))
+                        .map(|(_, v)| v)
+                });
+                if !member_value.is_some_and(Value::is_string) {
+                    return Err(invalid_value(shape));
+                }
+            }
+        }
+        _ => return Err(invalid_value(shape)),
+    }
     let Some(Value::Array(items)) = coerce(attr, value)? else {
         return Ok(Vec::new());
     };
