@@ -8,6 +8,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
+use crate::http::instant::optional_in_range;
 use crate::state::Caller;
 use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
@@ -70,8 +71,8 @@ pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpRes
     let records = call
         .store()
         .audit_records(&AuditFilter {
-            from: query.from,
-            to: query.to,
+            from: optional_in_range("from", query.from)?,
+            to: optional_in_range("to", query.to)?,
             actor: query.actor,
             action: query.action,
             target: query.target,
@@ -153,7 +154,7 @@ pub struct ExportQuery {
     params(ExportQuery),
     responses(
         (status = 200, description = "The records, one per line", content_type = "application/x-ndjson", body = String),
-        (status = 400, description = "Invalid format", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 400, description = "Invalid format, or from/to outside the years 1 to 9999 (refused before the first byte)", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/audit/export")]
@@ -168,7 +169,9 @@ pub async fn export(
     };
     let store = call.state.store.clone();
     let practice = call.principal.practice_id;
-    let (from, to) = (query.from, query.to);
+    // Checked before the first byte: a stream cut short could be taken for a whole export.
+    let from = optional_in_range("from", query.from)?;
+    let to = optional_in_range("to", query.to)?;
     let header = csv
         .then(|| web::Bytes::from_static(b"seq,at,actor,action,target,request_id,hash,detail\r\n"));
     // (next batch starts after this seq, finished?)

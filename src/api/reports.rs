@@ -10,6 +10,7 @@ use uuid::Uuid;
 use crate::domain::task::DeadlineVerdict;
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
+use crate::http::instant::in_range;
 use crate::state::Caller;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -121,7 +122,8 @@ pub async fn leavers(
 ) -> Result<HttpResponse, WireError> {
     let format = format(&query.format)?;
     let now = call.state.clock.now();
-    let rows = call.store().leaver_rows(query.from, query.to).await?;
+    let (from, to) = (in_range("from", query.from)?, in_range("to", query.to)?);
+    let rows = call.store().leaver_rows(from, to).await?;
     let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
     let lines: Vec<LeaverLine> = rows
         .into_iter()

@@ -9,6 +9,7 @@ use uuid::Uuid;
 use super::{Task, task_view};
 use crate::domain::task::{TaskKind, TaskState};
 use crate::http::errors::WireError;
+use crate::http::instant::in_range;
 use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
@@ -99,7 +100,9 @@ fn parse_cursor(text: &str) -> Result<(DateTime<Utc>, Uuid), WireError> {
     let (micros, id) = text.split_once('.').ok_or_else(invalid)?;
     let micros: i64 = micros.parse().map_err(|_| invalid())?;
     Ok((
-        DateTime::from_timestamp_micros(micros).ok_or_else(invalid)?,
+        DateTime::from_timestamp_micros(micros)
+            .and_then(|at| in_range("cursor", at).ok())
+            .ok_or_else(invalid)?,
         Uuid::try_parse(id).map_err(|_| invalid())?,
     ))
 }

@@ -8,6 +8,7 @@ pub mod conditional;
 pub mod csv;
 pub mod errors;
 pub mod health;
+pub mod instant;
 pub mod metrics;
 pub mod request_id;
 

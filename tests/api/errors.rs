@@ -111,3 +111,56 @@ async fn problem_bodies_carry_the_request_id() {
     let body = assert_problem(response, 404).await;
     assert_eq!(body["request_id"], header);
 }
+
+storage_test!(
+    /// Issue 14, defects 3 and 4: an instant PostgreSQL cannot hold is a 400 naming its
+    /// parameter on both backends (it was a 500 on PostgreSQL), and the audit export refuses it
+    /// before the first byte instead of stopping mid-stream.
+    async fn out_of_range_instants_are_refused_naming_the_parameter(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let practice = app.practice("acme").await;
+        let token = app.token(&practice, "admin:read").await;
+        let id = "0190a1b2-0000-7000-8000-000000000001";
+        for (path, parameter) in [
+            (
+                format!("/api/v1/tasks?cursor=-300000000000000000.{id}"),
+                "cursor",
+            ),
+            (
+                "/api/v1/audit?from=-5000-01-01T00:00:00Z".to_owned(),
+                "from",
+            ),
+            ("/api/v1/audit?to=-5000-01-01T00:00:00Z".to_owned(), "to"),
+            (
+                "/api/v1/audit/export?from=-5000-01-01T00:00:00Z".to_owned(),
+                "from",
+            ),
+            (
+                "/api/v1/audit/export?format=csv&to=-5000-01-01T00:00:00Z".to_owned(),
+                "to",
+            ),
+            (
+                "/api/v1/reports/leavers?from=-5000-01-01T00:00:00Z&to=2026-01-01T00:00:00Z"
+                    .to_owned(),
+                "from",
+            ),
+            (
+                "/api/v1/reports/leavers?from=2026-01-01T00:00:00Z&to=-5000-01-01T00:00:00Z"
+                    .to_owned(),
+                "to",
+            ),
+        ] {
+            let body = assert_problem(app.get(&path, &token).await, 400).await;
+            let detail = body["detail"].as_str().unwrap();
+            assert!(
+                detail.contains(&format!("`{parameter}`")),
+                "{path}: {detail}"
+            );
+        }
+        // In range, the same requests answer.
+        let ok = app
+            .get("/api/v1/audit/export?from=2020-01-01T00:00:00Z", &token)
+            .await;
+        assert_eq!(ok.status(), 200);
+    }
+);
