@@ -1,8 +1,6 @@
 //! A person's access: what policy grants, what they have, what is pending; and recording the
 //! accounts they already hold.
 
-use std::collections::BTreeMap;
-
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
@@ -12,7 +10,8 @@ use uuid::Uuid;
 use super::{Task, task_view};
 use crate::domain::lifecycle::Account;
 use crate::domain::task::TaskState;
-use crate::engine::{access as person_access, accounts};
+use crate::engine::access::{self as person_access, PortalAccess};
+use crate::engine::accounts;
 use crate::http::errors::WireError;
 use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
@@ -84,18 +83,6 @@ pub async fn record_account(
 }
 
 #[derive(Debug, Serialize, ToSchema)]
-pub struct PortalAccess {
-    pub portal: String,
-    pub portal_name: String,
-    /// Roles policy grants, with the granting rules.
-    pub desired: BTreeMap<String, Vec<String>>,
-    /// Roles the recorded account holds.
-    pub actual: Vec<String>,
-    pub username: Option<String>,
-    pub in_step: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
 pub struct AccessView {
     pub person_id: Uuid,
     pub portals: Vec<PortalAccess>,
@@ -119,18 +106,7 @@ pub async fn access(call: Caller, id: web::Path<String>) -> Result<HttpResponse,
 
 async fn access_view(call: &Caller, person: Uuid) -> Result<HttpResponse, WireError> {
     let store = call.store();
-    let views = person_access::person_access(&store, person)
-        .await?
-        .into_iter()
-        .map(|p| PortalAccess {
-            portal: p.portal,
-            portal_name: p.portal_name,
-            desired: p.desired,
-            actual: p.actual,
-            username: p.username,
-            in_step: p.in_step,
-        })
-        .collect();
+    let views = person_access::person_access(&store, person).await?;
     let portals = store.practice_portals().await?;
     let now = call.state.clock.now();
     let open = store

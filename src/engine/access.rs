@@ -10,7 +10,7 @@ use crate::domain::policy::PersonFacts;
 use crate::store::{StoreError, TenantStore};
 
 /// One portal's desired and actual access for a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct PortalAccess {
     pub portal: String,
     pub portal_name: String,

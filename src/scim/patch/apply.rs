@@ -26,27 +26,14 @@ use crate::scim::schema::{self, ENTERPRISE_URN};
 
 /// Applies operations to a user, producing the full write.
 pub fn apply_to_user(current: &UserRecord, ops: &[PatchOp]) -> Result<UserWrite, WireError> {
-    let mut doc = current.attributes.clone();
-    doc.insert("userName".into(), Value::String(current.user_name.clone()));
-    let mut target = Document {
-        kind: ResourceKind::User,
-        id: current.id,
-        doc,
-        external_id: current.external_id.clone(),
-        members: Vec::new(),
-    };
-    for op in ops {
-        target.apply(op)?;
-    }
-    let user_name = match target.doc.remove("userName") {
-        Some(Value::String(name)) => name,
-        _ => {
-            return Err(error(
-                "mutability",
-                "userName is required and cannot be removed",
-            ));
-        }
-    };
+    let (target, user_name) = Document::patched(
+        ResourceKind::User,
+        current.id,
+        &current.attributes,
+        ("userName", &current.user_name),
+        current.external_id.clone(),
+        ops,
+    )?;
     // `active` can be removed from the document like any attribute (it then reads as
     // unassigned), but only an explicit true or false changes whether the person works here:
     // clearing it must never reactivate a leaver, nor deactivate anyone.
@@ -68,30 +55,14 @@ pub fn apply_to_group(
     current: &GroupRecord,
     ops: &[PatchOp],
 ) -> Result<(GroupWrite, MembersChange), WireError> {
-    let mut doc = current.attributes.clone();
-    doc.insert(
-        "displayName".into(),
-        Value::String(current.display_name.clone()),
-    );
-    let mut target = Document {
-        kind: ResourceKind::Group,
-        id: current.id,
-        doc,
-        external_id: current.external_id.clone(),
-        members: Vec::new(),
-    };
-    for op in ops {
-        target.apply(op)?;
-    }
-    let display_name = match target.doc.remove("displayName") {
-        Some(Value::String(name)) => name,
-        _ => {
-            return Err(error(
-                "mutability",
-                "displayName is required and cannot be removed",
-            ));
-        }
-    };
+    let (target, display_name) = Document::patched(
+        ResourceKind::Group,
+        current.id,
+        &current.attributes,
+        ("displayName", &current.display_name),
+        current.external_id.clone(),
+        ops,
+    )?;
     let members = if target.members.is_empty() {
         MembersChange::Keep
     } else {
@@ -118,6 +89,38 @@ struct Document {
 }
 
 impl Document {
+    /// Applies `ops` in order to a resource's attributes, with its required name (`userName`,
+    /// `displayName`) put into the document so paths can reach it, and takes the name back
+    /// out: removing it is refused.
+    fn patched(
+        kind: ResourceKind,
+        id: Uuid,
+        attributes: &Map<String, Value>,
+        (name_attr, name): (&'static str, &str),
+        external_id: Option<String>,
+        ops: &[PatchOp],
+    ) -> Result<(Document, String), WireError> {
+        let mut doc = attributes.clone();
+        doc.insert(name_attr.into(), Value::String(name.to_owned()));
+        let mut target = Document {
+            kind,
+            id,
+            doc,
+            external_id,
+            members: Vec::new(),
+        };
+        for op in ops {
+            target.apply(op)?;
+        }
+        match target.doc.remove(name_attr) {
+            Some(Value::String(name)) => Ok((target, name)),
+            _ => Err(error(
+                "mutability",
+                format!("{name_attr} is required and cannot be removed"),
+            )),
+        }
+    }
+
     fn apply(&mut self, op: &PatchOp) -> Result<(), WireError> {
         match &op.path {
             Some(path) => self.apply_path(op.kind, path, op.value.as_ref()),
