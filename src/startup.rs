@@ -168,6 +168,7 @@ impl Application {
             clock,
             public_url,
             webhooks,
+            mass_revocation_share: settings.mass_revocation_share,
             wake_delivery,
         });
 

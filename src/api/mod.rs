@@ -13,6 +13,7 @@ mod queue;
 mod reports;
 mod task_actions;
 mod tasks;
+mod tokens;
 mod webhooks;
 mod whoami;
 
@@ -62,6 +63,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reports::leavers)
         .service(reports::access)
         .service(me::create_token)
+        .service(tokens::list)
+        .service(tokens::revoke)
         .service(policy::get_verification)
         .service(policy::put_verification)
         .service(task_actions::bulk)

@@ -4,7 +4,7 @@ use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, put, web};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use utoipa::ToSchema;
+use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::policy::{PersonFacts, PolicyDocument};
@@ -55,25 +55,54 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     Ok(HttpResponse::Ok().json(versions))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+pub struct ReplaceQuery {
+    /// The number of removal tasks the change opens, as the refusal or the preview said:
+    /// needed when it would take access from more than the allowed share of the practice's
+    /// accounts (`mass_revocation_share`, 20 % by default).
+    pub confirm_revocations: Option<usize>,
+}
+
 /// Replace the policy. It is checked against the practice's portals first (a problem names the
 /// rule at fault); then everyone's access is recomputed and the resulting tasks are created in
-/// the same transaction.
+/// the same transaction. A change that would open removal tasks for more than the allowed
+/// share of the practice's recorded accounts is refused (409, naming the number) unless
+/// `confirm_revocations` gives that number.
 #[utoipa::path(
     tag = "admin",
+    params(ReplaceQuery),
     request_body = PolicyDocument,
     responses(
         (status = 200, description = "Stored as the new current version", body = PolicyView),
-        (status = 400, description = "Malformed body", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 400, description = "Malformed body or query", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 409, description = "It would revoke more than the allowed share of accounts: repeat with `confirm_revocations` set to the number named", content_type = "application/problem+json", body = crate::http::errors::Problem),
         (status = 422, description = "A rule names an unknown portal or role, or a portal the practice does not use", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/policy")]
 pub async fn replace(
     call: Caller,
+    query: web::Query<ReplaceQuery>,
     body: web::Json<PolicyDocument>,
 ) -> Result<HttpResponse, WireError> {
     let document = body.into_inner();
     let store = call.store();
+    validate(&store, &document).await?;
+    let guard = policy::RevocationGuard {
+        max_share: call.state.mass_revocation_share,
+        confirmed: query.confirm_revocations,
+    };
+    policy::replace_policy(&store, &document, &call.actor(), guard).await?;
+    Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))
+}
+
+/// A document's rules must name the practice's portals and their roles; a problem names the
+/// rule at fault.
+async fn validate(
+    store: &crate::store::TenantStore<'_>,
+    document: &PolicyDocument,
+) -> Result<(), WireError> {
     let portals = store.practice_portals().await?;
     document
         .validate(|slug| {
@@ -81,9 +110,7 @@ pub async fn replace(
                 .get(slug)
                 .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
         })
-        .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
-    policy::replace_policy(&store, &document, &call.actor()).await?;
-    Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))
+        .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -95,6 +122,10 @@ pub struct PreviewInput {
     /// …or attributes to try.
     #[serde(default)]
     pub person: Option<PreviewPerson>,
+    /// A proposed policy: the preview then uses it instead of the current one and says what
+    /// replacing the current one would do to everyone (`impact`). Nothing is stored.
+    #[serde(default)]
+    pub document: Option<PolicyDocument>,
 }
 
 #[derive(Debug, Default, Deserialize, ToSchema)]
@@ -119,20 +150,37 @@ pub struct GrantView {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct PreviewView {
+    /// The current version, or the version the proposed document would become.
     pub policy_version: i32,
+    /// For the person given: the roles the policy grants them.
     pub grants: Vec<GrantView>,
-    /// Would be treated as a vendor or billing-company user.
+    /// For the person given: would be treated as a vendor or billing-company user.
     pub third_party: bool,
+    /// With a proposed `document`: what replacing the policy with it would do.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub impact: Option<ImpactView>,
 }
 
-/// What a person would get under the current policy, and which rule grants each role.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ImpactView {
+    /// Removal tasks it would open (deprovisions, and modifications that take roles away).
+    pub revocations: usize,
+    /// The practice's accounts recorded as active.
+    pub accounts: u64,
+    /// Whether `PUT /policy` needs `?confirm_revocations=<revocations>` for it.
+    pub needs_confirmation: bool,
+}
+
+/// What a person would get under the current policy (or a proposed `document`), which rule
+/// grants each role, and with a document, how many removal tasks replacing the policy would
+/// open: the number `PUT /policy?confirm_revocations=N` confirms. Nothing is stored.
 #[utoipa::path(
     tag = "admin",
     request_body = PreviewInput,
     responses(
-        (status = 200, description = "The roles the policy grants", body = PreviewView),
+        (status = 200, description = "The roles the policy grants the person, and with a proposed document what replacing the policy would revoke", body = PreviewView),
         (status = 404, description = "No such person", content_type = "application/problem+json", body = crate::http::errors::Problem),
-        (status = 422, description = "Give person_id or person", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Neither a document nor a person, both person_id and person, or a document naming unknown portals or roles", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/policy/preview")]
@@ -141,30 +189,45 @@ pub async fn preview(
     body: web::Json<PreviewInput>,
 ) -> Result<HttpResponse, WireError> {
     let store = call.store();
-    let facts = match body.into_inner() {
-        PreviewInput {
-            person_id: Some(id),
-            person: None,
-        } => store.person_facts(id).await?,
-        PreviewInput {
-            person_id: None,
-            person: Some(p),
-        } => PersonFacts {
+    let input = body.into_inner();
+    let facts = match (input.person_id, input.person) {
+        (Some(id), None) => Some(store.person_facts(id).await?),
+        (None, Some(p)) => Some(PersonFacts {
             title: p.title,
             department: p.department,
             division: p.division,
             cost_center: p.cost_center,
             employee_type: p.employee_type,
             groups: p.groups,
-        },
+        }),
+        (None, None) if input.document.is_some() => None,
         _ => {
             return Err(WireError::new(
                 StatusCode::UNPROCESSABLE_ENTITY,
-                "give exactly one of person_id and person",
+                "give a `document`, or one of `person_id` and `person`, or a document and one of them",
             ));
         }
     };
-    let preview = access::preview(&store, &facts).await?;
+    let impact = match &input.document {
+        Some(document) => {
+            validate(&store, document).await?;
+            let impact = policy::policy_impact(&store, document, &call.actor()).await?;
+            Some(ImpactView {
+                revocations: impact.removals,
+                accounts: impact.accounts,
+                needs_confirmation: impact.exceeds(call.state.mass_revocation_share),
+            })
+        }
+        None => None,
+    };
+    let preview = match facts {
+        Some(facts) => access::preview(&store, &facts, input.document.as_ref()).await?,
+        None => access::Preview {
+            policy_version: store.policy().await?.version + 1,
+            third_party: false,
+            grants: Vec::new(),
+        },
+    };
     Ok(HttpResponse::Ok().json(PreviewView {
         policy_version: preview.policy_version,
         third_party: preview.third_party,
@@ -177,6 +240,7 @@ pub async fn preview(
                 rules: g.rules,
             })
             .collect(),
+        impact,
     }))
 }
 
@@ -210,7 +274,9 @@ pub async fn put_sla(
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct VerificationSettings {
-    /// A task's verifier must be someone other than whoever completed it.
+    /// A task's verifier must be someone other than whoever completed it. On by default;
+    /// only a practice with a single active portal administrator may turn it off, and its
+    /// leaver report then marks each self-verified removal (`self_verified`).
     pub four_eyes: bool,
 }
 
@@ -225,7 +291,8 @@ pub async fn get_verification(call: Caller) -> Result<HttpResponse, WireError> {
 
 /// Require (or stop requiring) a second person to verify completed tasks.
 #[utoipa::path(tag = "admin", request_body = VerificationSettings,
-    responses((status = 200, description = "Stored", body = VerificationSettings)))]
+    responses((status = 200, description = "Stored", body = VerificationSettings),
+              (status = 422, description = "Turning four-eyes off while the practice has several portal administrators", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[put("/settings/verification")]
 pub async fn put_verification(
     call: Caller,

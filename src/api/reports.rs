@@ -46,6 +46,9 @@ pub struct LeaverLine {
     pub done_by: Option<String>,
     pub verified_at: Option<DateTime<Utc>>,
     pub verified_by: Option<String>,
+    /// Verified by the person who completed it: only possible where the practice turned
+    /// four-eyes verification off (a single portal administrator).
+    pub self_verified: bool,
     /// `met`, `missed`, `pending` (not done, not yet due), or `cancelled`.
     pub sla: String,
     pub reason: Option<String>,
@@ -137,6 +140,7 @@ pub async fn leavers(
             kind: r.kind.to_string(),
             state: r.state.to_string(),
             due_at: r.due_at,
+            self_verified: r.verified_by.is_some() && r.verified_by == r.done_by,
             done_at: r.done_at,
             done_by: r.done_by,
             verified_at: r.verified_at,
@@ -160,6 +164,7 @@ pub async fn leavers(
                 "done_by",
                 "verified_at",
                 "verified_by",
+                "self_verified",
                 "sla",
                 "reason",
             ],
@@ -177,6 +182,7 @@ pub async fn leavers(
                     l.done_by.unwrap_or_default(),
                     time(l.verified_at),
                     l.verified_by.unwrap_or_default(),
+                    l.self_verified.to_string(),
                     l.sla,
                     l.reason.unwrap_or_default(),
                 ]

@@ -34,7 +34,7 @@ fn required_api_scope(req: &ServiceRequest) -> Option<Scope> {
     // Any valid credential may ask who it is, and an administrator (even an auditor) may mint
     // their own token (the handler checks it is an administrator's credential).
     let path = req.path().trim_end_matches('/');
-    if path == "/api/v1/whoami" || path == "/api/v1/me/tokens" {
+    if path == "/api/v1/whoami" || path == "/api/v1/me/tokens" || is_token_revocation(req) {
         return None;
     }
     match *req.method() {
@@ -50,10 +50,28 @@ fn role_need(req: &ServiceRequest) -> Need {
     let path = req.path().trim_end_matches('/');
     match *req.method() {
         Method::GET | Method::HEAD | Method::OPTIONS => Need::Read,
-        _ if path == "/api/v1/me/tokens" => Need::Read,
+        _ if path == "/api/v1/me/tokens" || is_token_revocation(req) => Need::Read,
         _ if path.ends_with("/reassign") || path.ends_with("/cancel") => Need::Oversee,
         _ => Need::Operate,
     }
+}
+
+/// `DELETE /api/v1/tokens/{id}`: any credential may revoke itself, whatever its scopes or role;
+/// the handler decides whose else.
+fn is_token_revocation(req: &ServiceRequest) -> bool {
+    *req.method() == Method::DELETE && req.path().starts_with("/api/v1/tokens/")
+}
+
+/// Acts that are a person's decision and stay in the audit trail under their name: working a
+/// task (claim, complete, verify, fail, reopen, cancel, reassign, upload evidence, bulk) and
+/// recording what a person holds in a portal. Only a credential tied to a named administrator
+/// may do them; scope-only tokens (an IdP's included) keep configuration and reads. DESIGN.md:
+/// unique credentials, individual accountability.
+fn is_personal_act(req: &ServiceRequest) -> bool {
+    let path = req.path().trim_end_matches('/');
+    *req.method() == Method::POST
+        && (path.starts_with("/api/v1/tasks/")
+            || (path.starts_with("/api/v1/people/") && path.ends_with("/accounts")))
 }
 
 async fn guard<B: MessageBody>(
@@ -77,10 +95,14 @@ async fn guard<B: MessageBody>(
     {
         return Ok(reject(req, AuthError::MissingScope(scope).to_wire()));
     }
-    if let Some(admin) = &principal.admin
-        && !admin.role.allows(role_need(&req))
-    {
-        return Ok(reject(req, AuthError::RoleForbids(admin.role).to_wire()));
+    match &principal.admin {
+        Some(admin) if !admin.role.allows(role_need(&req)) => {
+            return Ok(reject(req, AuthError::RoleForbids(admin.role).to_wire()));
+        }
+        None if is_personal_act(&req) => {
+            return Ok(reject(req, AuthError::NotAPerson.to_wire()));
+        }
+        _ => {}
     }
     if let Err(retry_after) = state.limiter.check(&principal.rate_limit_key()) {
         return Ok(reject(req, WireError::too_many_requests(retry_after)));

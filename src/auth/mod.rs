@@ -88,6 +88,10 @@ pub enum AuthError {
     MissingScope(Scope),
     #[error("the `{0}` role cannot do this")]
     RoleForbids(AdminRole),
+    #[error(
+        "this is a person's decision: use a named administrator's own token (`portcullis token create --admin EMAIL` or `POST /api/v1/me/tokens`); this credential is not tied to anyone"
+    )]
+    NotAPerson,
     #[error("authentication is unavailable")]
     Store(#[from] StoreError),
 }
@@ -95,7 +99,7 @@ pub enum AuthError {
 impl AuthError {
     pub fn to_wire(&self) -> WireError {
         match self {
-            AuthError::MissingScope(_) | AuthError::RoleForbids(_) => {
+            AuthError::MissingScope(_) | AuthError::RoleForbids(_) | AuthError::NotAPerson => {
                 WireError::forbidden(self.to_string())
             }
             AuthError::Store(_) => WireError::unavailable(),

@@ -10,7 +10,7 @@ use crate::domain::escalation::EscalationPolicy;
 use crate::domain::policy::PolicyDocument;
 use crate::engine;
 use crate::startup::open_store;
-use crate::store::{Practice, Store};
+use crate::store::{Practice, Store, StoreError};
 
 use super::CliError;
 use super::support::{cli_actor, practice_by_slug, print_json, read_json, usage};
@@ -23,6 +23,11 @@ pub enum PolicyCommand {
         practice: String,
         /// The policy file.
         file: PathBuf,
+        /// Access policy only: the number of removal tasks the change opens, when it would
+        /// take access from more than the allowed share of the practice's accounts (the
+        /// refusal names the number).
+        #[arg(long)]
+        confirm_revocations: Option<usize>,
     },
     /// Print the current version as JSON.
     Show {
@@ -36,7 +41,11 @@ pub(super) async fn policy(settings: &Settings, command: PolicyCommand) -> Resul
     let practice = practice_of(&store, &command).await?;
     let tenant = store.tenant(practice.id);
     match command {
-        PolicyCommand::Load { file, .. } => {
+        PolicyCommand::Load {
+            file,
+            confirm_revocations,
+            ..
+        } => {
             let document: PolicyDocument = read_json(&file)?;
             let portals = tenant.practice_portals().await?;
             document
@@ -46,7 +55,27 @@ pub(super) async fn policy(settings: &Settings, command: PolicyCommand) -> Resul
                         .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
                 })
                 .map_err(usage)?;
-            let version = engine::policy::replace_policy(&tenant, &document, &cli_actor()).await?;
+            let guard = engine::policy::RevocationGuard {
+                max_share: settings.mass_revocation_share,
+                confirmed: confirm_revocations,
+            };
+            let version = match engine::policy::replace_policy(
+                &tenant,
+                &document,
+                &cli_actor(),
+                guard,
+            )
+            .await
+            {
+                Err(StoreError::MassRevocation {
+                    removals, accounts, ..
+                }) => {
+                    return Err(usage(format!(
+                        "this policy would open {removals} removal tasks for the practice's {accounts} recorded accounts, more than the share allowed without confirmation; repeat with --confirm-revocations {removals}"
+                    )));
+                }
+                other => other?,
+            };
             println!(
                 "policy version {version} is now current for {}",
                 practice.slug

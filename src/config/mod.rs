@@ -67,6 +67,10 @@ pub struct Settings {
     /// woken as soon as the sweeper records something).
     #[serde(with = "humantime_serde_compat")]
     pub webhook_poll_interval: Duration,
+    /// The mass-revocation guard: a policy change that would open removal tasks for more than
+    /// this share of the practice's recorded accounts (0 to 1; default 0.2, i.e. 20 %) is
+    /// refused unless the request confirms the number (`PUT /policy?confirm_revocations=N`).
+    pub mass_revocation_share: f64,
     /// Allow webhook URLs on loopback and private networks (`PORTCULLIS_WEBHOOK_ALLOW_PRIVATE`).
     /// Off by default: an admin must not be able to make the server call into its own network.
     pub webhook_allow_private: bool,

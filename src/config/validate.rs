@@ -49,6 +49,12 @@ impl Settings {
         if matches!(&self.metrics_token, Some(t) if t.len() < 16) {
             return Err(invalid("metrics_token", "must be at least 16 characters"));
         }
+        if !(self.mass_revocation_share > 0.0 && self.mass_revocation_share <= 1.0) {
+            return Err(invalid(
+                "mass_revocation_share",
+                "must be more than 0 and at most 1 (0.2 is 20 %)",
+            ));
+        }
         if self.auth_cache_ttl > Duration::from_secs(60) {
             return Err(invalid("auth_cache_ttl", "must be at most 60s"));
         }

@@ -6,7 +6,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use uuid::Uuid;
 
-use crate::domain::policy::PersonFacts;
+use crate::domain::policy::{PersonFacts, PolicyDocument};
 use crate::store::{StoreError, TenantStore};
 
 /// One portal's desired and actual access for a person.
@@ -80,9 +80,17 @@ pub struct Preview {
     pub third_party: bool,
 }
 
-/// Previews the current policy for `facts` (a person's, or made up).
-pub async fn preview(store: &TenantStore<'_>, facts: &PersonFacts) -> Result<Preview, StoreError> {
-    let policy = store.policy().await?;
+/// Previews the current policy, or a `proposed` one, for `facts` (a person's, or made up).
+pub async fn preview(
+    store: &TenantStore<'_>,
+    facts: &PersonFacts,
+    proposed: Option<&PolicyDocument>,
+) -> Result<Preview, StoreError> {
+    let mut policy = store.policy().await?;
+    if let Some(document) = proposed {
+        policy.version += 1;
+        policy.document = document.clone();
+    }
     let grants = policy
         .document
         .entitlements(facts)

@@ -168,5 +168,6 @@ async fn react_for(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let ctx = store.planning_context(tx).await?;
-    react::react_all(store, tx, &ctx, people, trigger, actor).await
+    react::react_all(store, tx, &ctx, people, trigger, actor).await?;
+    Ok(())
 }

@@ -65,7 +65,8 @@ const PEOPLE_PER_BATCH: usize = 500;
 /// Runs the engine for many people with one cause (a group's members, everyone on a policy
 /// change), [`PEOPLE_PER_BATCH`] at a time: each batch reads its people, their groups,
 /// accounts and open tasks in four statements and writes all their plans in a few multi-row
-/// inserts. Ids of people who are not (or no longer) in the practice are skipped.
+/// inserts. Ids of people who are not (or no longer) in the practice are skipped. Returns the
+/// number of removal tasks opened (the mass-revocation guard weighs it).
 pub(crate) async fn react_all(
     store: &TenantStore<'_>,
     tx: &WriteTx,
@@ -73,16 +74,19 @@ pub(crate) async fn react_all(
     people: &[Uuid],
     trigger: Trigger,
     actor: &Actor,
-) -> Result<(), StoreError> {
+) -> Result<usize, StoreError> {
     let mut trail = Vec::new();
+    let mut removals = 0;
     for batch in people.chunks(PEOPLE_PER_BATCH) {
         let mut writes = PlannedWrites::default();
         for person in store.planning_people(tx, batch).await? {
             trail.extend(plan_for(ctx, person, trigger, actor, &mut writes));
         }
+        removals += writes.tasks.iter().filter(|t| t.removes_access()).count();
         store.write_plans(tx, writes, actor.at).await?;
     }
-    store.append_audit(tx, actor, trail).await
+    store.append_audit(tx, actor, trail).await?;
+    Ok(removals)
 }
 
 /// Runs the engine for one person already read in this transaction. `leading` is the change's

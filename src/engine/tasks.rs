@@ -10,6 +10,7 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::domain::actor::Actor;
+use crate::domain::admin::AdminRole;
 use crate::domain::lifecycle::Account;
 use crate::domain::task::{self, ActionName, Evidence, Move, TaskState};
 use crate::store::audit::Entry;
@@ -83,6 +84,12 @@ pub async fn act_on_task(
 ) -> Result<TaskRecord, StoreError> {
     let name = action.name();
     let tx = store.begin_write().await?;
+    let action = match action {
+        TaskAction::Reassign { assignee } => TaskAction::Reassign {
+            assignee: portal_admin_named(store, &tx, &assignee).await?,
+        },
+        other => other,
+    };
     let current = store.task_in(&tx, id).await?;
     task::transition(current.state, name).map_err(|state| StoreError::IllegalTransition {
         action: name.as_str(),
@@ -139,6 +146,26 @@ pub async fn act_on_task(
     store.append_audit(&tx, actor, vec![entry]).await?;
     tx.commit().await?;
     store.task(id).await
+}
+
+/// The e-mail of the practice's active portal administrator `who` names (by e-mail, any case):
+/// a task is only ever given to someone who can do it and whom its alerts reach.
+async fn portal_admin_named(
+    store: &TenantStore<'_>,
+    tx: &WriteTx,
+    who: &str,
+) -> Result<String, StoreError> {
+    let admins = store.admins_with_role(tx, AdminRole::PortalAdmin).await?;
+    admins
+        .into_iter()
+        .find(|admin| admin.email.eq_ignore_ascii_case(who.trim()))
+        .map(|admin| admin.email)
+        .ok_or_else(|| {
+            StoreError::Refused(
+                "`assignee` must be the e-mail of an active portal administrator of this practice"
+                    .to_owned(),
+            )
+        })
 }
 
 /// What a completed task did to the person's portal account.

@@ -204,10 +204,10 @@ impl From<StoreError> for WireError {
                 StatusCode::PRECONDITION_FAILED,
                 format!("the resource has changed; its current version is W/\"{current}\""),
             ),
-            StoreError::IllegalTransition { .. } | StoreError::Blocked(_) => {
-                Self::new(StatusCode::CONFLICT, err.to_string())
-            }
-            StoreError::EvidenceRequired => {
+            StoreError::IllegalTransition { .. }
+            | StoreError::Blocked(_)
+            | StoreError::MassRevocation { .. } => Self::new(StatusCode::CONFLICT, err.to_string()),
+            StoreError::EvidenceRequired | StoreError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
             }
             StoreError::Unsupported(e) => {

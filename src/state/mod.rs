@@ -19,6 +19,8 @@ pub struct AppState {
     pub public_url: String,
     /// The guarded outbound client: checks webhook URLs as they are registered.
     pub webhooks: WebhookClient,
+    /// `mass_revocation_share` from the settings (see [`crate::config::Settings`]).
+    pub mass_revocation_share: f64,
     /// Wakes the delivery worker (a test event was queued).
     pub wake_delivery: std::sync::Arc<tokio::sync::Notify>,
 }

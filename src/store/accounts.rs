@@ -5,7 +5,7 @@
 use entities::portal_account;
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::OnConflict;
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde_json::json;
 use uuid::Uuid;
 
@@ -17,6 +17,16 @@ use crate::domain::lifecycle::Account;
 use crate::domain::task::AccountStatus;
 
 impl TenantStore<'_> {
+    /// How many accounts the practice records as active, in the caller's transaction (the
+    /// mass-revocation guard's denominator).
+    pub(crate) async fn active_account_count(&self, tx: &WriteTx) -> Result<u64, StoreError> {
+        Ok(portal_account::Entity::find()
+            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(portal_account::Column::Status.eq(text(AccountStatus::Active)))
+            .count(&tx.tx)
+            .await?)
+    }
+
     /// Records (or replaces) the person's account in a portal, audited, in the caller's
     /// transaction (`engine::accounts` then reconciles their tasks).
     pub(crate) async fn put_account(

@@ -5,10 +5,10 @@ use chrono::{DateTime, Utc};
 use entities::{admin, admin_membership, api_token};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
-use super::{PracticeId, Store, StoreError};
+use super::{PracticeId, Store, StoreError, TenantStore, WriteTx};
 use crate::domain::admin::AdminRole;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -147,5 +147,33 @@ impl Store {
         Ok(membership
             .and_then(|m| m.role.parse::<AdminRole>().ok())
             .map(|role| (found.into(), role)))
+    }
+}
+
+impl TenantStore<'_> {
+    /// The practice's active administrators with `role`, ordered by e-mail; read in the
+    /// transaction of the change they decide.
+    pub(crate) async fn admins_with_role(
+        &self,
+        tx: &WriteTx,
+        role: AdminRole,
+    ) -> Result<Vec<Admin>, StoreError> {
+        let ids: Vec<Uuid> = admin_membership::Entity::find()
+            .filter(admin_membership::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(admin_membership::Column::Role.eq(role.as_str()))
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(|m| m.admin_id)
+            .collect();
+        Ok(admin::Entity::find()
+            .filter(admin::Column::Id.is_in(ids))
+            .filter(admin::Column::Active.eq(true))
+            .order_by_asc(admin::Column::EmailKey)
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(Admin::from)
+            .collect())
     }
 }

@@ -61,6 +61,21 @@ pub enum StoreError {
          the task's evidence first"
     )]
     EvidenceRequired,
+    /// A rule of the practice refuses the change (an assignee who is not a portal
+    /// administrator, turning four-eyes off with several of them); the text says which.
+    #[error("{0}")]
+    Refused(String),
+    /// The mass-revocation guard stopped a change: it would open `removals` removal tasks
+    /// against `accounts` recorded accounts, more than `max_share` of them, unconfirmed.
+    #[error(
+        "this change would open {removals} removal tasks for the practice's {accounts} recorded accounts, more than the {share} % allowed without confirmation; check it (`POST /api/v1/policy/preview` with the document) and repeat with `?confirm_revocations={removals}`",
+        share = (max_share * 100.0).round()
+    )]
+    MassRevocation {
+        removals: usize,
+        accounts: u64,
+        max_share: f64,
+    },
     /// The task waits for another one (a deprovision for its transfer_admin).
     #[error("the task is blocked by task {0}, which is not done yet")]
     Blocked(uuid::Uuid),
@@ -251,6 +266,11 @@ pub(crate) struct WriteTx {
 impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         Ok(self.tx.commit().await?)
+    }
+
+    /// Undoes everything (a dry run, such as a policy's impact).
+    pub async fn rollback(self) -> Result<(), StoreError> {
+        Ok(self.tx.rollback().await?)
     }
 }
 

@@ -9,6 +9,7 @@ use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder
 use super::audit;
 use super::{StoreError, TenantStore, WriteTx, map_unique};
 use crate::domain::actor::Actor;
+use crate::domain::admin::AdminRole;
 use crate::domain::policy::PolicyDocument;
 use crate::domain::sla::SlaSettings;
 
@@ -98,8 +99,20 @@ impl TenantStore<'_> {
         Ok(next)
     }
 
+    /// Four-eyes verification is the default; only a practice with a single active portal
+    /// administrator may turn it off (nobody else could verify), and its reports then mark
+    /// each self-verified removal.
     pub async fn set_four_eyes(&self, on: bool, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
+        if !on {
+            let portal_admins = self.admins_with_role(&tx, AdminRole::PortalAdmin).await?;
+            if portal_admins.len() > 1 {
+                return Err(StoreError::Refused(format!(
+                    "four-eyes verification stays on while the practice has {} portal administrators; only a practice with a single one may turn it off",
+                    portal_admins.len()
+                )));
+            }
+        }
         practice::Entity::update_many()
             .col_expr(practice::Column::FourEyes, Expr::value(on))
             .filter(practice::Column::Id.eq(self.practice.as_uuid()))

@@ -92,7 +92,8 @@ impl Store {
             created_at: Set(now),
             version: Set(1),
             sla: Set(None),
-            four_eyes: Set(false),
+            // A second person verifies by default; a single-administrator practice opts out.
+            four_eyes: Set(true),
         };
         let inserted = practice::Entity::insert(model)
             .exec_with_returning(self.connection())

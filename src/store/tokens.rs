@@ -7,7 +7,9 @@ use sea_orm::ActiveValue::Set;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
+use super::audit::Entry;
 use super::{Practice, PracticeId, Store, StoreError, TenantStore};
+use crate::domain::actor::Actor;
 use crate::domain::scope::Scopes;
 use crate::domain::token;
 
@@ -116,6 +118,45 @@ impl TenantStore<'_> {
             .into_iter()
             .map(StoredToken::try_from)
             .collect()
+    }
+
+    /// One of the practice's tokens; another practice's is not found.
+    pub async fn token(&self, id: TokenId) -> Result<StoredToken, StoreError> {
+        api_token::Entity::find_by_id(id)
+            .filter(api_token::Column::PracticeId.eq(self.practice.0))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound("token"))?
+            .try_into()
+    }
+
+    /// Revokes one of the practice's tokens, audited. This instance forgets its cached
+    /// credentials at once; other instances within `auth_cache_ttl`. Revoking twice keeps the
+    /// first time and records nothing new.
+    pub async fn revoke_token(
+        &self,
+        id: TokenId,
+        actor: &Actor,
+    ) -> Result<StoredToken, StoreError> {
+        let tx = self.begin_write().await?;
+        let revoked = api_token::Entity::update_many()
+            .col_expr(api_token::Column::RevokedAt, actor.at.into())
+            .filter(api_token::Column::Id.eq(id))
+            .filter(api_token::Column::PracticeId.eq(self.practice.0))
+            .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&tx.tx)
+            .await?;
+        if revoked.rows_affected == 1 {
+            let entry = Entry {
+                action: "token.revoke".to_owned(),
+                target: format!("token {id}"),
+                detail: None,
+            };
+            self.append_audit(&tx, actor, vec![entry]).await?;
+        }
+        tx.commit().await?;
+        self.store.forget_credentials();
+        self.token(id).await
     }
 }
 

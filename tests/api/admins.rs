@@ -182,10 +182,12 @@ storage_test!(
             call(&p, &own, Method::GET, "/api/v1/whoami", None).await.1["admin"]["email"],
             "ari@acme.example"
         );
+        let practice = p.app.store.list_practices().await.unwrap().remove(0);
+        let scope_only = p.app.token(&practice, "admin:read,admin:write").await;
         assert_eq!(
             call(
                 &p,
-                &p.admin,
+                &scope_only,
                 Method::POST,
                 "/api/v1/me/tokens",
                 Some(json!({}))

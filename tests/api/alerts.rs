@@ -436,11 +436,17 @@ storage_test!(
         p.app.deliver().await;
         assert_eq!(receiver.received().len(), 1);
 
-        let Practice { app, scim, admin } = p;
+        let Practice {
+            app,
+            scim,
+            admin,
+            verifier,
+        } = p;
         let p = Practice {
             app: app.restart().await,
             scim,
             admin,
+            verifier,
         };
         p.app.clock.advance(Duration::minutes(1));
         assert_eq!(p.app.deliver().await, 1);

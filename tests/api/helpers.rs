@@ -184,6 +184,32 @@ impl TestApp {
         self.token_expiring(practice, scopes, None).await
     }
 
+    /// A named administrator's token (created the way `portcullis admin create` and
+    /// `token create --admin` do): it acts with their role, under their name.
+    pub async fn admin_token(&self, practice: &Practice, email: &str, role: &str) -> String {
+        let role: portcullis::domain::admin::AdminRole = role.parse().unwrap();
+        let name = &email[..email.find('@').unwrap()];
+        let admin = self
+            .store
+            .add_admin(practice.id, email, name, role, self.clock.now_utc())
+            .await
+            .unwrap();
+        self.store
+            .tenant(practice.id)
+            .issue_token(
+                NewToken {
+                    name: email.to_owned(),
+                    scopes: role.scopes(),
+                    expires_at: None,
+                    admin: Some(admin.id),
+                },
+                self.clock.now_utc(),
+            )
+            .await
+            .unwrap()
+            .text
+    }
+
     pub async fn token_expiring(
         &self,
         practice: &Practice,

@@ -10,22 +10,32 @@ use crate::helpers::{
 const PATCH: &str = "urn:ietf:params:scim:api:messages:2.0:PatchOp";
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
 
-/// A practice using Availity and Noridian, with the README's example policy.
+/// A practice using Availity and Noridian, with the README's example policy: the IdP's
+/// scope-only token drives SCIM; two named portal administrators work the queue (`admin`
+/// completes, `verifier` is the second pair of eyes).
 pub(crate) struct Practice {
     pub app: TestApp,
     pub scim: Scim,
     pub admin: String,
+    pub verifier: String,
 }
 
 impl Practice {
     pub(crate) async fn new(app: TestApp, slug: &str) -> Self {
         let practice = app.practice(slug).await;
-        let token = app.token(&practice, "scim,admin:read,admin:write").await;
-        let scim = app.scim(&token);
+        let idp = app.token(&practice, "scim").await;
+        let scim = app.scim(&idp);
+        let admin = app
+            .admin_token(&practice, &format!("pat@{slug}.example"), "portal_admin")
+            .await;
+        let verifier = app
+            .admin_token(&practice, &format!("vic@{slug}.example"), "portal_admin")
+            .await;
         let this = Self {
             app,
             scim,
-            admin: token,
+            admin,
+            verifier,
         };
         for portal in ["availity-essentials", "noridian-nmp"] {
             let added = this
@@ -503,7 +513,8 @@ storage_test!(
         p.record(&id, "availity-essentials", &["eligibility-benefits"])
             .await;
         p.record(&id, "noridian-nmp", &["eligibility"]).await;
-        let (status, body) = p.put("/api/v1/policy", json!({"rules": [
+        // One of the practice's two accounts loses access: above the 20 % guard, confirmed.
+        let (status, body) = p.put("/api/v1/policy?confirm_revocations=1", json!({"rules": [
             {"name": "Front desk", "when": {"title": ["Receptionist"]}, "grant": {"availity-essentials": ["eligibility-benefits", "claim-status"]}}
         ]})).await;
         assert_eq!(status, 200, "{body}");

@@ -5,6 +5,7 @@
 
 mod helpers;
 
+mod accountability;
 mod admins;
 mod alerts;
 mod architecture;

@@ -12,17 +12,28 @@ type PathTo<'a> = (&'a str, &'a [(&'a str, Option<Value>)]);
 
 /// Applies `action`; a completion without a body given carries a confirmation number (a
 /// completion needs evidence; `completion_needs_evidence_and_a_body_that_parses` tests that).
+/// Verification is the second administrator's (four-eyes is on by default).
 async fn act(p: &Practice, task: &str, action: &str, body: Option<Value>) -> (u16, Value) {
     let body = match (action, body) {
         ("complete", None) => Some(json!({"confirmation_number": "CONF-1"})),
         (_, body) => body,
     };
-    p.send(
-        reqwest::Method::POST,
-        &format!("/api/v1/tasks/{task}/{action}"),
-        body,
-    )
-    .await
+    let token = if action == "verify" {
+        &p.verifier
+    } else {
+        &p.admin
+    };
+    let mut request = p
+        .app
+        .client
+        .post(p.app.url(&format!("/api/v1/tasks/{task}/{action}")))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
 }
 
 storage_test!(
@@ -31,7 +42,7 @@ storage_test!(
     async fn the_state_machine(backend: Backend) {
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
         let reason = || Some(json!({"reason": "portal down"}));
-        let assignee = || Some(json!({"assignee": "backup admin"}));
+        let assignee = || Some(json!({"assignee": "vic@acme.example"}));
         // (action, body, from-state → expected state or None for 409)
         let table: Vec<Row> = vec![
             (
@@ -309,13 +320,7 @@ storage_test!(
             .collect();
         statuses.sort();
         assert_eq!(statuses, vec![200, 409], "exactly one completion wins");
-        let (status, _) = p
-            .send(
-                reqwest::Method::POST,
-                &format!("/api/v1/tasks/{deprovision}/verify"),
-                None,
-            )
-            .await;
+        let (status, _) = act(&p, &deprovision, "verify", None).await;
         assert_eq!(status, 200);
         let stale = p
             .app
@@ -328,9 +333,12 @@ storage_test!(
             .unwrap();
         assert_eq!(stale.status(), 412);
 
-        // Another practice cannot touch it; a read-only token cannot act.
+        // Another practice's administrator cannot touch it; a read-only token cannot act.
         let other = p.app.practice("other").await;
-        let theirs = p.app.token(&other, "admin:read,admin:write").await;
+        let theirs = p
+            .app
+            .admin_token(&other, "olga@other.example", "portal_admin")
+            .await;
         let foreign = p
             .app
             .client
@@ -473,10 +481,11 @@ storage_test!(
         assert_eq!(lines.len(), 2, "only the leaver, one line per portal");
         let line = |portal: &str| lines.iter().find(|l| l["portal"] == portal).unwrap();
         assert_eq!(line("availity-essentials")["sla"], "met");
-        assert_eq!(
+        assert_ne!(
             line("availity-essentials")["verified_by"],
             line("availity-essentials")["done_by"]
         );
+        assert_eq!(line("availity-essentials")["self_verified"], false);
         assert_eq!(line("noridian-nmp")["sla"], "missed");
         assert_eq!(
             line("noridian-nmp")["person_display"],
@@ -551,13 +560,14 @@ storage_test!(
         let (_, moved) = p
             .post(
                 "/api/v1/tasks/bulk",
-                json!({"action": "reassign", "task_ids": [ids[1]], "assignee": "backup"}),
+                json!({"action": "reassign", "task_ids": [ids[1]], "assignee": "VIC@acme.example"}),
             )
             .await;
         assert_eq!(moved[0]["status"], 200);
         assert_eq!(
             p.get(&format!("/api/v1/tasks/{}", ids[1])).await.1["assignee"],
-            "backup"
+            "vic@acme.example",
+            "stored as the administrator's e-mail"
         );
         assert_eq!(
             p.post(
@@ -569,28 +579,37 @@ storage_test!(
             422
         );
 
-        let (status, _) = p
-            .put("/api/v1/settings/verification", json!({"four_eyes": true}))
-            .await;
-        assert_eq!(status, 200);
-        assert_eq!(act(&p, &ids[0], "complete", None).await.0, 200);
-        let (status, problem) = act(&p, &ids[0], "verify", None).await;
-        assert_eq!(status, 409, "the completer cannot verify: {problem}");
-        // Someone else can.
-        let practice = p.app.store.list_practices().await.unwrap().remove(0);
-        let second = p.app.token(&practice, "admin:read,admin:write").await;
-        let verified = p
-            .app
-            .client
-            .post(p.app.url(&format!("/api/v1/tasks/{}/verify", ids[0])))
-            .bearer_auth(second)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(verified.status(), 200);
+        // Four-eyes is on without anyone turning it on.
         assert_eq!(
             p.get("/api/v1/settings/verification").await.1["four_eyes"],
             true
+        );
+        assert_eq!(act(&p, &ids[0], "complete", None).await.0, 200);
+        let (status, problem) = p
+            .post(&format!("/api/v1/tasks/{}/verify", ids[0]), json!({}))
+            .await;
+        assert_eq!(status, 409, "the completer cannot verify: {problem}");
+        // With two portal administrators it cannot be turned off.
+        let (status, problem) = p
+            .put("/api/v1/settings/verification", json!({"four_eyes": false}))
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("2 portal administrators")
+        );
+        // The second administrator verifies.
+        assert_eq!(act(&p, &ids[0], "verify", None).await.0, 200);
+        let (_, task) = p.get(&format!("/api/v1/tasks/{}", ids[0])).await;
+        assert_eq!(
+            task["verified_by"],
+            "admin vic <vic@acme.example> (portal_admin)"
+        );
+        assert_eq!(
+            task["done_by"],
+            "admin pat <pat@acme.example> (portal_admin)"
         );
     }
 );
@@ -663,7 +682,10 @@ storage_test!(
         assert_eq!(download.bytes().await.unwrap().to_vec(), png);
 
         let other = p.app.practice("other").await;
-        let theirs = p.app.token(&other, "admin:read,admin:write").await;
+        let theirs = p
+            .app
+            .admin_token(&other, "olga@other.example", "portal_admin")
+            .await;
         let foreign = p
             .app
             .client

@@ -43,6 +43,14 @@ pub(crate) struct PlannedTask {
     pub next_alert_at: Option<DateTime<Utc>>,
 }
 
+impl PlannedTask {
+    /// Takes access away: a deprovision, or a modification that removes roles.
+    pub(crate) fn removes_access(&self) -> bool {
+        self.kind == TaskKind::Deprovision
+            || (self.kind == TaskKind::Modify && !self.roles_remove.is_empty())
+    }
+}
+
 /// The rows plans write, gathered over many people and written together
 /// ([`TenantStore::write_plans`]).
 #[derive(Debug, Default)]
