@@ -21,4 +21,6 @@ pub struct AppState {
     pub webhooks: WebhookClient,
     /// Wakes the delivery worker (a test event was queued).
     pub wake_delivery: std::sync::Arc<tokio::sync::Notify>,
+    /// The deployment's audit signing key (checkpoints made for exports).
+    pub audit_signer: std::sync::Arc<crate::domain::audit::checkpoint::AuditSigner>,
 }

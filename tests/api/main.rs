@@ -9,6 +9,7 @@ mod admins;
 mod alerts;
 mod architecture;
 mod audit;
+mod audit_checkpoints;
 mod cli;
 mod config;
 mod errors;
