@@ -1,10 +1,11 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
-//! Layers, by import direction: assembly (`startup`, `cli`, `routes`, `openapi`) → wire
+//! Layers, by import direction: assembly (`startup`, `audit_key`, `cli`, `routes`, `openapi`) → wire
 //! (`scim`, `api` → `state` → `auth` → `http`) → `jobs` → `engine` → `store` → `webhook` →
 //! `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
 
 pub mod api;
+pub mod audit_key;
 pub mod auth;
 pub mod cli;
 pub mod clock;

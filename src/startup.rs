@@ -53,6 +53,8 @@ pub enum StartupError {
     Tls(String),
     #[error("setting `catalog_file`: {0}")]
     Catalog(String),
+    #[error("setting `audit.signing_key`: {0}")]
+    SigningKey(String),
 }
 
 /// Opens the store and brings its schema up to date.
@@ -103,6 +105,10 @@ impl Application {
         clock: SharedClock,
     ) -> Result<Self, StartupError> {
         install_crypto_provider();
+        let signer = Arc::new(
+            crate::audit_key::load_or_create(&settings.audit_signing_key_path())
+                .map_err(StartupError::SigningKey)?,
+        );
         let store = open_store(settings).await?;
         match store.describe().await {
             Ok(description) => tracing::info!(database = %description, "database ready"),
@@ -137,15 +143,6 @@ impl Application {
         let webhooks =
             WebhookClient::new(settings.webhook_allow_private, settings.webhook_timeout)?;
         let wake_delivery = Arc::new(tokio::sync::Notify::new());
-        let jobs = jobs(
-            settings,
-            &store,
-            &clock,
-            &public_url,
-            &limiter,
-            &webhooks,
-            &wake_delivery,
-        );
         let edge = web::Data::new(Edge {
             store: store.clone(),
             metrics: Metrics::default(),
@@ -161,7 +158,7 @@ impl Application {
             store: store.clone(),
             clock: clock.clone(),
             jwt: JwtVerifier::new(&settings.jwt, http),
-            limiter,
+            limiter: limiter.clone(),
         });
         let state = web::Data::new(AppState {
             store,
@@ -170,7 +167,9 @@ impl Application {
             webhooks,
             mass_revocation_share: settings.mass_revocation_share,
             wake_delivery,
+            audit_signer: signer,
         });
+        let jobs = jobs(settings, &state, &limiter);
 
         let server_state = state.clone();
         let server = HttpServer::new(move || {
@@ -322,16 +321,17 @@ fn tls_config(settings: &crate::config::TlsSettings) -> Result<rustls::ServerCon
     .map_err(|e| StartupError::Tls(e.to_string()))
 }
 
-/// The background jobs, each with what it uses.
-fn jobs(
-    settings: &Settings,
-    store: &Store,
-    clock: &SharedClock,
-    public_url: &str,
-    limiter: &Arc<CredentialLimiter>,
-    webhooks: &WebhookClient,
-    wake_delivery: &Arc<tokio::sync::Notify>,
-) -> Jobs {
+/// The background jobs, each with what it uses (what the handlers share, and the limiter).
+fn jobs(settings: &Settings, state: &AppState, limiter: &Arc<CredentialLimiter>) -> Jobs {
+    let AppState {
+        store,
+        clock,
+        public_url,
+        webhooks,
+        wake_delivery,
+        audit_signer,
+        mass_revocation_share: _,
+    } = state;
     let span =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
     let deliverer = Deliverer {
@@ -360,6 +360,7 @@ fn jobs(
             public_url: public_url.to_owned(),
             interval: settings.sweep_interval,
             wake_delivery: wake_delivery.clone(),
+            signer: audit_signer.clone(),
         }),
         delivery: Arc::new(DeliveryWorker::new(
             deliverer,

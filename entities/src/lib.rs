@@ -5,6 +5,7 @@ pub mod access_policy;
 pub mod admin;
 pub mod admin_membership;
 pub mod api_token;
+pub mod audit_checkpoint;
 pub mod audit_event;
 pub mod directory_change;
 pub mod directory_tally;

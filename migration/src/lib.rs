@@ -11,6 +11,7 @@ mod m20261124_000006_create_evidence;
 mod m20261124_000007_create_alerting;
 mod m20261124_000008_index_live_directory;
 mod m20261124_000009_create_directory_tally;
+mod m20261124_000010_create_audit_checkpoint;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000007_create_alerting::Migration),
             Box::new(m20261124_000008_index_live_directory::Migration),
             Box::new(m20261124_000009_create_directory_tally::Migration),
+            Box::new(m20261124_000010_create_audit_checkpoint::Migration),
         ]
     }
 }

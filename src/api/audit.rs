@@ -6,11 +6,14 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
+use crate::domain::audit::at_text;
+use crate::engine::checkpoint::checkpoint_for_export;
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
 use crate::http::instant::optional_in_range;
 use crate::state::Caller;
-use crate::store::audit::{Anchor, AuditFilter, ChainReport};
+use crate::store::PracticeId;
+use crate::store::audit::{Anchor, AuditFilter, AuditRecord, ChainReport};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -77,6 +80,7 @@ pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpRes
             action: query.action,
             target: query.target,
             after_seq: query.after,
+            up_to_seq: None,
             limit,
         })
         .await?;
@@ -108,9 +112,11 @@ pub struct VerifyQuery {
     pub anchor_hash: Option<String>,
 }
 
-/// Recompute the practice's hash chain and report the first altered or missing record. With
-/// an anchor, also check that the chain still passes through a head recorded earlier, which
-/// catches a trail rewritten from scratch or cut short by someone with database access.
+/// Recompute the practice's hash chain and report the first altered or missing record; check
+/// that the chain still reaches every signed checkpoint (kept apart from the records, so a
+/// trail cut short or emptied is caught) with the hash signed. With an anchor, also check that
+/// the chain still passes through a head recorded earlier, which catches a trail rewritten from
+/// scratch by someone with database access.
 #[utoipa::path(
     tag = "admin",
     params(VerifyQuery),
@@ -133,7 +139,12 @@ pub async fn verify(
             ));
         }
     };
-    Ok(HttpResponse::Ok().json(call.store().verify_audit(anchor.as_ref()).await?))
+    let key = call.state.audit_signer.public_key();
+    Ok(HttpResponse::Ok().json(
+        call.store()
+            .verify_audit(anchor.as_ref(), Some(key))
+            .await?,
+    ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -148,12 +159,15 @@ pub struct ExportQuery {
 }
 
 /// Export the trail for a period, streamed in batches (a six-year trail is never held in
-/// memory), as JSON Lines or CSV.
+/// memory), as JSON Lines or CSV. The export first signs the chain's head: that checkpoint's
+/// record (`audit.checkpoint`) is always the last line, so a file without it was cut short.
+/// JSON Lines carry every field the hash covers (and `practice_id`, `prev_hash`), so
+/// `portcullis audit verify-export` checks a whole export (without `from` and `to`) offline.
 #[utoipa::path(
     tag = "admin",
     params(ExportQuery),
     responses(
-        (status = 200, description = "The records, one per line", content_type = "application/x-ndjson", body = String),
+        (status = 200, description = "The records, one per line, the export's signed checkpoint last", content_type = "application/x-ndjson", body = String),
         (status = 400, description = "Invalid format, or from/to outside the years 1 to 9999 (refused before the first byte)", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
@@ -172,71 +186,66 @@ pub async fn export(
     // Checked before the first byte: a stream cut short could be taken for a whole export.
     let from = optional_in_range("from", query.from)?;
     let to = optional_in_range("to", query.to)?;
+    let checkpoint =
+        checkpoint_for_export(&call.store(), &call.state.audit_signer, &call.actor()).await?;
     let header = csv
         .then(|| web::Bytes::from_static(b"seq,at,actor,action,target,request_id,hash,detail\r\n"));
-    // (next batch starts after this seq, finished?)
-    let batches = futures_util::stream::unfold((0_i64, false), move |(after, done)| {
+    let failed = |err: crate::store::StoreError| {
+        // Ending the stream with an error aborts the chunked response (no final chunk), and
+        // the export's checkpoint never arrives: the client cannot take it for whole.
+        tracing::error!(error = %err, "audit export failed mid-stream");
+        actix_web::error::ErrorInternalServerError("export failed")
+    };
+    let records = {
         let store = store.clone();
-        async move {
-            if done {
-                return None;
-            }
-            let filter = AuditFilter {
-                from,
-                to,
-                after_seq: Some(after),
-                limit: 1000,
-                ..Default::default()
-            };
-            let batch = match store.tenant(practice).audit_records(&filter).await {
-                Ok(batch) => batch,
-                Err(err) => {
-                    tracing::error!(error = %err, "audit export failed mid-stream");
-                    return Some((
-                        Err(actix_web::error::ErrorInternalServerError("export failed")),
-                        (after, true),
-                    ));
+        // (next batch starts after this seq, finished?)
+        futures_util::stream::unfold((0_i64, false), move |(after, done)| {
+            let store = store.clone();
+            async move {
+                if done {
+                    return None;
                 }
-            };
-            if batch.is_empty() {
-                return None;
+                let filter = AuditFilter {
+                    from,
+                    to,
+                    after_seq: Some(after),
+                    up_to_seq: Some(checkpoint - 1),
+                    limit: 1000,
+                    ..Default::default()
+                };
+                let batch = match store.tenant(practice).audit_records(&filter).await {
+                    Ok(batch) => batch,
+                    Err(err) => return Some((Err(failed(err)), (after, true))),
+                };
+                let last = batch.last()?.seq;
+                let out: String = batch.into_iter().map(|r| line(r, csv, practice)).collect();
+                Some((Ok(web::Bytes::from(out)), (last, false)))
             }
-            let last = batch.last().map_or(after, |r| r.seq);
-            let mut out = String::new();
-            for r in batch {
-                if csv {
-                    let fields = [
-                        r.seq.to_string(),
-                        r.at.to_rfc3339(),
-                        r.actor,
-                        r.action,
-                        r.target,
-                        r.request_id.unwrap_or_default(),
-                        r.hash,
-                        r.detail.map(|d| d.to_string()).unwrap_or_default(),
-                    ];
-                    out.push_str(
-                        &fields
-                            .iter()
-                            .map(|f| csv_field(f))
-                            .collect::<Vec<_>>()
-                            .join(","),
-                    );
-                    out.push_str("\r\n");
-                } else {
-                    let line = serde_json::json!({"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action,
-                        "target": r.target, "detail": r.detail, "request_id": r.request_id, "hash": r.hash});
-                    out.push_str(&line.to_string());
-                    out.push('\n');
-                }
-            }
-            Some((
-                Ok::<_, actix_web::Error>(web::Bytes::from(out)),
-                (last, false),
-            ))
-        }
+        })
+    };
+    // The checkpoint's own record, whatever `from` and `to` say.
+    let last = futures_util::stream::once(async move {
+        let filter = AuditFilter {
+            after_seq: Some(checkpoint - 1),
+            up_to_seq: Some(checkpoint),
+            limit: 1,
+            ..Default::default()
+        };
+        let records = store
+            .tenant(practice)
+            .audit_records(&filter)
+            .await
+            .map_err(failed)?;
+        Ok(web::Bytes::from(
+            records
+                .into_iter()
+                .map(|r| line(r, csv, practice))
+                .collect::<String>(),
+        ))
     });
-    let body = futures_util::stream::iter(header.map(Ok)).chain(batches);
+    let body = futures_util::stream::iter(header.map(Ok))
+        .chain(records)
+        .chain(last);
     Ok(HttpResponse::Ok()
         .content_type(if csv {
             "text/csv; charset=utf-8"
@@ -244,4 +253,44 @@ pub async fn export(
             "application/x-ndjson"
         })
         .streaming(body))
+}
+
+/// One record as an export line (CSV or JSON Lines). A JSON line holds every field the hash
+/// covers, `at` exactly as hashed.
+fn line(r: AuditRecord, csv: bool, practice: PracticeId) -> String {
+    if csv {
+        let fields = [
+            r.seq.to_string(),
+            r.at.to_rfc3339(),
+            r.actor,
+            r.action,
+            r.target,
+            r.request_id.unwrap_or_default(),
+            r.hash,
+            r.detail.map(|d| d.to_string()).unwrap_or_default(),
+        ];
+        let mut out = fields
+            .iter()
+            .map(|f| csv_field(f))
+            .collect::<Vec<_>>()
+            .join(",");
+        out.push_str("\r\n");
+        out
+    } else {
+        let mut out = serde_json::json!({
+            "practice_id": practice.as_uuid(),
+            "seq": r.seq,
+            "at": at_text(r.at),
+            "actor": r.actor,
+            "action": r.action,
+            "target": r.target,
+            "detail": r.detail,
+            "request_id": r.request_id,
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        })
+        .to_string();
+        out.push('\n');
+        out
+    }
 }

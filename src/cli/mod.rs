@@ -95,6 +95,15 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         println!("{}", crate::openapi::yaml().map_err(CliError::Usage)?);
         return Ok(());
     }
+    // An auditor checks an export on their own machine: no configuration, no database.
+    if let Command::Audit(command) = command {
+        if command.is_offline() {
+            return audit::verify_export_file(command);
+        }
+        let settings = Settings::load(&cli.config)?;
+        telemetry::init(&settings.log);
+        return audit::audit(&settings, command).await;
+    }
     let settings = Settings::load(&cli.config)?;
     telemetry::init(&settings.log);
     match command {
@@ -111,8 +120,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Policy(command) => policy::policy(&settings, command).await?,
         Command::Escalation(command) => policy::escalation(&settings, command).await?,
         Command::Admin(command) => admin::admin(&settings, command).await?,
-        Command::Audit(command) => audit::audit(&settings, command).await?,
-        Command::Openapi => {}
+        Command::Audit(_) | Command::Openapi => {}
     }
     Ok(())
 }

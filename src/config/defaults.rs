@@ -3,7 +3,7 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{JwtSettings, LogFormat, LogSettings, RateLimitSettings, Settings};
+use super::{AuditSettings, JwtSettings, LogFormat, LogSettings, RateLimitSettings, Settings};
 
 impl Default for Settings {
     fn default() -> Self {
@@ -41,6 +41,7 @@ impl Default for Settings {
             webhook_retry_base: Duration::from_secs(10),
             webhook_retry_max: Duration::from_secs(3600),
             webhook_give_up_after: Duration::from_secs(24 * 3600),
+            audit: AuditSettings::default(),
         }
     }
 }

@@ -86,6 +86,18 @@ pub struct Settings {
     /// After this long without success a delivery is dead-lettered (and that is alerted).
     #[serde(with = "humantime_serde_compat")]
     pub webhook_give_up_after: Duration,
+    pub audit: AuditSettings,
+}
+
+/// The audit trail's signed checkpoints.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuditSettings {
+    /// The deployment's Ed25519 signing key file (`PORTCULLIS_AUDIT__SIGNING_KEY`), created
+    /// (mode 0600) on first start. Unset: `portcullis-audit.key` beside the SQLite database
+    /// file, or in the working directory for PostgreSQL. Every instance of a deployment must
+    /// use the same file.
+    pub signing_key: Option<std::path::PathBuf>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -149,6 +161,26 @@ impl Settings {
             cores.clamp(2, 8) as u32
         } else {
             10
+        }
+    }
+
+    /// Where the audit signing key lives: `audit.signing_key`, else `portcullis-audit.key`
+    /// beside the SQLite database file (`sqlite://DIR/FILE…` gives `DIR/portcullis-audit.key`),
+    /// else in the working directory.
+    pub fn audit_signing_key_path(&self) -> std::path::PathBuf {
+        const NAME: &str = "portcullis-audit.key";
+        if let Some(path) = &self.audit.signing_key {
+            return path.clone();
+        }
+        let file = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|rest| rest.split('?').next().unwrap_or_default())
+            .filter(|file| !file.is_empty() && !file.starts_with(':'));
+        match file.and_then(|file| std::path::Path::new(file).parent()) {
+            Some(dir) => dir.join(NAME),
+            None => std::path::PathBuf::from(NAME),
         }
     }
 

@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod admin;
+pub mod audit;
 pub mod catalog;
 pub mod delivery;
 pub mod directory;

@@ -9,6 +9,7 @@
 
 pub mod access;
 pub mod accounts;
+pub mod checkpoint;
 pub mod deliver;
 pub mod directory;
 pub mod policy;

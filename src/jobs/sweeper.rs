@@ -1,5 +1,6 @@
 //! The sweeper: every `interval`, move due tasks along their escalation ladders, record
-//! digests and administrator-count alerts (all in the outbox), then wake the delivery worker.
+//! digests and administrator-count alerts (all in the outbox) and sign each audit chain daily,
+//! then wake the delivery worker.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::{Notify, watch};
 
 use crate::clock::SharedClock;
+use crate::domain::audit::checkpoint::AuditSigner;
 use crate::engine::sweep::{self, SweepReport};
 use crate::store::Store;
 
@@ -20,19 +22,22 @@ pub struct Sweeper {
     pub interval: Duration,
     /// Wakes the delivery worker when a pass recorded something.
     pub wake_delivery: Arc<Notify>,
+    /// Signs the daily checkpoint of each practice's audit chain.
+    pub signer: Arc<AuditSigner>,
 }
 
 impl Sweeper {
     /// One pass; what it recorded. Failures are logged and retried next pass.
     pub async fn run_once(&self) -> SweepReport {
         let now = self.clock.now();
-        match sweep::sweep(&self.store, now, &self.public_url).await {
+        match sweep::sweep(&self.store, now, &self.public_url, &self.signer).await {
             Ok(report) => {
                 if report != SweepReport::default() {
                     tracing::info!(
                         alerts = report.alerts,
                         digests = report.digests,
                         admin_alerts = report.admin_alerts,
+                        checkpoints = report.checkpoints,
                         "sweep recorded notifications"
                     );
                     self.wake_delivery.notify_one();

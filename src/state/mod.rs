@@ -23,4 +23,6 @@ pub struct AppState {
     pub mass_revocation_share: f64,
     /// Wakes the delivery worker (a test event was queued).
     pub wake_delivery: std::sync::Arc<tokio::sync::Notify>,
+    /// The deployment's audit signing key (checkpoints made for exports).
+    pub audit_signer: std::sync::Arc<crate::domain::audit::checkpoint::AuditSigner>,
 }

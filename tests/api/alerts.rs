@@ -775,7 +775,7 @@ storage_test!(
 );
 
 storage_test!(
-    /// A daily digest per practice (once a day, with the audit head), and an alert when a
+    /// A daily digest per practice (once a day, with the audit head and a signed checkpoint), and an alert when a
     /// portal falls below its minimum administrator count, re-armed once it recovers.
     async fn digests_and_administrator_counts(backend: Backend) {
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
@@ -836,6 +836,13 @@ storage_test!(
             ))
             .await;
         assert_eq!(verify["ok"], true, "{verify}");
+        // And it carries the chain's latest signed checkpoint, made with it: the record just
+        // before the digest's own.
+        let checkpoint = &digest["audit_checkpoint"];
+        assert_eq!(checkpoint["reason"], "daily", "{digest}");
+        assert_eq!(checkpoint["signature"].as_str().unwrap().len(), 128);
+        assert_eq!(checkpoint["count"], checkpoint["seq"]);
+        assert_eq!(verify["checkpoint"]["seq"], checkpoint["seq"], "{verify}");
         receiver.stop().await;
     }
 );

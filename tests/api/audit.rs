@@ -144,7 +144,11 @@ storage_test!(
                     .unwrap()
             })
             .collect();
-        assert_eq!(seqs, (1..=total).collect::<Vec<_>>());
+        // Every record, then the checkpoint made for the export.
+        assert_eq!(seqs, (1..=total + 1).collect::<Vec<_>>());
+        let last: serde_json::Value = serde_json::from_str(text.lines().last().unwrap()).unwrap();
+        assert_eq!(last["action"], "audit.checkpoint");
+        assert_eq!(last["detail"]["reason"], "export");
 
         let csv = p
             .app
@@ -156,7 +160,9 @@ storage_test!(
             .unwrap();
         let text = csv.text().await.unwrap();
         assert!(text.starts_with("seq,at,actor,action"));
-        assert_eq!(text.lines().count() as u64, total + 1);
+        // The header, every record, the first export's checkpoint, and this one's.
+        assert_eq!(text.lines().count() as u64, total + 3);
+        assert!(text.lines().last().unwrap().contains("audit.checkpoint"));
         assert_eq!(p.get("/api/v1/audit/export?format=xml").await.0, 400);
     }
 );

@@ -109,6 +109,10 @@ pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Setti
         sweep_interval: std::time::Duration::from_secs(3600),
         webhook_poll_interval: std::time::Duration::from_secs(3600),
         webhook_allow_private: true,
+        // Beside the database on both backends (PostgreSQL's default is the working directory).
+        audit: portcullis::config::AuditSettings {
+            signing_key: Some(dir.path().join("portcullis-audit.key")),
+        },
         ..Settings::default()
     };
     configure(&mut settings);

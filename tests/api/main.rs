@@ -10,6 +10,7 @@ mod admins;
 mod alerts;
 mod architecture;
 mod audit;
+mod audit_checkpoints;
 mod cli;
 mod config;
 mod errors;

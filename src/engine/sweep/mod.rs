@@ -1,6 +1,6 @@
 //! Sweeping: for each practice, move every task whose next alert is due along its escalation
 //! ladder (`domain::escalation`) and record each alert in the outbox with its audit record;
-//! record the daily digest; notice a practice portal falling below (or back to) its minimum
+//! record the daily signed checkpoint of the audit chain and the daily digest; notice a practice portal falling below (or back to) its minimum
 //! administrator count. Each batch is one write transaction under the practice's lock, so an
 //! alert is decided once and recorded with its task's new position.
 
@@ -13,8 +13,10 @@ use uuid::Uuid;
 use payloads::{DigestFigures, SweepContext};
 
 use crate::domain::actor::Actor;
+use crate::domain::audit::checkpoint::{AuditSigner, Reason};
 use crate::domain::escalation::LadderPosition;
 use crate::domain::ladder::task_window;
+use crate::engine::checkpoint::{chain_moved, checkpoint_in, daily_due};
 use crate::store::outbox::NewEvent;
 use crate::store::tasks::{TaskFilter, TaskRecord};
 use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
@@ -29,6 +31,8 @@ pub struct SweepReport {
     pub alerts: usize,
     pub digests: usize,
     pub admin_alerts: usize,
+    /// Signed checkpoints of audit chains.
+    pub checkpoints: usize,
 }
 
 impl std::ops::AddAssign for SweepReport {
@@ -36,6 +40,7 @@ impl std::ops::AddAssign for SweepReport {
         self.alerts += other.alerts;
         self.digests += other.digests;
         self.admin_alerts += other.admin_alerts;
+        self.checkpoints += other.checkpoints;
     }
 }
 
@@ -45,10 +50,12 @@ pub async fn sweep(
     store: &Store,
     now: DateTime<Utc>,
     base_url: &str,
+    signer: &AuditSigner,
 ) -> Result<SweepReport, StoreError> {
     let mut report = SweepReport::default();
     for practice in store.list_practices().await? {
-        match sweep_practice(&store.tenant(practice.id), &practice, now, base_url).await {
+        let tenant = store.tenant(practice.id);
+        match sweep_practice(&tenant, &practice, now, base_url, signer).await {
             Ok(done) => report += done,
             Err(err) => {
                 tracing::warn!(practice = %practice.slug.as_str(), error = %err, "sweep failed")
@@ -63,6 +70,7 @@ async fn sweep_practice(
     practice: &Practice,
     now: DateTime<Utc>,
     base_url: &str,
+    signer: &AuditSigner,
 ) -> Result<SweepReport, StoreError> {
     let tz = practice.time_zone.tz();
     // Cheap reads first: most passes find nothing, and take no lock.
@@ -77,7 +85,13 @@ async fn sweep_practice(
         _ => None,
     };
     let admin_changes = store.admin_counts().await?.iter().any(crosses_minimum);
-    if !tasks_due && digest.is_none() && !admin_changes {
+    let head_seq = store.audit_head().await?.map_or(0, |(seq, _)| seq);
+    let checkpoint = daily_due(
+        store.latest_audit_checkpoint().await?.as_ref(),
+        head_seq,
+        now,
+    );
+    if !tasks_due && digest.is_none() && !admin_changes && !checkpoint {
         return Ok(SweepReport::default());
     }
 
@@ -105,10 +119,23 @@ async fn sweep_practice(
         }
         let more = batch.len() as u64 == BATCH;
         if !more {
+            report.admin_alerts += record_admin_counts(store, &tx, &context, &actor).await?;
+            // Signed after everything this pass recorded; a digest carries the latest
+            // checkpoint, made now if the chain moved since.
+            let head_seq = store.audit_head_in(&tx).await?.map_or(0, |(seq, _)| seq);
+            let latest = store.latest_audit_checkpoint_in(&tx).await?;
+            let sign = if digest.is_some() {
+                chain_moved(latest.as_ref(), head_seq)
+            } else {
+                daily_due(latest.as_ref(), head_seq, now)
+            };
+            if sign {
+                checkpoint_in(store, &tx, signer, &actor, Reason::Daily).await?;
+                report.checkpoints += 1;
+            }
             if let Some(date) = digest {
                 report.digests += record_digest(store, &tx, &context, date, &actor).await?;
             }
-            report.admin_alerts += record_admin_counts(store, &tx, &context, &actor).await?;
         }
         tx.commit().await?;
         if !more {
@@ -174,8 +201,9 @@ async fn sweep_task(
     Ok(recorded)
 }
 
-/// The day's digest: what is open and overdue, by portal, the oldest overdue item, and the
-/// audit trail's head (a copy of it outside the database anchors the chain).
+/// The day's digest: what is open and overdue, by portal, the oldest overdue item, the audit
+/// trail's head and its latest signed checkpoint (a copy of either outside the database
+/// anchors the chain).
 async fn record_digest(
     store: &TenantStore<'_>,
     tx: &WriteTx,
@@ -195,6 +223,7 @@ async fn record_digest(
             .into_iter()
             .next(),
         head: store.audit_head_in(tx).await?,
+        checkpoint: store.latest_audit_checkpoint_in(tx).await?,
     };
     let payload = context.digest_payload(date, figures);
     let event = NewEvent {

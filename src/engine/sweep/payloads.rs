@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use crate::domain::escalation::{Alert, Contact, EscalationPolicy};
 use crate::domain::task::TaskState;
 use crate::store::Practice;
+use crate::store::audit::CheckpointInfo;
 use crate::store::sweep::{AdminContact, AdminCount};
 use crate::store::tasks::{TaskCounts, TaskRecord};
 
@@ -19,6 +20,8 @@ pub(super) struct DigestFigures {
     pub oldest: Option<TaskRecord>,
     /// The audit chain's head: `(seq, hash)`.
     pub head: Option<(i64, Vec<u8>)>,
+    /// The audit chain's latest signed checkpoint.
+    pub checkpoint: Option<CheckpointInfo>,
 }
 
 /// What every alert of one practice's sweep shares.
@@ -90,12 +93,13 @@ impl SweepContext<'_> {
     }
 
     /// The day's digest (`digest.daily`): open and overdue work by portal, the oldest overdue
-    /// task, and the audit chain's head.
+    /// task, the audit chain's head and its latest signed checkpoint.
     pub fn digest_payload(&self, date: NaiveDate, figures: DigestFigures) -> Value {
         let DigestFigures {
             counts,
             oldest,
             head,
+            checkpoint,
         } = figures;
         let mut by_portal: BTreeMap<String, (u64, u64)> = BTreeMap::new();
         for (state, _, portal, n) in &counts.by_state_kind_portal {
@@ -133,6 +137,7 @@ impl SweepContext<'_> {
                     "url": format!("{}/api/v1/tasks/{}", self.base_url, t.id),
                 })),
                 "audit_head": head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
+                "audit_checkpoint": checkpoint,
             },
             "url": format!("{}/api/v1/queue", self.base_url),
         })

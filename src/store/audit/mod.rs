@@ -2,19 +2,26 @@
 //! change, each chained to the previous one of its practice:
 //! `hash = SHA-256(prev_hash ‖ canonical record)`. Nothing here updates or deletes a row, and
 //! the database refuses to (triggers). [`TenantStore::verify_audit`] recomputes the chain and
-//! reports the first record that does not match; an [`Anchor`] (a head kept outside the
-//! database) also catches a chain rewritten from scratch or cut short.
+//! reports the first record that does not match; the signed checkpoints (`checkpoint`, kept in
+//! their own append-only table) and an [`Anchor`] (a head kept outside the database) also catch
+//! a chain cut short, or rewritten from scratch.
 
-use chrono::{DateTime, SecondsFormat, Utc};
+use chrono::{DateTime, Utc};
 use entities::audit_event;
 use sea_orm::ActiveValue::{NotSet, Set};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
-use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
+use serde_json::Value;
 
 use super::{PracticeId, StoreError, TenantStore};
 
+mod checkpoint;
+mod verify;
+
+pub use checkpoint::CheckpointInfo;
+pub use verify::{Anchor, ChainHead, ChainReport};
+
 use crate::domain::actor::Actor;
+use crate::domain::audit::{self as domain_audit, GENESIS, RecordFields, at_text};
 
 /// An audit record as stored.
 #[derive(Debug, Clone, PartialEq)]
@@ -26,31 +33,28 @@ pub struct AuditRecord {
     pub target: String,
     pub detail: Option<Value>,
     pub request_id: Option<String>,
+    /// The previous record's hash (hex; 64 zeros for the first).
+    pub prev_hash: String,
     pub hash: String,
 }
 
-/// The bytes a record's hash covers: every field, in a fixed order, as JSON (serde_json keeps
-/// object keys sorted, so `detail` is canonical too).
+/// The bytes a record's hash covers (`domain::audit::canonical`).
 fn canonical(practice: uuid::Uuid, seq: i64, record: &audit_event::Model) -> Vec<u8> {
-    json!([
+    let at = at_text(record.at);
+    domain_audit::canonical(&RecordFields {
         practice,
         seq,
-        record.at.to_rfc3339_opts(SecondsFormat::Micros, true),
-        record.actor,
-        record.action,
-        record.target,
-        record.detail,
-        record.request_id,
-    ])
-    .to_string()
-    .into_bytes()
+        at: &at,
+        actor: &record.actor,
+        action: &record.action,
+        target: &record.target,
+        detail: record.detail.as_ref(),
+        request_id: record.request_id.as_deref(),
+    })
 }
 
 fn chain_hash(prev: &[u8], canonical: &[u8]) -> Vec<u8> {
-    let mut hasher = Sha256::new();
-    hasher.update(prev);
-    hasher.update(canonical);
-    hasher.finalize().to_vec()
+    domain_audit::chain_hash(prev, canonical).to_vec()
 }
 
 pub(crate) async fn append(
@@ -103,7 +107,7 @@ pub(crate) async fn append_all(
         .into_tuple()
         .one(db)
         .await?;
-    let (mut seq, mut prev_hash) = head.unwrap_or((0, vec![0u8; 32]));
+    let (mut seq, mut prev_hash) = head.unwrap_or((0, GENESIS.to_vec()));
     let mut rows = Vec::with_capacity(entries.len());
     for entry in entries {
         seq += 1;
@@ -145,50 +149,6 @@ pub(crate) async fn append_all(
     Ok(())
 }
 
-/// The outcome of recomputing a practice's chain.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct ChainReport {
-    pub ok: bool,
-    /// Records checked.
-    pub records: u64,
-    /// The first record that does not match, if any.
-    pub first_broken: Option<i64>,
-    pub reason: Option<String>,
-    /// The last record of an intact chain. Keep it outside Portcullis (a ticket, an e-mail, the
-    /// daily digest): passed back later as an anchor, it proves the trail up to it was neither
-    /// rewritten nor cut short, even by someone with write access to the database.
-    pub head: Option<ChainHead>,
-}
-
-/// A record's place in the chain: its sequence number and hash (hex).
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
-pub struct ChainHead {
-    pub seq: i64,
-    pub hash: String,
-}
-
-/// A head recorded earlier, outside the database. A chain recomputed from scratch by someone
-/// who altered a record cannot reproduce its hash, and one cut short no longer reaches it.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Anchor {
-    pub seq: i64,
-    pub hash: [u8; 32],
-}
-
-impl Anchor {
-    /// Reads `SEQ:HASH` (as printed by `audit verify`), or the two parts separately.
-    pub fn parse(seq: i64, hash: &str) -> Result<Self, String> {
-        if seq < 1 {
-            return Err("the anchor's sequence number must be at least 1".to_owned());
-        }
-        let bytes = hex::decode(hash.trim())
-            .ok()
-            .and_then(|b| <[u8; 32]>::try_from(b).ok())
-            .ok_or("the anchor's hash must be 64 hexadecimal digits")?;
-        Ok(Self { seq, hash: bytes })
-    }
-}
-
 /// Which audit records to list.
 #[derive(Debug, Clone, Default)]
 pub struct AuditFilter {
@@ -199,88 +159,12 @@ pub struct AuditFilter {
     /// Substring of the target, e.g. a person's or task's id.
     pub target: Option<String>,
     pub after_seq: Option<i64>,
+    /// Records up to this `seq` (an export stops at the checkpoint made for it).
+    pub up_to_seq: Option<i64>,
     pub limit: u64,
 }
 
 impl TenantStore<'_> {
-    /// Recomputes the chain in batches (a six-year trail does not fit in memory), and checks
-    /// that it still passes through `anchor`, if given.
-    pub async fn verify_audit(&self, anchor: Option<&Anchor>) -> Result<ChainReport, StoreError> {
-        let mut prev = vec![0u8; 32];
-        let mut expected_seq = 1;
-        let mut checked = 0;
-        loop {
-            let batch = audit_event::Entity::find()
-                .filter(audit_event::Column::PracticeId.eq(self.practice.as_uuid()))
-                .filter(audit_event::Column::PracticeSeq.gte(expected_seq))
-                .order_by_asc(audit_event::Column::PracticeSeq)
-                .limit(1000)
-                .all(self.db)
-                .await?;
-            if batch.is_empty() {
-                if let Some(anchor) = anchor
-                    && anchor.seq >= expected_seq
-                {
-                    return Ok(ChainReport {
-                        ok: false,
-                        records: checked,
-                        first_broken: Some(expected_seq),
-                        reason: Some(format!(
-                            "the trail ends before the anchored record {}: records were removed",
-                            anchor.seq
-                        )),
-                        head: None,
-                    });
-                }
-                return Ok(ChainReport {
-                    ok: true,
-                    records: checked,
-                    first_broken: None,
-                    reason: None,
-                    head: (checked > 0).then(|| ChainHead {
-                        seq: expected_seq - 1,
-                        hash: hex::encode(&prev),
-                    }),
-                });
-            }
-            for record in batch {
-                let broken = |reason: &str| ChainReport {
-                    ok: false,
-                    records: checked,
-                    first_broken: Some(record.practice_seq),
-                    reason: Some(reason.to_owned()),
-                    head: None,
-                };
-                if record.practice_seq != expected_seq {
-                    return Ok(broken("a record is missing before this one"));
-                }
-                if record.prev_hash != prev {
-                    return Ok(broken("it does not link to the previous record"));
-                }
-                let hash = chain_hash(
-                    &prev,
-                    &canonical(self.practice.as_uuid(), record.practice_seq, &record),
-                );
-                if hash != record.hash {
-                    return Ok(broken(
-                        "its content does not match its hash: it was altered",
-                    ));
-                }
-                if let Some(anchor) = anchor
-                    && anchor.seq == record.practice_seq
-                    && anchor.hash[..] != record.hash[..]
-                {
-                    return Ok(broken(
-                        "its hash differs from the anchor: the trail was rewritten up to here",
-                    ));
-                }
-                prev = record.hash;
-                expected_seq += 1;
-                checked += 1;
-            }
-        }
-    }
-
     pub async fn audit_records(
         &self,
         filter: &AuditFilter,
@@ -305,6 +189,9 @@ impl TenantStore<'_> {
         if let Some(after) = filter.after_seq {
             select = select.filter(audit_event::Column::PracticeSeq.gt(after));
         }
+        if let Some(up_to) = filter.up_to_seq {
+            select = select.filter(audit_event::Column::PracticeSeq.lte(up_to));
+        }
         Ok(select
             .order_by_asc(audit_event::Column::PracticeSeq)
             .limit(filter.limit)
@@ -319,6 +206,7 @@ impl TenantStore<'_> {
                 target: r.target,
                 detail: r.detail,
                 request_id: r.request_id,
+                prev_hash: hex::encode(r.prev_hash),
                 hash: hex::encode(r.hash),
             })
             .collect())
