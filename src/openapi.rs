@@ -16,7 +16,11 @@ use crate::routes::routes;
         title = "Portcullis",
         description = "Keeps a medical practice's payer-portal accounts in step with its workforce. \
             The admin API lives under /api/v1 (errors: RFC 9457 problem+json); the SCIM 2.0 \
-            service provider under /scim/v2 (errors: RFC 7644 §3.12).",
+            service provider under /scim/v2 (errors: RFC 7644 §3.12). Sizes: request bodies up \
+            to `body_limit_bytes` (1 MiB by default; evidence files `evidence_limit_bytes`), else \
+            413; request headers up to 16 KiB in all and 8 KiB each, else 431; every string \
+            field's `maxLength` and every list's `maxItems` below is enforced (422 naming the \
+            field).",
         license(name = "Apache-2.0")
     ),
     security(("bearer" = [])),

@@ -14,8 +14,10 @@ use crate::store::NewToken;
 #[serde(deny_unknown_fields)]
 pub struct NewTokenInput {
     /// A label, e.g. the laptop or tool it is for.
+    #[schema(min_length = 1, max_length = 100)]
     pub name: Option<String>,
-    /// Lifetime in days (1 to 365); without it the token lasts until revoked.
+    /// Lifetime in days; without it the token lasts until revoked.
+    #[schema(minimum = 1, maximum = 365)]
     pub expires_in_days: Option<u32>,
 }
 

@@ -192,6 +192,25 @@ pub async fn preview(
     let input = body.into_inner();
     let facts = match (input.person_id, input.person) {
         (Some(id), None) => Some(store.person_facts(id).await?),
+        (None, Some(p))
+            if [
+                &p.title,
+                &p.department,
+                &p.division,
+                &p.cost_center,
+                &p.employee_type,
+            ]
+            .into_iter()
+            .flatten()
+            .chain(&p.groups)
+            .any(|v| v.len() > 256)
+                || p.groups.len() > 100 =>
+        {
+            return Err(WireError::new(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "`person` values must be at most 256 bytes, and at most 100 groups",
+            ));
+        }
         (None, Some(p)) => Some(PersonFacts {
             title: p.title,
             department: p.department,

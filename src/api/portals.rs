@@ -92,6 +92,7 @@ pub struct PracticePortalInput {
     pub sla_overrides: SlaOverrides,
     /// Where this practice signs in, if not the catalogue URL.
     #[serde(default)]
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
 }
 
@@ -160,6 +161,21 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
     }
     digits(&input.org_scope.tin, 9, "tin")?;
     digits(&input.org_scope.group_npi, 10, "group_npi")?;
+    for (name, value, max) in [
+        ("org_scope.ptan", &input.org_scope.ptan, 64),
+        (
+            "org_scope.trading_partner_id",
+            &input.org_scope.trading_partner_id,
+            64,
+        ),
+        ("url", &input.url, 2048),
+    ] {
+        if value.as_deref().is_some_and(|v| v.len() > max) {
+            return Err(invalid(format!(
+                "`{name}` must be at most {max} characters"
+            )));
+        }
+    }
     if input
         .org_scope
         .group_npi

@@ -33,12 +33,15 @@ async fn act(
 #[serde(deny_unknown_fields)]
 pub struct ReasonInput {
     /// Why: shown on the task and kept in the audit trail.
+    #[schema(min_length = 1, max_length = 2000)]
     pub reason: String,
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssigneeInput {
+    /// The e-mail of an active portal administrator of the practice.
+    #[schema(min_length = 1, max_length = 254)]
     pub assignee: String,
 }
 
@@ -102,6 +105,12 @@ pub async fn complete(
         serde_json::from_slice::<Evidence>(&body)
             .map_err(|e| WireError::bad_request(format!("invalid JSON body: {e}")))?
     };
+    if let Some((field, max)) = evidence.oversized() {
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            format!("`{field}` must be at most {max} characters"),
+        ));
+    }
     act(&call, &req, &id, TaskAction::Complete(evidence)).await
 }
 
@@ -189,9 +198,10 @@ pub async fn reassign(
 pub struct BulkInput {
     /// `claim` or `reassign` (completing in bulk is deliberately not offered).
     pub action: String,
-    /// At most 200 task ids.
+    #[schema(min_items = 1, max_items = 200)]
     pub task_ids: Vec<Uuid>,
-    /// For `reassign`.
+    /// For `reassign`: the e-mail of an active portal administrator of the practice.
+    #[schema(max_length = 254)]
     pub assignee: Option<String>,
 }
 

@@ -151,6 +151,28 @@ pub fn check_portal(portal: &Portal) -> Result<(), String> {
     if portal.name.trim().is_empty() {
         return Err(format!("portal `{}` needs a name", portal.slug));
     }
+    let too_long = |text: &str, max: usize| text.chars().count() > max;
+    if too_long(&portal.name, 200)
+        || too_long(&portal.url, 2048)
+        || portal
+            .user_admin_place
+            .as_deref()
+            .is_some_and(|p| too_long(p, 500))
+        || portal.payers.len() > 100
+        || portal
+            .payers
+            .iter()
+            .chain(&portal.jurisdictions)
+            .any(|p| too_long(p, 200))
+        || portal.jurisdictions.len() > 100
+        || portal.roles.len() > 100
+        || portal.roles.iter().any(|r| too_long(&r.name, 200))
+    {
+        return Err(format!(
+            "portal `{}` is too large: name and role names at most 200 characters, url 2048, user_admin_place 500, at most 100 roles, payers and jurisdictions",
+            portal.slug
+        ));
+    }
     if !(portal.url.starts_with("https://") || portal.url.starts_with("http://")) {
         return Err(format!("portal `{}`: url must be http(s)", portal.slug));
     }

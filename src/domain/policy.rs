@@ -13,6 +13,7 @@ use utoipa::ToSchema;
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PolicyDocument {
+    #[schema(max_items = 500)]
     pub rules: Vec<Rule>,
     /// Who counts as a vendor or billing-company user: when they leave, the practice must tell
     /// their company (a `notify_third_party` task).
@@ -27,31 +28,40 @@ pub struct PolicyDocument {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Rule {
+    /// Unique in the document (case ignored).
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     #[serde(default)]
     pub when: When,
-    /// Portal slug → role slugs.
+    /// Portal slug → role slugs (the portal's own, at most 50).
     pub grant: BTreeMap<String, Vec<String>>,
 }
 
+/// Each key lists at most 100 values of at most 256 bytes each.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct When {
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub title: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub department: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub division: Vec<String>,
     #[serde(default, rename = "costCenter", skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub cost_center: Vec<String>,
     #[serde(
         default,
         rename = "employeeType",
         skip_serializing_if = "Vec::is_empty"
     )]
+    #[schema(max_items = 100)]
     pub employee_type: Vec<String>,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schema(max_items = 100)]
     pub group: Vec<String>,
 }
 
@@ -132,6 +142,7 @@ impl PolicyDocument {
         &self,
         roles_of: impl Fn(&str) -> Option<BTreeSet<String>>,
     ) -> Result<(), PolicyError> {
+        self.check_sizes()?;
         let mut names = BTreeSet::new();
         for rule in &self.rules {
             let fail = |message: String| PolicyError {
@@ -160,6 +171,80 @@ impl PolicyDocument {
                 if let Some(unknown) = roles.iter().find(|r| !known.contains(*r)) {
                     return Err(fail(format!("portal `{portal}` has no role `{unknown}`")));
                 }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Size limits of a policy document (stated in its OpenAPI schema): generous for any practice,
+/// small enough that planning everyone against it stays cheap.
+pub const MAX_RULES: usize = 500;
+pub const MAX_RULE_NAME_CHARS: usize = 200;
+pub const MAX_VALUES_PER_KEY: usize = 100;
+pub const MAX_VALUE_BYTES: usize = 256;
+pub const MAX_ROLES_PER_PORTAL: usize = 50;
+
+impl PolicyDocument {
+    fn check_sizes(&self) -> Result<(), PolicyError> {
+        let plain = |message: String| PolicyError {
+            rule: None,
+            message,
+        };
+        if self.rules.len() > MAX_RULES {
+            return Err(plain(format!("at most {MAX_RULES} rules")));
+        }
+        let check_when = |when: &When, rule: Option<&str>| -> Result<(), PolicyError> {
+            let keys = [
+                ("title", &when.title),
+                ("department", &when.department),
+                ("division", &when.division),
+                ("costCenter", &when.cost_center),
+                ("employeeType", &when.employee_type),
+                ("group", &when.group),
+            ];
+            for (key, values) in keys {
+                let fail = |message: String| PolicyError {
+                    rule: rule.map(str::to_owned),
+                    message,
+                };
+                if values.len() > MAX_VALUES_PER_KEY {
+                    return Err(fail(format!(
+                        "`{key}` lists more than {MAX_VALUES_PER_KEY} values"
+                    )));
+                }
+                if values.iter().any(|v| v.len() > MAX_VALUE_BYTES) {
+                    return Err(fail(format!(
+                        "a `{key}` value is longer than {MAX_VALUE_BYTES} bytes"
+                    )));
+                }
+            }
+            Ok(())
+        };
+        for rule in &self.rules {
+            if rule.name.chars().count() > MAX_RULE_NAME_CHARS {
+                return Err(plain(format!(
+                    "a rule name is longer than {MAX_RULE_NAME_CHARS} characters"
+                )));
+            }
+            check_when(&rule.when, Some(&rule.name))?;
+            if rule
+                .grant
+                .values()
+                .any(|roles| roles.len() > MAX_ROLES_PER_PORTAL)
+            {
+                return Err(PolicyError {
+                    rule: Some(rule.name.clone()),
+                    message: format!("grants more than {MAX_ROLES_PER_PORTAL} roles in one portal"),
+                });
+            }
+        }
+        for (key, when) in [
+            ("third_party", &self.third_party),
+            ("terminated", &self.terminated),
+        ] {
+            if let Some(when) = when {
+                check_when(when, None).map_err(|e| plain(format!("`{key}`: {}", e.message)))?;
             }
         }
         Ok(())

@@ -1,6 +1,7 @@
 //! Request bodies above the configured size are refused with 413 before any handler runs, by
 //! their declared `Content-Length`. Bodies without one (chunked) are held to the same limit by
-//! the payload extractors' configuration (see `startup`).
+//! the payload extractors' configuration (see `startup`). Request headers above
+//! [`MAX_HEADER_BYTES`] in all, or [`MAX_HEADER_VALUE_BYTES`] in one, are refused with 431.
 
 use actix_web::body::{EitherBody, MessageBody};
 use actix_web::dev::{ServiceRequest, ServiceResponse};
@@ -12,10 +13,22 @@ use actix_web::{Error, ResponseError, web};
 use super::Edge;
 use super::errors::WireError;
 
+/// The most request-header bytes (names and values) accepted in all: room for a large JWT and
+/// a session cookie, as web servers' defaults allow.
+pub const MAX_HEADER_BYTES: usize = 16 * 1024;
+/// The longest single header value accepted.
+pub const MAX_HEADER_VALUE_BYTES: usize = 8 * 1024;
+
 pub async fn limit_body_size(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<EitherBody<impl MessageBody>>, Error> {
+    if let Some(detail) = oversized_headers(&req) {
+        let error = WireError::new(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE, detail);
+        return Ok(req
+            .into_response(error.error_response())
+            .map_into_right_body());
+    }
     // Evidence uploads (screenshots, PDFs) have their own, larger limit.
     let evidence = req.path().trim_end_matches('/').ends_with("/evidence");
     let limit = req
@@ -43,4 +56,18 @@ pub async fn limit_body_size(
             .map_into_right_body());
     }
     Ok(next.call(req).await?.map_into_left_body())
+}
+
+fn oversized_headers(req: &ServiceRequest) -> Option<String> {
+    let mut total = 0;
+    for (name, value) in req.headers() {
+        if value.len() > MAX_HEADER_VALUE_BYTES {
+            return Some(format!(
+                "the `{name}` header is longer than {MAX_HEADER_VALUE_BYTES} bytes"
+            ));
+        }
+        total += name.as_str().len() + value.len();
+    }
+    (total > MAX_HEADER_BYTES)
+        .then(|| format!("the request headers are larger than {MAX_HEADER_BYTES} bytes in all"))
 }

@@ -31,8 +31,10 @@ pub struct OrgScope {
     pub group_npi: Option<String>,
     /// Medicare PTAN.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub ptan: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 64)]
     pub trading_partner_id: Option<String>,
 }
 

@@ -164,3 +164,71 @@ storage_test!(
         assert_eq!(ok.status(), 200);
     }
 );
+
+storage_test!(
+    /// Issue 14, defect 7: every field has a size that fits it, refused with a problem naming
+    /// it (422), and headers have one too (431); the limits are in openapi.yaml.
+    async fn oversized_fields_and_headers_are_refused(backend: Backend) {
+        let p = crate::lifecycle::Practice::new(spawn_app(&backend).await, "acme").await;
+        let huge = "a".repeat(100 * 1024);
+        let (status, problem) = p
+            .post(
+                "/api/v1/webhooks",
+                serde_json::json!({"name": "big", "url": format!("https://example.com/{huge}")}),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("`url`"));
+
+        let (status, problem) = p
+            .put(
+                "/api/v1/policy",
+                serde_json::json!({"rules": [{"name": "n".repeat(900 * 1024 / 2),
+                    "grant": {"availity-essentials": ["eligibility-benefits"]}}]}),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(problem["detail"].as_str().unwrap().contains("rule name"));
+        assert_eq!(p.get("/api/v1/policy").await.1["version"], 1);
+
+        let person = p.hire("size@acme.example", "Front Desk").await;
+        let task = p.tasks(&person, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, problem) = p
+            .post(
+                &format!("/api/v1/tasks/{task}/complete"),
+                serde_json::json!({"confirmation_number": "c".repeat(201)}),
+            )
+            .await;
+        assert_eq!(status, 422, "{problem}");
+        assert!(
+            problem["detail"]
+                .as_str()
+                .unwrap()
+                .contains("confirmation_number")
+        );
+        assert_eq!(
+            p.get(&format!("/api/v1/tasks/{task}")).await.1["state"],
+            "open"
+        );
+
+        let response = p
+            .app
+            .client
+            .get(p.app.url("/api/v1/tasks"))
+            .bearer_auth(&p.admin)
+            .header("X-Padding", huge.as_str())
+            .send()
+            .await
+            .unwrap();
+        assert_problem(response, 431).await;
+
+        let spec = std::fs::read_to_string(format!("{}/openapi.yaml", env!("CARGO_MANIFEST_DIR")))
+            .unwrap();
+        for stated in ["maxLength: 2048", "maxLength: 200", "maxItems: 500", "431"] {
+            assert!(spec.contains(stated), "openapi.yaml states {stated}");
+        }
+    }
+);

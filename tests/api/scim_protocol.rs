@@ -941,3 +941,90 @@ storage_test!(
         );
     }
 );
+
+storage_test!(
+    /// Issue 14, defect 6: values of the wrong type are refused with `invalidValue` and change
+    /// nothing, while the leniency real IdPs need stays (`"True"`, a bare manager id, a
+    /// member given as a single id, old Entra's `[{"value": …}]` wrapper).
+    async fn ill_typed_values_are_refused_not_coerced(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let user = |extra: Value| {
+            let mut body = json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+                                  "userName": "typed@acme.example"});
+            for (k, v) in extra.as_object().unwrap() {
+                body[k] = v.clone();
+            }
+            body
+        };
+        for (bad, attr) in [
+            (json!({"userName": 123}), "userName"),
+            (json!({"title": ["Biller"]}), "title"),
+            (json!({"title": 7}), "title"),
+            (json!({"emails": "typed@acme.example"}), "emails"),
+            (json!({"emails": [{"value": 5}]}), "value"),
+            (json!({"name": [{"givenName": "A"}]}), "name"),
+            (json!({"externalId": 42}), "externalId"),
+            (json!({"active": 1}), "active"),
+        ] {
+            let response = scim.post("/Users", user(bad.clone())).await;
+            let error = response.expect(400);
+            assert_eq!(error["scimType"], "invalidValue", "{bad}: {error}");
+            assert!(
+                error["detail"].as_str().unwrap().contains(attr),
+                "{bad}: {error}"
+            );
+        }
+        assert_eq!(
+            scim.filter_users("userName pr").await.len(),
+            0,
+            "nothing stored"
+        );
+        let group = scim
+            .post(
+                "/Groups",
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": 123}),
+            )
+            .await;
+        assert_eq!(group.expect(400)["scimType"], "invalidValue");
+
+        // What real IdPs send still works.
+        let created = scim
+            .post(
+                "/Users",
+                user(json!({"active": "True", "title": [{"$ref": null, "value": "Biller"}],
+                    "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User": {"manager": "1b0c5b9e-0000-4000-8000-000000000001"}})),
+            )
+            .await;
+        let created = created.expect(201).clone();
+        assert_eq!(created["active"], true);
+        assert_eq!(created["title"], "Biller");
+        let id = created["id"].as_str().unwrap();
+        let group = scim
+            .post(
+                "/Groups",
+                json!({"schemas": ["urn:ietf:params:scim:schemas:core:2.0:Group"], "displayName": "Typed"}),
+            )
+            .await;
+        let gid = group.expect(201)["id"].as_str().unwrap().to_owned();
+        scim.patch(
+            &format!("/Groups/{gid}"),
+            json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                   "Operations": [{"op": "add", "path": "members", "value": id}]}),
+        )
+        .await
+        .expect(200);
+        let patched = scim
+            .patch(
+                &format!("/Users/{id}"),
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "replace", "path": "title", "value": ["Boss"]}]}),
+            )
+            .await;
+        assert_eq!(patched.expect(400)["scimType"], "invalidValue");
+        assert_eq!(
+            scim.get(&format!("/Users/{id}")).await.expect(200)["title"],
+            "Biller"
+        );
+    }
+);

@@ -85,18 +85,22 @@ pub struct CreatedWebhookView {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookInput {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: String,
     /// http(s) URL; loopback and private addresses only where the deployment allows them.
+    #[schema(max_length = 2048)]
     pub url: String,
     /// Event types, `task.*`, or `*` (default: every task alert, digests, admin-count and
     /// dead-letter alerts).
     #[serde(default)]
+    #[schema(min_items = 1, max_items = 20)]
     pub event_types: Option<Vec<String>>,
     /// json (default), slack or teams.
     #[serde(default)]
     pub format: Option<String>,
-    /// At least 16 characters; generated when absent (and returned once).
+    /// Generated when absent (and returned once).
     #[serde(default)]
+    #[schema(min_length = 16, max_length = 256)]
     pub secret: Option<String>,
     #[serde(default)]
     pub enabled: Option<bool>,
@@ -105,11 +109,15 @@ pub struct WebhookInput {
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct WebhookPatch {
+    #[schema(min_length = 1, max_length = 200)]
     pub name: Option<String>,
+    #[schema(max_length = 2048)]
     pub url: Option<String>,
+    #[schema(min_items = 1, max_items = 20)]
     pub event_types: Option<Vec<String>>,
     pub format: Option<String>,
-    /// A new signing secret (at least 16 characters).
+    /// A new signing secret.
+    #[schema(min_length = 16, max_length = 256)]
     pub secret: Option<String>,
     pub enabled: Option<bool>,
 }
@@ -163,7 +171,15 @@ fn check_secret(secret: String) -> Result<String, WireError> {
     Ok(secret)
 }
 
+/// Longest webhook URL: what browsers and proxies reliably carry.
+const MAX_URL_BYTES: usize = 2048;
+
 fn check_url(call: &Caller, url: &str) -> Result<String, WireError> {
+    if url.len() > MAX_URL_BYTES {
+        return Err(unprocessable(format!(
+            "`url` must be at most {MAX_URL_BYTES} bytes"
+        )));
+    }
     call.state.webhooks.check_url(url).map_err(unprocessable)?;
     Ok(url.to_owned())
 }

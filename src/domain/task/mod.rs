@@ -80,16 +80,32 @@ pub struct RoleList(pub Vec<String>);
 #[serde(deny_unknown_fields)]
 pub struct Evidence {
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 4000)]
     pub note: Option<String>,
     /// The portal's confirmation or ticket number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 200)]
     pub confirmation_number: Option<String>,
     /// The portal username acted on.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schema(max_length = 256)]
     pub portal_username: Option<String>,
 }
 
 impl Evidence {
+    /// The field over its size limit (stated in the schema), if any, and the limit.
+    pub fn oversized(&self) -> Option<(&'static str, usize)> {
+        let fields = [
+            ("note", &self.note, 4000),
+            ("confirmation_number", &self.confirmation_number, 200),
+            ("portal_username", &self.portal_username, 256),
+        ];
+        fields
+            .into_iter()
+            .find(|(_, value, max)| value.as_deref().is_some_and(|v| v.chars().count() > *max))
+            .map(|(name, _, max)| (name, max))
+    }
+
     /// Whether it says what was done: a note or a confirmation number (the portal username
     /// alone names the account, not the work).
     pub fn has_proof(&self) -> bool {

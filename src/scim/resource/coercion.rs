@@ -1,5 +1,10 @@
-//! Coercing one client value to what we store: canonical sub-attribute names, booleans from
-//! strings, unwrapped single values, no nulls, and strings the store can keep.
+//! Coercing one client value to what we store: canonical sub-attribute names, no nulls, and
+//! strings the store can keep. Leniency goes exactly as far as real IdPs need (SCIM.md): the
+//! boolean strings `"True"`/`"False"` (C11), a reference given bare (`manager: "id"`, a single
+//! member object or id; X2, P5), a single reference wrapped in a one-element array (X2), and a
+//! single value wrapped as `[{"value": …}]` (old Entra, P9). Anything else of the wrong type
+//! (a number for a string, `emails: "x"`, `title: ["x"]`) is refused with `invalidValue`
+//! rather than guessed at.
 
 use serde_json::{Map, Value, json};
 
@@ -13,7 +18,12 @@ pub fn coerce(attr: &'static Attr, value: &Value) -> Result<Option<Value>, WireE
         let items: Vec<&Value> = match value {
             Value::Null => return Ok(None),
             Value::Array(items) => items.iter().collect(),
-            other => vec![other],
+            // One element where the list belongs: a PATCH `add` of one email object, a
+            // member id. A bare string for anything but a reference is refused below.
+            other @ (Value::Object(_) | Value::String(_)) => vec![other],
+            _ => {
+                return Err(invalid_value(format!("`{}` must be an array", attr.name)));
+            }
         };
         let mut out = Vec::with_capacity(items.len());
         let mut seen_primary = false;
@@ -34,6 +44,12 @@ pub fn coerce(attr: &'static Attr, value: &Value) -> Result<Option<Value>, WireE
     coerce_element(attr, value)
 }
 
+/// A complex attribute that refers to another resource (`manager`, `members`): the only kind
+/// whose value real IdPs send bare (an id string, or one object where an array belongs).
+fn is_reference(attr: &Attr) -> bool {
+    attr.kind == Kind::Complex && attr.sub_attr("$ref").is_some()
+}
+
 /// One value of `attr` (an element, for multi-valued attributes).
 fn coerce_element(attr: &'static Attr, value: &Value) -> Result<Option<Value>, WireError> {
     match attr.kind {
@@ -47,11 +63,11 @@ fn coerce_complex(attr: &'static Attr, value: &Value) -> Result<Option<Value>, W
         Value::Null => return Ok(None),
         Value::String(s) if s.is_empty() => return Ok(None),
         // `manager: "id"` and `members: ["id"]`: the bare value.
-        Value::String(_) if attr.sub_attr("value").is_some() => {
+        Value::String(_) if is_reference(attr) => {
             return coerce_complex(attr, &json!({"value": value}));
         }
-        // `manager: [{...}]`: a single complex value wrapped in an array.
-        Value::Array(items) if !attr.multi && items.len() <= 1 => {
+        // `manager: [{...}]`: a single reference wrapped in an array.
+        Value::Array(items) if !attr.multi && is_reference(attr) && items.len() <= 1 => {
             return match items.first() {
                 Some(item) => coerce_complex(attr, item),
                 None => Ok(None),
@@ -80,12 +96,12 @@ fn coerce_complex(attr: &'static Attr, value: &Value) -> Result<Option<Value>, W
 fn coerce_simple(attr: &'static Attr, value: &Value) -> Result<Option<Value>, WireError> {
     match (attr.kind, value) {
         (_, Value::Null) => Ok(None),
-        // Old Entra: `[{"$ref": null, "value": "x"}]` for a single value.
-        (_, Value::Array(items)) if items.len() <= 1 => match items.first() {
-            Some(Value::Object(o)) => coerce_simple(attr, o.get("value").unwrap_or(&Value::Null)),
-            Some(other) => coerce_simple(attr, other),
-            None => Ok(None),
-        },
+        // `[]` is unassigned (C6); old Entra sends `[{"$ref": null, "value": "x"}]` for a
+        // single value (P9). A bare `["x"]` is not a single value.
+        (_, Value::Array(items)) if items.is_empty() => Ok(None),
+        (_, Value::Array(items)) if items.len() == 1 && is_value_wrapper(&items[0]) => {
+            coerce_simple(attr, items[0].get("value").unwrap_or(&Value::Null))
+        }
         (Kind::Boolean, Value::Bool(b)) => Ok(Some(Value::Bool(*b))),
         (Kind::Boolean, Value::String(s)) if s.is_empty() => Ok(None),
         (Kind::Boolean, Value::String(s)) => match s.trim().to_ascii_lowercase().as_str() {
@@ -107,9 +123,6 @@ fn coerce_simple(attr: &'static Attr, value: &Value) -> Result<Option<Value>, Wi
             };
             Ok(Some(Value::String(checked(s, max, attr.name)?)))
         }
-        (Kind::String | Kind::Reference, Value::Number(n)) => {
-            Ok(Some(Value::String(n.to_string())))
-        }
         _ => Err(invalid_value(format!(
             "`{}` must be a {}",
             attr.name,
@@ -121,18 +134,23 @@ fn coerce_simple(attr: &'static Attr, value: &Value) -> Result<Option<Value>, Wi
     }
 }
 
-/// A single string value (`externalId`), tolerating old Entra's `[{"value": …}]` wrapper.
+/// Old Entra's wrapper of a single value: `{"value": …}`, with at most a `$ref` beside it.
+fn is_value_wrapper(item: &Value) -> bool {
+    item.as_object()
+        .is_some_and(|o| o.contains_key("value") && o.keys().all(|k| k == "value" || k == "$ref"))
+}
+
+/// A single string value (`externalId`, a group's `displayName`), tolerating old Entra's
+/// `[{"value": …}]` wrapper; a number or any other type is refused.
 pub fn text(value: &Value, name: &str) -> Result<Option<String>, WireError> {
     match value {
         Value::Null => Ok(None),
         Value::String(s) if s.is_empty() => Ok(None),
         Value::String(s) => checked(s, MAX_KEY_BYTES, name).map(Some),
-        Value::Number(n) => Ok(Some(n.to_string())),
-        Value::Array(items) if items.len() <= 1 => match items.first() {
-            Some(Value::Object(o)) => text(o.get("value").unwrap_or(&Value::Null), name),
-            Some(other) => text(other, name),
-            None => Ok(None),
-        },
+        Value::Array(items) if items.is_empty() => Ok(None),
+        Value::Array(items) if items.len() == 1 && is_value_wrapper(&items[0]) => {
+            text(items[0].get("value").unwrap_or(&Value::Null), name)
+        }
         _ => Err(invalid_value(format!("`{name}` must be a string"))),
     }
 }

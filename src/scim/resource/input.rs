@@ -112,35 +112,41 @@ pub fn group_from_json(body: &Value) -> Result<(GroupWrite, Option<Vec<Uuid>>), 
     ))
 }
 
-/// The ids in a `members` value: objects with `value`, or bare id strings. Ids that are not
-/// UUIDs cannot name one of our users and are dropped.
+/// The ids in a `members` value: an array of objects with `value` or of bare id strings, or
+/// one such object or id alone (SCIM.md P5: MS's "Group patch add member" sends `"value":
+/// "id"`). The shape and every id are checked before anything else: an ill-typed value or an
+/// id that cannot name a user here is refused, never read as "no members" (a PUT or a replace
+/// would empty the group).
 pub fn member_ids(attr: &'static Attr, value: &Value) -> Result<Vec<Uuid>, WireError> {
-    // The shape is checked before anything else: an ill-typed list must be refused, never
-    // read as "no members" (a PUT or a replace would empty the group).
     let shape = "`members` must be an array of objects, each with a string `value` (a user id)";
-    match value {
+    let items: Vec<&Value> = match value {
         Value::Null => return Ok(Vec::new()),
-        Value::Array(items) => {
-            for item in items {
-                // A bare id string is the short form some clients send; coercion below
-                // makes it `{"value": …}`.
-                if item.is_string() {
-                    continue;
-                }
-                let member_value = item.as_object().and_then(|object| {
-                    object
-                        .iter()
-                        .find(|(key, _)| key.eq_ignore_ascii_case("value"))
-                        .map(|(_, v)| v)
-                });
-                if !member_value.is_some_and(Value::is_string) {
-                    return Err(invalid_value(shape));
-                }
-            }
-        }
+        Value::Array(items) => items.iter().collect(),
+        one @ (Value::Object(_) | Value::String(_)) => vec![one],
         _ => return Err(invalid_value(shape)),
+    };
+    for item in &items {
+        let member_value = match item {
+            Value::String(_) => Some(*item),
+            Value::Object(object) => object
+                .iter()
+                .find(|(key, _)| key.eq_ignore_ascii_case("value"))
+                .map(|(_, v)| v),
+            _ => None,
+        };
+        match member_value.and_then(Value::as_str) {
+            Some(id) if Uuid::try_parse(id).is_ok() => {}
+            Some(_) => {
+                return Err(invalid_value(
+                    "a `members` value is not the id of a user here (ids are UUIDs)",
+                ));
+            }
+            None => return Err(invalid_value(shape)),
+        }
     }
-    let Some(Value::Array(items)) = coerce(attr, value)? else {
+    let Some(Value::Array(items)) =
+        coerce(attr, &Value::Array(items.into_iter().cloned().collect()))?
+    else {
         return Ok(Vec::new());
     };
     Ok(items

@@ -79,9 +79,25 @@ fn add_members_adds_the_listed_ids() {
     }]));
     assert_eq!(ops, [MemberOp::Add(vec![id(U1), id(U2)])]);
 
-    // Bare ids, and ids that are not UUIDs (they name none of our users) dropped.
-    let ops = member_ops(json!([{"op": "add", "path": "members", "value": [U1, "not-a-uuid"]}]));
+    // Bare ids, alone or in a list; an id that is not a UUID names none of our users and
+    // is refused rather than dropped (a replace would otherwise empty the group).
+    let ops = member_ops(json!([{"op": "add", "path": "members", "value": [U1, U2]}]));
+    assert_eq!(ops, [MemberOp::Add(vec![id(U1), id(U2)])]);
+    let ops = member_ops(json!([{"op": "add", "path": "members", "value": U1}]));
     assert_eq!(ops, [MemberOp::Add(vec![id(U1)])]);
+    for bad in [
+        json!([U1, "not-a-uuid"]),
+        json!("x"),
+        json!({"a": 1}),
+        json!(5),
+    ] {
+        let refused = patch_group(json!([{"op": "replace", "path": "members", "value": bad}]));
+        assert_eq!(
+            refused.unwrap_err().scim_type,
+            Some("invalidValue"),
+            "{bad}"
+        );
+    }
 }
 
 #[test]

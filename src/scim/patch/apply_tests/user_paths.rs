@@ -223,8 +223,11 @@ fn external_id_lives_outside_the_document() {
     assert_eq!(write.external_id.as_deref(), Some("entra-9"));
     assert_eq!(write.attributes, ada().attributes);
 
-    let write = patch_ada(json!([{"op": "add", "path": "externalId", "value": 42}]));
-    assert_eq!(write.external_id.as_deref(), Some("42"));
+    // A number is not a string: refused, never stored as "42".
+    assert_eq!(
+        super::refused(json!([{"op": "add", "path": "externalId", "value": 42}])),
+        "invalidValue"
+    );
 
     let write = patch_ada(json!([{"op": "remove", "path": "externalId"}]));
     assert_eq!(write.external_id, None);
