@@ -5,27 +5,19 @@
 use reqwest::Method;
 use serde_json::{Value, json};
 
+use crate::admins::call;
 use crate::helpers::{NowUtc, spawn_app, storage_test};
 use crate::lifecycle::Practice;
 
-async fn call(
-    p: &Practice,
-    token: &str,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let mut request = p
-        .app
-        .client
-        .request(method, p.app.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    (status, response.json().await.unwrap_or(Value::Null))
+/// Revokes the token whose text is `token`, as the holder of `by`.
+async fn revoke(p: &Practice, by: &str, token: &str) -> (u16, Value) {
+    let id = token.split('_').nth(1).unwrap();
+    call(p, by, Method::DELETE, &format!("/api/v1/tokens/{id}"), None).await
+}
+
+/// The status a read with `token` gets: 200 while it is valid, 401 once revoked.
+async fn read_status(p: &Practice, token: &str) -> u16 {
+    call(p, token, Method::GET, "/api/v1/whoami", None).await.0
 }
 
 async fn first_open_task(p: &Practice, person: &str) -> String {
@@ -87,10 +79,7 @@ storage_test!(
         );
 
         // Configuration and reads stay open to it.
-        assert_eq!(
-            call(&p, &idp, Method::GET, "/api/v1/tasks", None).await.0,
-            200
-        );
+        assert_eq!(read_status(&p, &idp).await, 200);
         let (status, body) = call(
             &p,
             &idp,
@@ -356,7 +345,6 @@ storage_test!(
             .admin_token(&practice, "ari@acme.example", "auditor")
             .await;
         let idp = p.app.token(&practice, "scim").await;
-        let id_of = |token: &str| token.split('_').nth(1).unwrap().to_owned();
 
         let (status, tokens) = call(&p, &auditor, Method::GET, "/api/v1/tokens", None).await;
         assert_eq!(status, 200);
@@ -373,90 +361,30 @@ storage_test!(
         assert!(vic["admin_id"].is_string());
 
         // The auditor cannot revoke someone else's token.
-        let (status, _) = call(
-            &p,
-            &auditor,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&p.verifier)),
-            None,
-        )
-        .await;
+        let (status, _) = revoke(&p, &auditor, &p.verifier).await;
         assert_eq!(status, 403);
         // A scope-only token revokes itself, whatever its scopes.
-        let (status, revoked) = call(
-            &p,
-            &idp,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&idp)),
-            None,
-        )
-        .await;
+        let (status, revoked) = revoke(&p, &idp, &idp).await;
         assert_eq!(status, 200, "{revoked}");
         assert!(revoked["revoked_at"].is_string());
-        assert_eq!(
-            call(&p, &idp, Method::GET, "/api/v1/whoami", None).await.0,
-            401
-        );
+        assert_eq!(read_status(&p, &idp).await, 401);
         // The auditor revokes their own.
-        let (status, _) = call(
-            &p,
-            &auditor,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&auditor)),
-            None,
-        )
-        .await;
+        let (status, _) = revoke(&p, &auditor, &auditor).await;
         assert_eq!(status, 200);
-        assert_eq!(
-            call(&p, &auditor, Method::GET, "/api/v1/tasks", None)
-                .await
-                .0,
-            401
-        );
+        assert_eq!(read_status(&p, &auditor).await, 401);
         // A portal administrator revokes a colleague's, at once.
-        let (status, _) = call(
-            &p,
-            &p.admin,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&p.verifier)),
-            None,
-        )
-        .await;
+        let (status, _) = revoke(&p, &p.admin, &p.verifier).await;
         assert_eq!(status, 200);
-        assert_eq!(
-            call(&p, &p.verifier, Method::GET, "/api/v1/tasks", None)
-                .await
-                .0,
-            401
-        );
+        assert_eq!(read_status(&p, &p.verifier).await, 401);
         // Twice keeps the first time; another practice's token is not found.
-        let (status, again) = call(
-            &p,
-            &p.admin,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&p.verifier)),
-            None,
-        )
-        .await;
+        let (status, again) = revoke(&p, &p.admin, &p.verifier).await;
         assert_eq!(status, 200);
         assert!(again["revoked_at"].is_string());
         let other = p.app.practice("other").await;
         let theirs = p.app.token(&other, "scim").await;
-        let (status, _) = call(
-            &p,
-            &p.admin,
-            Method::DELETE,
-            &format!("/api/v1/tokens/{}", id_of(&theirs)),
-            None,
-        )
-        .await;
+        let (status, _) = revoke(&p, &p.admin, &theirs).await;
         assert_eq!(status, 404);
-        assert_eq!(
-            call(&p, &theirs, Method::GET, "/api/v1/whoami", None)
-                .await
-                .0,
-            200
-        );
+        assert_eq!(read_status(&p, &theirs).await, 200);
 
         let (_, audit) = p.get("/api/v1/audit?action=token.revoke").await;
         assert_eq!(audit["items"].as_array().unwrap().len(), 3, "{audit}");

@@ -38,7 +38,8 @@ fn admin_token(p: &Practice, practice: &str, email: &str, role: &str) -> String 
         .to_owned()
 }
 
-async fn call(
+/// One admin-API request with `token`: its status and JSON body (null when none).
+pub(crate) async fn call(
     p: &Practice,
     token: &str,
     method: reqwest::Method,
