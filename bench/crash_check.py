@@ -96,7 +96,13 @@ class Ledger:
         self.leavers = {}  # id -> portals with an acknowledged account before the PATCH
         self.acked = 0
         self.cut = 0
+        self.cut_kinds = {}  # which request each thread had in flight when the kill came
         self.refused = {}  # "METHOD status" -> count (non-2xx answers: not writes, not losses)
+
+    def count_cut(self, what):
+        with self.lock:
+            self.cut += 1
+            self.cut_kinds[what] = self.cut_kinds.get(what, 0) + 1
 
     def count_refusal(self, what, status):
         with self.lock:
@@ -220,7 +226,7 @@ def worker(port, admin, scim, grants, ledger, stop, names, rng):
                 "schemas": [SCIM_USER], "userName": user_name, "title": "Front Desk", "active": True,
                 "name": {"givenName": "Crash", "familyName": user_name.split("@")[0]}})
         except Cut:
-            ledger.cut += 1
+            ledger.count_cut("create")
             return
         if status != 201:
             ledger.count_refusal("create", status)
@@ -237,7 +243,7 @@ def worker(port, admin, scim, grants, ledger, stop, names, rng):
                 status, _ = api.call("POST", f"/api/v1/people/{uid}/accounts",
                                      {"portal": portal, "username": user_name.split("@")[0], "roles": roles})
             except Cut:
-                ledger.cut += 1
+                ledger.count_cut("account")
                 return
             if status // 100 != 2:
                 ledger.count_refusal("account", status)
@@ -252,7 +258,7 @@ def worker(port, admin, scim, grants, ledger, stop, names, rng):
         except Cut:
             with ledger.lock:
                 ledger.users[uid]["active"] = None  # either state is fine: never answered
-            ledger.cut += 1
+            ledger.count_cut("leaver")
             return
         if status != 200:
             ledger.count_refusal("leaver", status)
@@ -349,12 +355,14 @@ def run_backend(name, args, rng):
         admin, scim, grants = set_up(backend)
         for round_no in range(1, args.rounds + 1):
             before, cut_before = ledger.acked, ledger.cut
+            ledger.cut_kinds = {}
             delay = load_and_kill(backend, admin, scim, grants, ledger, args, round_no, rng)
             backend.start()
             losses, seen, open_deprovisions, head = check(backend, admin, scim, ledger)
             log(f"{name} round {round_no}: killed after {delay:.1f} s; {ledger.acked - before} writes "
                 f"acknowledged this round ({ledger.acked} in all: {len(ledger.users)} users, "
-                f"{len(ledger.leavers)} leavers), {ledger.cut - cut_before} requests cut by the kill; after restart "
+                f"{len(ledger.leavers)} leavers), {ledger.cut - cut_before} requests cut by the kill "
+                f"{ledger.cut_kinds}; after restart "
                 f"{seen} users, {open_deprovisions} open deprovision tasks; audit: {head[0]}; "
                 f"{'LOSS' if losses else 'nothing lost'}")
             for loss in losses[:20]:
