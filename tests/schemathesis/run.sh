@@ -63,6 +63,11 @@ cli practice create --slug st --name "Schemathesis Practice" >>"$LOG"
 cli admin create --practice st --email dana@st.example --name "Dana Whitfield" --role portal_admin >>"$LOG"
 ADMIN_TOKEN=$(cli token create --practice st --admin dana@st.example | tail -n 1)
 SCIM_TOKEN=$(cli token create --practice st --scope scim --name idp | tail -n 1)
+# `DELETE /tokens/{id}` revokes this one, never the token the run works with
+# (`pcl_<id>_<secret>`).
+REVOCABLE_TOKEN=$(cli token create --practice st --scope admin:read --name revocable | tail -n 1)
+ST_REVOCABLE_TOKEN_ID=$(cut -d_ -f2 <<<"$REVOCABLE_TOKEN")
+export ST_REVOCABLE_TOKEN_ID
 
 # Port 0: the kernel picks a free port, which the "listening" log line reports. Generated
 # requests come fast, and the alert sweeper has nothing to do here (no webhook is called).
