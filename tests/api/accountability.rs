@@ -390,3 +390,34 @@ storage_test!(
         assert_eq!(audit["items"].as_array().unwrap().len(), 3, "{audit}");
     }
 );
+
+storage_test!(
+    /// The command line is behind the same guard: `policy load` of an empty policy names the
+    /// number and stores nothing; `--confirm-revocations N` with that number goes through.
+    async fn the_cli_policy_load_is_guarded_too(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let person = p.hire("cli@acme.example", "Front Desk").await;
+        p.record(&person, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("policy.json");
+        std::fs::write(&file, json!({"rules": []}).to_string()).unwrap();
+        let load = |confirm: Option<&str>| {
+            let mut command = crate::cli::portcullis(dir.path(), &p.app.settings.database_url);
+            command
+                .args(["policy", "load", "--practice", "acme"])
+                .arg(&file);
+            if let Some(n) = confirm {
+                command.args(["--confirm-revocations", n]);
+            }
+            command.output().unwrap()
+        };
+        let refused = load(None);
+        assert!(!refused.status.success());
+        let said = String::from_utf8_lossy(&refused.stderr).to_string();
+        assert!(said.contains("--confirm-revocations 1"), "{said}");
+        assert_eq!(p.get("/api/v1/policy").await.1["version"], 1);
+        assert!(load(Some("1")).status.success());
+        assert_eq!(p.get("/api/v1/policy").await.1["version"], 2);
+    }
+);
