@@ -32,15 +32,15 @@ use crate::jobs::sweeper::Sweeper;
 use crate::openapi;
 use crate::routes::routes;
 use crate::state::AppState;
-use crate::store::{Store, StoreError, StoreOptions};
+use crate::store::{Store, StoreError, StoreOptions, describe_open_error};
 use crate::webhook::WebhookClient;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StartupError {
     #[error("cannot open the database: {0}")]
-    Database(#[source] StoreError),
+    Database(String),
     #[error("cannot apply database migrations: {0}")]
-    Migrate(#[source] StoreError),
+    Migrate(String),
     #[error("cannot listen on {addr}: {source}")]
     Bind {
         addr: String,
@@ -59,6 +59,19 @@ pub enum StartupError {
 
 /// Opens the store and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
+    let store = connect_store(settings).await?;
+    store.migrate().await.map_err(|e| {
+        StartupError::Migrate(match e {
+            // Our own migrations' statements: no row data to keep out of the message.
+            StoreError::Database(db) => db.to_string(),
+            other => other.to_string(),
+        })
+    })?;
+    Ok(store)
+}
+
+/// Opens the store as it is, without migrating (`portcullis migrate --status`).
+pub async fn connect_store(settings: &Settings) -> Result<Store, StartupError> {
     let catalog = match &settings.catalog_file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| StartupError::Catalog(format!("{}: {e}", path.display())))
@@ -73,9 +86,16 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
         catalog: Arc::new(catalog),
         credential_cache_ttl: settings.auth_cache_ttl,
     })
-    .await
-    .map_err(StartupError::Database)?;
-    store.migrate().await.map_err(StartupError::Migrate)?;
+    .await;
+    let store = match store {
+        Ok(store) => store,
+        Err(StoreError::Database(db)) => {
+            return Err(StartupError::Database(
+                describe_open_error(&settings.database_url, &db).await,
+            ));
+        }
+        Err(other) => return Err(StartupError::Database(other.to_string())),
+    };
     Ok(store)
 }
 
@@ -117,9 +137,12 @@ impl Application {
         if store.count_practices().await.unwrap_or(1) == 0 {
             tracing::warn!(
                 "no practice yet: create one with `portcullis practice create --slug my-practice \
-                 --name \"My Practice\"`, then a token with `portcullis token create --practice \
-                 my-practice --scope scim,admin:read` (from a checkout, `cargo run --release -- \
-                 practice create …`; see the README's first five minutes)"
+                 --name \"My Practice\"`; its portal administrator with `portcullis admin create \
+                 --practice my-practice --email you@example.com --name \"Your Name\" --role \
+                 portal_admin` and their token with `portcullis token create --practice \
+                 my-practice --admin you@example.com`; the identity provider's token with \
+                 `portcullis token create --practice my-practice --scope scim --name okta` \
+                 (from a checkout, `cargo run --release -- …`; see the README's first five minutes)"
             );
         }
         let http = reqwest::Client::builder()

@@ -22,16 +22,9 @@ pub struct Model {
     pub four_eyes: bool,
 }
 
+/// Rows that belong to a practice point at it (`api_token` → `practice`); the practice does
+/// not point back, so the table files import only downwards.
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
-pub enum Relation {
-    #[sea_orm(has_many = "super::api_token::Entity")]
-    ApiToken,
-}
-
-impl Related<super::api_token::Entity> for Entity {
-    fn to() -> RelationDef {
-        Relation::ApiToken.def()
-    }
-}
+pub enum Relation {}
 
 impl ActiveModelBehavior for ActiveModel {}

@@ -1,5 +1,6 @@
 //! Schema migrations. One file per change; a migration is never edited after it lands.
 
+pub use sea_orm_migration::MigrationStatus;
 pub use sea_orm_migration::prelude::*;
 
 mod m20261124_000001_create_practice;

@@ -10,7 +10,8 @@ use crate::domain::audit::at_text;
 use crate::engine::checkpoint::checkpoint_for_export;
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
-use crate::http::instant::optional_in_range;
+use crate::http::instant::{PeriodEdge, instant_param};
+use crate::http::query::Query;
 use crate::state::Caller;
 use crate::store::PracticeId;
 use crate::store::audit::{Anchor, AuditFilter, AuditRecord, ChainReport};
@@ -31,26 +32,28 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct AuditPage {
-    pub items: Vec<AuditEntry>,
-    /// Pass as `after` for the next page; absent on the last page.
-    pub next_after: Option<i64>,
-}
+list_of!(
+    /// A page of audit records, oldest first.
+    AuditPage,
+    AuditEntry
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct AuditQuery {
-    /// Records at or after this instant (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Records before this instant.
-    pub to: Option<DateTime<Utc>>,
+    /// Records from this date (`2026-12-01`, a day in the practice's time zone) or instant
+    /// (RFC 3339) on. Default: the beginning.
+    pub from: Option<String>,
+    /// Records before this instant, or up to the end of this date. Default: now.
+    pub to: Option<String>,
+    /// Whoever acted: an administrator's e-mail or name, a token's name or id, `system`,
+    /// `cli`, or the actor exactly as recorded.
     pub actor: Option<String>,
     pub action: Option<String>,
     /// Part of the target: a person's or task's id.
     pub target: Option<String>,
-    /// Continue after this `seq`.
-    pub after: Option<i64>,
+    /// The `next_cursor` of the previous page.
+    pub cursor: Option<String>,
     /// Page size, 1 to 1000 (default 100).
     pub limit: Option<u64>,
 }
@@ -65,27 +68,37 @@ pub struct AuditQuery {
     )
 )]
 #[get("/audit")]
-pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpResponse, WireError> {
+pub async fn list(call: Caller, query: Query<AuditQuery>) -> Result<HttpResponse, WireError> {
     let limit = query.limit.unwrap_or(100);
     if !(1..=1000).contains(&limit) {
         return Err(WireError::bad_request("`limit` must be between 1 and 1000"));
     }
     let query = query.into_inner();
+    let after_seq = query
+        .cursor
+        .as_deref()
+        .map(|c| {
+            c.parse::<i64>().map_err(|_| {
+                WireError::bad_request("`cursor` must be the `next_cursor` of a previous page")
+            })
+        })
+        .transpose()?;
+    let tz = call.store().practice().await?.time_zone.tz();
     let records = call
         .store()
         .audit_records(&AuditFilter {
-            from: optional_in_range("from", query.from)?,
-            to: optional_in_range("to", query.to)?,
+            from: instant_param("from", query.from.as_deref(), tz, PeriodEdge::Start)?,
+            to: instant_param("to", query.to.as_deref(), tz, PeriodEdge::End)?,
             actor: query.actor,
             action: query.action,
             target: query.target,
-            after_seq: query.after,
+            after_seq,
             up_to_seq: None,
             limit,
         })
         .await?;
-    let next_after = (records.len() as u64 == limit)
-        .then(|| records.last().map(|r| r.seq))
+    let next_cursor = (records.len() as u64 == limit)
+        .then(|| records.last().map(|r| r.seq.to_string()))
         .flatten();
     let items = records
         .into_iter()
@@ -100,7 +113,7 @@ pub async fn list(call: Caller, query: web::Query<AuditQuery>) -> Result<HttpRes
             hash: r.hash,
         })
         .collect();
-    Ok(HttpResponse::Ok().json(AuditPage { items, next_after }))
+    Ok(HttpResponse::Ok().json(AuditPage { items, next_cursor }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -126,10 +139,7 @@ pub struct VerifyQuery {
     )
 )]
 #[get("/audit/verify")]
-pub async fn verify(
-    call: Caller,
-    query: web::Query<VerifyQuery>,
-) -> Result<HttpResponse, WireError> {
+pub async fn verify(call: Caller, query: Query<VerifyQuery>) -> Result<HttpResponse, WireError> {
     let anchor = match (query.anchor_seq, query.anchor_hash.as_deref()) {
         (None, None) => None,
         (Some(seq), Some(hash)) => Some(Anchor::parse(seq, hash).map_err(WireError::bad_request)?),
@@ -150,10 +160,11 @@ pub async fn verify(
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
-    /// Records at or after this instant (RFC 3339).
-    pub from: Option<DateTime<Utc>>,
-    /// Records before this instant.
-    pub to: Option<DateTime<Utc>>,
+    /// Records from this date (`2026-12-01`, a day in the practice's time zone) or instant
+    /// (RFC 3339) on. Default: the beginning (a whole export, checkable offline).
+    pub from: Option<String>,
+    /// Records before this instant, or up to the end of this date. Default: now.
+    pub to: Option<String>,
     /// `jsonl` (JSON Lines, default) or `csv`.
     pub format: Option<String>,
 }
@@ -172,10 +183,7 @@ pub struct ExportQuery {
     )
 )]
 #[get("/audit/export")]
-pub async fn export(
-    call: Caller,
-    query: web::Query<ExportQuery>,
-) -> Result<HttpResponse, WireError> {
+pub async fn export(call: Caller, query: Query<ExportQuery>) -> Result<HttpResponse, WireError> {
     let csv = match query.format.as_deref() {
         None | Some("jsonl") => false,
         Some("csv") => true,
@@ -184,8 +192,9 @@ pub async fn export(
     let store = call.state.store.clone();
     let practice = call.principal.practice_id;
     // Checked before the first byte: a stream cut short could be taken for a whole export.
-    let from = optional_in_range("from", query.from)?;
-    let to = optional_in_range("to", query.to)?;
+    let tz = call.store().practice().await?.time_zone.tz();
+    let from = instant_param("from", query.from.as_deref(), tz, PeriodEdge::Start)?;
+    let to = instant_param("to", query.to.as_deref(), tz, PeriodEdge::End)?;
     let checkpoint =
         checkpoint_for_export(&call.store(), &call.state.audit_signer, &call.actor()).await?;
     let header = csv

@@ -1,13 +1,14 @@
 //! The practice's escalation policy: reminder ladder, escalation chain, quiet hours, digest.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, put, web};
+use actix_web::{HttpResponse, get, put};
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 use utoipa::ToSchema;
 
 use crate::domain::escalation::EscalationPolicy;
 use crate::http::errors::WireError;
+use crate::http::json::Json;
 use crate::state::Caller;
 use crate::store::escalation::EscalationPolicyVersion;
 
@@ -31,6 +32,12 @@ impl From<EscalationPolicyVersion> for EscalationPolicyView {
     }
 }
 
+list_of!(
+    /// Every version of the escalation policy.
+    EscalationPolicyHistory,
+    EscalationPolicyView
+);
+
 /// The current escalation policy.
 #[utoipa::path(tag = "admin", responses((status = 200, description = "The current escalation policy", body = EscalationPolicyView)))]
 #[get("/escalation-policy")]
@@ -41,7 +48,7 @@ pub async fn current(call: Caller) -> Result<HttpResponse, WireError> {
 }
 
 /// Every version of the escalation policy, newest first.
-#[utoipa::path(tag = "admin", responses((status = 200, description = "Escalation policy versions", body = Vec<EscalationPolicyView>)))]
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Escalation policy versions", body = EscalationPolicyHistory)))]
 #[get("/escalation-policy/history")]
 pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     let versions: Vec<EscalationPolicyView> = call
@@ -51,7 +58,7 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(HttpResponse::Ok().json(versions))
+    Ok(HttpResponse::Ok().json(EscalationPolicyHistory::whole(versions)))
 }
 
 /// Replace the escalation policy. Open tasks keep the steps already taken; their next alert is
@@ -68,7 +75,7 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
 #[put("/escalation-policy")]
 pub async fn replace(
     call: Caller,
-    body: web::Json<EscalationPolicy>,
+    body: Json<EscalationPolicy>,
 ) -> Result<HttpResponse, WireError> {
     let document = body.into_inner();
     document

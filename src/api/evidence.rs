@@ -65,6 +65,12 @@ fn ids(task: &str, file: Option<&str>) -> Result<(Uuid, Option<Uuid>), WireError
     Ok((task, file))
 }
 
+list_of!(
+    /// A task's evidence files.
+    EvidenceList,
+    EvidenceView
+);
+
 /// Attach a file (field `file`: PDF, PNG or JPEG, at most `evidence_limit_bytes`) to a task.
 #[utoipa::path(
     tag = "admin",
@@ -130,7 +136,7 @@ pub async fn upload(
 #[utoipa::path(
     tag = "admin",
     params(("id" = String, Path, description = "The task's id")),
-    responses((status = 200, description = "Evidence files", body = Vec<EvidenceView>))
+    responses((status = 200, description = "Evidence files", body = EvidenceList))
 )]
 #[get("/tasks/{id}/evidence")]
 pub async fn list(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
@@ -143,7 +149,7 @@ pub async fn list(call: Caller, id: web::Path<String>) -> Result<HttpResponse, W
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(HttpResponse::Ok().json(files))
+    Ok(HttpResponse::Ok().json(EvidenceList::whole(files)))
 }
 
 /// Download one evidence file (as an attachment, never rendered inline).

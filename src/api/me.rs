@@ -1,12 +1,13 @@
 //! `POST /api/v1/me/tokens`: a named administrator mints a token of their own.
 
-use actix_web::{HttpResponse, post, web};
+use actix_web::{HttpResponse, post};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use crate::http::errors::WireError;
+use crate::http::json::Json;
 use crate::state::Caller;
 use crate::store::NewToken;
 
@@ -44,7 +45,7 @@ pub struct IssuedTokenView {
 #[post("/me/tokens")]
 pub async fn create_token(
     call: Caller,
-    body: web::Json<NewTokenInput>,
+    body: Json<NewTokenInput>,
 ) -> Result<HttpResponse, WireError> {
     let Some(admin) = call.principal.admin.clone() else {
         return Err(WireError::forbidden(

@@ -2,6 +2,31 @@
 //! `http::errors`); every route is documented with utoipa and mounted in [`routes`]. The route
 //! files import nothing from one another: what several of them share (the task view) lives here.
 
+/// Every list the API answers has one shape: `{"items": [...], "next_cursor": ...}`, so a
+/// client pages any of them with one loop. `next_cursor` is the `cursor` parameter of the next
+/// page, and `null` on the last one (always, for lists that come whole). This declares a
+/// list type for an item type, with a constructor for a whole list.
+macro_rules! list_of {
+    ($(#[$meta:meta])* $name:ident, $item:ty) => {
+        $(#[$meta])*
+        #[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+        pub struct $name {
+            pub items: Vec<$item>,
+            /// Pass as `cursor` for the next page; `null` on the last page.
+            pub next_cursor: Option<String>,
+        }
+
+        #[allow(dead_code)] // Paged lists build themselves with a cursor.
+        impl $name {
+            /// A list that comes whole: no next page.
+            pub fn whole(items: Vec<$item>) -> Self {
+                Self { items, next_cursor: None }
+            }
+        }
+    };
+}
+
+mod admins;
 mod audit;
 mod escalation;
 mod evidence;
@@ -32,6 +57,7 @@ use crate::store::tasks::TaskRecord;
 /// an OpenAPI description does not compile here.
 pub fn routes(cfg: &mut ServiceConfig) {
     cfg.service(whoami::whoami)
+        .service(admins::list)
         .service(tasks::list_tasks)
         .service(tasks::get_task)
         .service(portals::catalog)

@@ -13,6 +13,7 @@ use crate::domain::task::TaskState;
 use crate::engine::access::{self as person_access, PortalAccess};
 use crate::engine::accounts;
 use crate::http::errors::WireError;
+use crate::http::json::Json;
 use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
@@ -49,7 +50,7 @@ fn person_id(raw: &str) -> Result<Uuid, WireError> {
 pub async fn record_account(
     call: Caller,
     id: web::Path<String>,
-    body: web::Json<AccountInput>,
+    body: Json<AccountInput>,
 ) -> Result<HttpResponse, WireError> {
     let person = person_id(&id)?;
     let input = body.into_inner();

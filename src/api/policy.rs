@@ -1,16 +1,18 @@
 //! The practice's access policy (versioned) and SLA settings.
 
 use actix_web::http::StatusCode;
-use actix_web::{HttpResponse, get, post, put, web};
+use actix_web::{HttpResponse, get, post, put};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::policy::{PersonFacts, PolicyDocument};
-use crate::domain::sla::SlaSettings;
+use crate::domain::sla::{SlaChanges, SlaSettings};
 use crate::engine::{access, policy};
 use crate::http::errors::WireError;
+use crate::http::json::Json;
+use crate::http::query::Query;
 use crate::state::Caller;
 use crate::store::policy::PolicyVersion;
 
@@ -34,6 +36,12 @@ impl From<PolicyVersion> for PolicyView {
     }
 }
 
+list_of!(
+    /// Every version of the access policy.
+    PolicyHistory,
+    PolicyView
+);
+
 /// The current access policy.
 #[utoipa::path(tag = "admin", responses((status = 200, description = "The current policy", body = PolicyView)))]
 #[get("/policy")]
@@ -42,7 +50,7 @@ pub async fn current(call: Caller) -> Result<HttpResponse, WireError> {
 }
 
 /// Every version of the policy, newest first.
-#[utoipa::path(tag = "admin", responses((status = 200, description = "Policy versions", body = Vec<PolicyView>)))]
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Policy versions", body = PolicyHistory)))]
 #[get("/policy/history")]
 pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
     let versions: Vec<PolicyView> = call
@@ -52,7 +60,7 @@ pub async fn history(call: Caller) -> Result<HttpResponse, WireError> {
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(HttpResponse::Ok().json(versions))
+    Ok(HttpResponse::Ok().json(PolicyHistory::whole(versions)))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -83,8 +91,8 @@ pub struct ReplaceQuery {
 #[put("/policy")]
 pub async fn replace(
     call: Caller,
-    query: web::Query<ReplaceQuery>,
-    body: web::Json<PolicyDocument>,
+    query: Query<ReplaceQuery>,
+    body: Json<PolicyDocument>,
 ) -> Result<HttpResponse, WireError> {
     let document = body.into_inner();
     let store = call.store();
@@ -184,10 +192,7 @@ pub struct ImpactView {
     )
 )]
 #[post("/policy/preview")]
-pub async fn preview(
-    call: Caller,
-    body: web::Json<PreviewInput>,
-) -> Result<HttpResponse, WireError> {
+pub async fn preview(call: Caller, body: Json<PreviewInput>) -> Result<HttpResponse, WireError> {
     let store = call.store();
     let input = body.into_inner();
     let facts = match (input.person_id, input.person) {
@@ -270,23 +275,22 @@ pub async fn get_sla(call: Caller) -> Result<HttpResponse, WireError> {
     Ok(HttpResponse::Ok().json(call.store().practice().await?.sla))
 }
 
-/// Set the practice's SLAs: presets (`1h`, `same_business_day`, `24h`, `72h`), business hours
-/// (`4bh`) or ISO 8601 durations (`PT2S`). Applies to tasks created afterwards.
+/// Change the practice's SLAs. Give any of the five keys; the others keep their values. A
+/// value is a duration (`1h`, `2d`, `30m`, `PT2S`), business hours (`4bh`) or
+/// `same_business_day`. Applies to tasks created afterwards. Answers with all five.
 #[utoipa::path(
     tag = "admin",
-    request_body = SlaSettings,
+    request_body = SlaChanges,
     responses(
-        (status = 200, description = "Stored", body = SlaSettings),
-        (status = 400, description = "Unknown key or invalid SLA", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 200, description = "Stored; all five SLAs as they now are", body = SlaSettings),
+        (status = 400, description = "Unknown key or invalid SLA (the problem names the key and the rule)", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[put("/settings/sla")]
-pub async fn put_sla(
-    call: Caller,
-    body: web::Json<SlaSettings>,
-) -> Result<HttpResponse, WireError> {
-    let sla = body.into_inner();
-    call.store().set_sla(&sla, &call.actor()).await?;
+pub async fn put_sla(call: Caller, body: Json<SlaChanges>) -> Result<HttpResponse, WireError> {
+    let store = call.store();
+    let sla = store.practice().await?.sla.merged(&body);
+    store.set_sla(&sla, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(sla))
 }
 
@@ -315,7 +319,7 @@ pub async fn get_verification(call: Caller) -> Result<HttpResponse, WireError> {
 #[put("/settings/verification")]
 pub async fn put_verification(
     call: Caller,
-    body: web::Json<VerificationSettings>,
+    body: Json<VerificationSettings>,
 ) -> Result<HttpResponse, WireError> {
     let settings = body.into_inner();
     call.store()

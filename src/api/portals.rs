@@ -12,6 +12,7 @@ use crate::domain::catalog::{Portal, check_portal, is_slug};
 use crate::domain::sla::{SlaKey, SlaOverrides};
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
+use crate::http::json::Json;
 use crate::state::Caller;
 use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 
@@ -19,7 +20,10 @@ use crate::store::portals::{OrgScope, PracticePortal, PracticePortalWrite};
 pub struct CatalogView {
     /// Version of the catalogue file.
     pub version: String,
-    pub portals: Vec<Portal>,
+    /// Every portal in the catalogue.
+    pub items: Vec<Portal>,
+    /// Always `null`: the catalogue comes whole.
+    pub next_cursor: Option<String>,
 }
 
 /// The carrier portal catalogue shipped with Portcullis.
@@ -32,7 +36,8 @@ pub async fn catalog(call: Caller) -> HttpResponse {
     let catalog = call.state.store.catalog();
     HttpResponse::Ok().json(CatalogView {
         version: catalog.version.clone(),
-        portals: catalog.portals.clone(),
+        items: catalog.portals.clone(),
+        next_cursor: None,
     })
 }
 
@@ -72,6 +77,12 @@ impl From<PracticePortal> for PracticePortalView {
         }
     }
 }
+
+list_of!(
+    /// The practice's portals.
+    PracticePortalList,
+    PracticePortalView
+);
 
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
@@ -217,7 +228,7 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
 /// The portals the practice uses.
 #[utoipa::path(
     tag = "admin",
-    responses((status = 200, description = "The practice's portals", body = Vec<PracticePortalView>))
+    responses((status = 200, description = "The practice's portals", body = PracticePortalList))
 )]
 #[get("/practice-portals")]
 pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
@@ -228,7 +239,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
         .into_values()
         .map(Into::into)
         .collect();
-    Ok(HttpResponse::Ok().json(portals))
+    Ok(HttpResponse::Ok().json(PracticePortalList::whole(portals)))
 }
 
 /// Start using a portal (a catalogue portal, or the practice's own).
@@ -243,10 +254,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     )
 )]
 #[post("/practice-portals")]
-pub async fn add(
-    call: Caller,
-    body: web::Json<PracticePortalInput>,
-) -> Result<HttpResponse, WireError> {
+pub async fn add(call: Caller, body: Json<PracticePortalInput>) -> Result<HttpResponse, WireError> {
     let write = validate(&call, body.into_inner())?;
     let added = call
         .store()
@@ -293,7 +301,7 @@ pub async fn update(
     call: Caller,
     req: HttpRequest,
     portal: web::Path<String>,
-    body: web::Json<PracticePortalInput>,
+    body: Json<PracticePortalInput>,
 ) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();
     if input.portal != *portal {

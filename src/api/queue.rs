@@ -2,13 +2,14 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
 use super::{Task, task_view};
 use crate::domain::task::TaskState;
 use crate::http::errors::WireError;
+use crate::http::query::Query;
 use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
@@ -31,8 +32,11 @@ pub struct PortalQueue {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Queue {
-    /// Open and claimed tasks: overdue first (they have the earliest deadlines), then by due date.
-    pub tasks: Vec<Task>,
+    /// Open and claimed tasks: overdue first (they have the earliest deadlines), then by due
+    /// date; at most `limit`.
+    pub items: Vec<Task>,
+    /// Always `null`: the queue is one page (`limit`); `/tasks` pages through everything.
+    pub next_cursor: Option<String>,
     pub open: u64,
     pub overdue: u64,
     pub by_portal: Vec<PortalQueue>,
@@ -41,7 +45,7 @@ pub struct Queue {
 /// The practice's open work, overdue first, with counts per portal.
 #[utoipa::path(tag = "admin", params(QueueQuery), responses((status = 200, description = "The queue", body = Queue)))]
 #[get("/queue")]
-pub async fn queue(call: Caller, query: web::Query<QueueQuery>) -> Result<HttpResponse, WireError> {
+pub async fn queue(call: Caller, query: Query<QueueQuery>) -> Result<HttpResponse, WireError> {
     let limit = query.limit.unwrap_or(200);
     if !(1..=500).contains(&limit) {
         return Err(WireError::bad_request("`limit` must be between 1 and 500"));
@@ -74,10 +78,11 @@ pub async fn queue(call: Caller, query: web::Query<QueueQuery>) -> Result<HttpRe
         .values()
         .fold((0, 0), |(o, d), (a, b)| (o + a, d + b));
     Ok(HttpResponse::Ok().json(Queue {
-        tasks: records
+        items: records
             .into_iter()
             .map(|t| task_view(t, &portals, now))
             .collect(),
+        next_cursor: None,
         open,
         overdue,
         by_portal: by_portal

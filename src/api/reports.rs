@@ -1,7 +1,7 @@
 //! Reports, as JSON or CSV (`format=csv`): the leaver report an auditor asks for, and who has
 //! what in which portal now.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -10,16 +10,19 @@ use uuid::Uuid;
 use crate::domain::task::DeadlineVerdict;
 use crate::http::csv::csv_field;
 use crate::http::errors::WireError;
-use crate::http::instant::in_range;
+use crate::http::instant::{PeriodEdge, day_start, in_range, instant_param};
+use crate::http::query::Query;
 use crate::state::Caller;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct LeaverQuery {
-    /// Leaver events at or after this instant (RFC 3339).
-    pub from: DateTime<Utc>,
-    /// Leaver events before this instant.
-    pub to: DateTime<Utc>,
+    /// Leaver events from this date (`2026-11-01`, a day in the practice's time zone) or
+    /// instant (RFC 3339) on. Default: the start of the day 90 days before `to`.
+    pub from: Option<String>,
+    /// Leaver events before this instant, or up to the end of this date. Default: the end of
+    /// today in the practice's time zone.
+    pub to: Option<String>,
     /// `json` (default) or `csv`.
     pub format: Option<String>,
 }
@@ -108,24 +111,61 @@ async fn display_names(
     Ok(call.store().display_names(&ids).await?)
 }
 
+/// The leaver report: the period it covers, and one line per leaver and portal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LeaverReport {
+    /// The period covered (from inclusive, to exclusive), as asked or by default.
+    pub from: DateTime<Utc>,
+    pub to: DateTime<Utc>,
+    pub items: Vec<LeaverLine>,
+    /// Always `null`: the report comes whole.
+    pub next_cursor: Option<String>,
+}
+
+/// Without `from`, a leaver report covers this many days before `to`: a quarter, the period of
+/// an access review.
+const DEFAULT_REPORT_DAYS: u64 = 90;
+
+list_of!(
+    /// Who has what in which portal now.
+    AccessReport,
+    AccessLine
+);
+
 /// For each leaver and portal: when the signal came, when the work was due, done and verified,
 /// by whom, and whether it met the SLA.
 #[utoipa::path(
     tag = "admin",
     params(LeaverQuery),
     responses(
-        (status = 200, description = "The leaver report (JSON array, or CSV with format=csv)", body = Vec<LeaverLine>),
+        (status = 200, description = "The leaver report (JSON, or CSV with format=csv)", body = LeaverReport),
         (status = 400, description = "Missing or invalid from/to/format", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/reports/leavers")]
-pub async fn leavers(
-    call: Caller,
-    query: web::Query<LeaverQuery>,
-) -> Result<HttpResponse, WireError> {
+pub async fn leavers(call: Caller, query: Query<LeaverQuery>) -> Result<HttpResponse, WireError> {
     let format = format(&query.format)?;
     let now = call.state.clock.now();
-    let (from, to) = (in_range("from", query.from)?, in_range("to", query.to)?);
+    let tz = call.store().practice().await?.time_zone.tz();
+    // By default, whole days in the practice's time zone: the last 90, today included.
+    let today = now.with_timezone(&tz).date_naive();
+    let to = match instant_param("to", query.to.as_deref(), tz, PeriodEdge::End)? {
+        Some(to) => to,
+        None => day_start(today + chrono::Days::new(1), tz),
+    };
+    let from = match instant_param("from", query.from.as_deref(), tz, PeriodEdge::Start)? {
+        Some(from) => from,
+        None => to
+            .with_timezone(&tz)
+            .date_naive()
+            .checked_sub_days(chrono::Days::new(DEFAULT_REPORT_DAYS))
+            .map(|day| day_start(day, tz))
+            .ok_or_else(|| WireError::bad_request("`to` is too early: give `from` as well"))
+            .and_then(|from| in_range("from", from))?,
+    };
+    if from >= to {
+        return Err(WireError::bad_request("`from` must come before `to`"));
+    }
     let rows = call.store().leaver_rows(from, to).await?;
     let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
     let lines: Vec<LeaverLine> = rows
@@ -149,7 +189,12 @@ pub async fn leavers(
         })
         .collect();
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(lines),
+        Format::Json => HttpResponse::Ok().json(LeaverReport {
+            from,
+            to,
+            items: lines,
+            next_cursor: None,
+        }),
         Format::Csv => csv(
             &[
                 "person_id",
@@ -195,13 +240,10 @@ pub async fn leavers(
 #[utoipa::path(
     tag = "admin",
     params(FormatQuery),
-    responses((status = 200, description = "Current access (JSON array, or CSV with format=csv)", body = Vec<AccessLine>))
+    responses((status = 200, description = "Current access (JSON array, or CSV with format=csv)", body = AccessReport))
 )]
 #[get("/reports/access")]
-pub async fn access(
-    call: Caller,
-    query: web::Query<FormatQuery>,
-) -> Result<HttpResponse, WireError> {
+pub async fn access(call: Caller, query: Query<FormatQuery>) -> Result<HttpResponse, WireError> {
     let format = format(&query.format)?;
     let rows = call.store().access_rows().await?;
     let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
@@ -217,7 +259,7 @@ pub async fn access(
         })
         .collect();
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(lines),
+        Format::Json => HttpResponse::Ok().json(AccessReport::whole(lines)),
         Format::Csv => csv(
             &[
                 "person_id",

@@ -13,6 +13,7 @@ use crate::domain::task::Evidence;
 use crate::engine::tasks::{self, TaskAction};
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
+use crate::http::json::{Json, parse_body};
 use crate::state::Caller;
 
 async fn act(
@@ -102,8 +103,7 @@ pub async fn complete(
     let evidence = if body.iter().all(u8::is_ascii_whitespace) {
         Evidence::default()
     } else {
-        serde_json::from_slice::<Evidence>(&body)
-            .map_err(|e| WireError::bad_request(format!("invalid JSON body: {e}")))?
+        parse_body::<Evidence>(&body)?
     };
     if let Some((field, max)) = evidence.oversized() {
         return Err(WireError::new(
@@ -137,7 +137,7 @@ pub async fn fail(
     call: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<ReasonInput>,
+    body: Json<ReasonInput>,
 ) -> Result<HttpResponse, WireError> {
     let reason = reason(body.into_inner())?;
     act(&call, &req, &id, TaskAction::Fail { reason }).await
@@ -166,7 +166,7 @@ pub async fn cancel(
     call: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<ReasonInput>,
+    body: Json<ReasonInput>,
 ) -> Result<HttpResponse, WireError> {
     let reason = reason(body.into_inner())?;
     act(&call, &req, &id, TaskAction::Cancel { reason }).await
@@ -181,7 +181,7 @@ pub async fn reassign(
     call: Caller,
     req: HttpRequest,
     id: web::Path<String>,
-    body: web::Json<AssigneeInput>,
+    body: Json<AssigneeInput>,
 ) -> Result<HttpResponse, WireError> {
     let assignee = body.into_inner().assignee.trim().to_owned();
     if assignee.is_empty() {
@@ -213,12 +213,18 @@ pub struct BulkResult {
     pub detail: Option<String>,
 }
 
+list_of!(
+    /// One result per task of a bulk action.
+    BulkResults,
+    BulkResult
+);
+
 /// Claim or reassign many tasks at once; each succeeds or fails on its own.
 #[utoipa::path(tag = "admin", request_body = BulkInput,
-    responses((status = 200, description = "One result per task", body = Vec<BulkResult>),
+    responses((status = 200, description = "One result per task", body = BulkResults),
               (status = 422, description = "Unknown action, no assignee, or too many tasks", content_type = "application/problem+json", body = crate::http::errors::Problem)))]
 #[post("/tasks/bulk")]
-pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpResponse, WireError> {
+pub async fn bulk(call: Caller, body: Json<BulkInput>) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();
     let unprocessable = |detail: &str| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail);
     if input.task_ids.is_empty() || input.task_ids.len() > 200 {
@@ -259,5 +265,5 @@ pub async fn bulk(call: Caller, body: web::Json<BulkInput>) -> Result<HttpRespon
             }
         });
     }
-    Ok(HttpResponse::Ok().json(results))
+    Ok(HttpResponse::Ok().json(BulkResults::whole(results)))
 }

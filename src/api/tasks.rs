@@ -10,6 +10,7 @@ use super::{Task, task_view};
 use crate::domain::task::{TaskKind, TaskState};
 use crate::http::errors::WireError;
 use crate::http::instant::in_range;
+use crate::http::query::Query;
 use crate::state::Caller;
 use crate::store::tasks::TaskFilter;
 
@@ -48,12 +49,11 @@ pub struct AlertDeliveryView {
     pub dead_at: Option<DateTime<Utc>>,
 }
 
-#[derive(Debug, Serialize, ToSchema)]
-pub struct TaskPage {
-    pub items: Vec<Task>,
-    /// Pass as `cursor` for the next page; absent on the last page.
-    pub next_cursor: Option<String>,
-}
+list_of!(
+    /// A page of tasks.
+    TaskPage,
+    Task
+);
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -119,10 +119,7 @@ fn parse_cursor(text: &str) -> Result<(DateTime<Utc>, Uuid), WireError> {
     )
 )]
 #[get("/tasks")]
-pub async fn list_tasks(
-    call: Caller,
-    query: web::Query<TaskQuery>,
-) -> Result<HttpResponse, WireError> {
+pub async fn list_tasks(call: Caller, query: Query<TaskQuery>) -> Result<HttpResponse, WireError> {
     let limit = query.limit.unwrap_or(50);
     if !(1..=200).contains(&limit) {
         return Err(WireError::bad_request("`limit` must be between 1 and 200"));

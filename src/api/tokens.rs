@@ -45,11 +45,17 @@ impl From<StoredToken> for TokenView {
     }
 }
 
+list_of!(
+    /// The practice's tokens, oldest first.
+    TokenList,
+    TokenView
+);
+
 /// The practice's tokens, revoked and expired ones included (they are part of the record).
 #[utoipa::path(
     tag = "admin",
     responses(
-        (status = 200, description = "Every token of the practice, oldest first", body = Vec<TokenView>),
+        (status = 200, description = "Every token of the practice, oldest first", body = TokenList),
     )
 )]
 #[get("/tokens")]
@@ -61,7 +67,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
         .into_iter()
         .map(TokenView::from)
         .collect();
-    Ok(HttpResponse::Ok().json(tokens))
+    Ok(HttpResponse::Ok().json(TokenList::whole(tokens)))
 }
 
 /// Revoke a token, at once on this instance and within `auth_cache_ttl` on the others. Any

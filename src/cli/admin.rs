@@ -8,7 +8,7 @@ use crate::domain::admin::AdminRole;
 use crate::startup::open_store;
 
 use super::CliError;
-use super::support::{practice_by_slug, usage};
+use super::support::{Table, practice_by_slug, usage};
 
 #[derive(Debug, Subcommand)]
 pub enum AdminCommand {
@@ -23,6 +23,11 @@ pub enum AdminCommand {
         name: String,
         #[arg(long)]
         role: String,
+    },
+    /// List a practice's administrators, their roles and whether they are active.
+    List {
+        #[arg(long)]
+        practice: String,
     },
     /// Deactivate an administrator everywhere and revoke their tokens.
     Deactivate {
@@ -49,16 +54,39 @@ pub(super) async fn admin(settings: &Settings, command: AdminCommand) -> Result<
             let admin = store
                 .add_admin(practice.id, &email, &name, role, now)
                 .await?;
-            println!(
+            say!(
                 "administrator {} <{}> is {role} of {}",
-                admin.name, admin.email, practice.slug
+                admin.name,
+                admin.email,
+                practice.slug
             );
+        }
+        AdminCommand::List { practice } => {
+            let practice = practice_by_slug(&store, &practice).await?;
+            let mut table = Table::new(&["email", "name", "role", "status", "member since"]);
+            for p in store.tenant(practice.id).list_admins().await? {
+                table.row(vec![
+                    p.admin.email,
+                    p.admin.name,
+                    p.role.as_str().to_owned(),
+                    if p.admin.active {
+                        "active"
+                    } else {
+                        "deactivated"
+                    }
+                    .to_owned(),
+                    p.member_since
+                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                ]);
+            }
+            table.print();
         }
         AdminCommand::Deactivate { email } => {
             let admin = store.deactivate_admin(&email, now).await?;
-            println!(
+            say!(
                 "administrator {} <{}> is deactivated; their tokens are revoked",
-                admin.name, admin.email
+                admin.name,
+                admin.email
             );
         }
     }

@@ -64,7 +64,7 @@ pub(super) fn verify_export_file(command: AuditCommand) -> Result<(), CliError> 
         ))
     })?;
     let last = &summary.last.checkpoint;
-    println!(
+    say!(
         "export verified: practice {}, records 1 to {} intact, {} signed checkpoints by key {}; \
          complete up to the export's checkpoint of record {} signed at {}",
         summary.practice,
@@ -87,7 +87,7 @@ pub(super) async fn audit(settings: &Settings, command: AuditCommand) -> Result<
                      `audit.signing_key`)"
                 ))
             })?;
-            println!("{}", signer.public_key().to_hex());
+            say!("{}", signer.public_key().to_hex());
             Ok(())
         }
         AuditCommand::Verify { practice, anchor } => verify(settings, practice, anchor).await,
@@ -131,20 +131,25 @@ async fn verify(
             report.records
         )));
     }
-    println!(
+    say!(
         "audit trail of {} is intact: {} records",
-        practice.slug, report.records
+        practice.slug,
+        report.records
     );
     if let Some(head) = report.head {
-        println!(
+        say!(
             "head {}:{} (keep it; pass it as --anchor later)",
-            head.seq, head.hash
+            head.seq,
+            head.hash
         );
     }
     if let Some(c) = report.checkpoint {
-        println!(
+        say!(
             "latest signed checkpoint: record {} ({} records) at {} by key {}",
-            c.seq, c.count, c.at, c.key_id
+            c.seq,
+            c.count,
+            c.at,
+            c.key_id
         );
     }
     Ok(())

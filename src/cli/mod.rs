@@ -5,12 +5,19 @@
 //! `support`.
 #![allow(clippy::print_stdout)] // Printing results is this module's job (and its submodules').
 
+/// `println!` that ends quietly when the reader has gone (see [`support::write_line`]).
+macro_rules! say {
+    ($($arg:tt)*) => {
+        $crate::cli::support::write_line(format_args!($($arg)*))
+    };
+}
+
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
 use crate::config::{ConfigError, Settings};
-use crate::startup::{Application, StartupError, open_store};
+use crate::startup::{Application, StartupError, connect_store, open_store};
 use crate::store::StoreError;
 use crate::telemetry;
 
@@ -34,14 +41,10 @@ pub use token::{TokenCommand, TokenCreate};
     about = "Keeps payer-portal accounts in step with the workforce"
 )]
 pub struct Cli {
-    /// Configuration file; read if it exists. Environment variables `PORTCULLIS_*` override it.
-    #[arg(
-        long,
-        global = true,
-        default_value = "portcullis.toml",
-        env = "PORTCULLIS_CONFIG"
-    )]
-    pub config: PathBuf,
+    /// Configuration file, which must exist; without this option `portcullis.toml` is read if
+    /// it exists. Environment variables `PORTCULLIS_*` override it.
+    #[arg(long, global = true, env = "PORTCULLIS_CONFIG")]
+    pub config: Option<PathBuf>,
     #[command(subcommand)]
     pub command: Option<Command>,
 }
@@ -51,7 +54,11 @@ pub enum Command {
     /// Serve the SCIM and admin APIs (the default).
     Serve,
     /// Apply pending database migrations and exit.
-    Migrate,
+    Migrate {
+        /// Only list the migrations and whether each is applied; change nothing.
+        #[arg(long)]
+        status: bool,
+    },
     /// Manage practices (tenants).
     #[command(subcommand)]
     Practice(PracticeCommand),
@@ -92,7 +99,7 @@ pub enum CliError {
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
-        println!("{}", crate::openapi::yaml().map_err(CliError::Usage)?);
+        say!("{}", crate::openapi::yaml().map_err(CliError::Usage)?);
         return Ok(());
     }
     // An auditor checks an export on their own machine: no configuration, no database.
@@ -100,20 +107,43 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         if command.is_offline() {
             return audit::verify_export_file(command);
         }
-        let settings = Settings::load(&cli.config)?;
-        telemetry::init(&settings.log);
+        let settings = Settings::load_named(cli.config.as_deref())?;
+        telemetry::init_for_command(&settings.log);
         return audit::audit(&settings, command).await;
     }
-    let settings = Settings::load(&cli.config)?;
-    telemetry::init(&settings.log);
+    let settings = Settings::load_named(cli.config.as_deref())?;
+    match &command {
+        Command::Serve => telemetry::init(&settings.log),
+        _ => telemetry::init_for_command(&settings.log),
+    }
     match command {
         Command::Serve => {
             let app = Application::build(&settings).await?;
             app.run_until_stopped().await?;
         }
-        Command::Migrate => {
+        Command::Migrate { status: true } => {
+            let store = connect_store(&settings).await?;
+            let mut table = support::Table::new(&["migration", "status"]);
+            let mut pending = 0;
+            for (name, applied) in store.migration_status().await? {
+                pending += usize::from(!applied);
+                table.row(vec![
+                    name,
+                    if applied { "applied" } else { "pending" }.to_owned(),
+                ]);
+            }
+            table.print();
+            if pending == 0 {
+                say!("the database is up to date");
+            } else {
+                say!(
+                    "{pending} pending: `portcullis migrate` (or starting the service) applies them"
+                );
+            }
+        }
+        Command::Migrate { status: false } => {
             open_store(&settings).await?;
-            println!("database is up to date");
+            say!("the database is up to date");
         }
         Command::Practice(command) => practice::practice(&settings, command).await?,
         Command::Token(command) => token::token(&settings, command).await?,

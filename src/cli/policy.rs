@@ -76,7 +76,7 @@ pub(super) async fn policy(settings: &Settings, command: PolicyCommand) -> Resul
                 }
                 other => other?,
             };
-            println!(
+            say!(
                 "policy version {version} is now current for {}",
                 practice.slug
             );
@@ -100,7 +100,7 @@ pub(super) async fn escalation(
             let version = tenant
                 .replace_escalation_policy(&document, &cli_actor())
                 .await?;
-            println!(
+            say!(
                 "escalation policy version {version} is now current for {}",
                 practice.slug
             );

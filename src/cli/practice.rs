@@ -9,7 +9,7 @@ use crate::startup::open_store;
 use crate::store::NewPractice;
 
 use super::CliError;
-use super::support::usage;
+use super::support::{Table, usage};
 
 #[derive(Debug, Subcommand)]
 pub enum PracticeCommand {
@@ -48,7 +48,7 @@ pub(super) async fn practice(
                 business_hours: BusinessHours::parse(&args.business_hours).map_err(usage)?,
             };
             let practice = store.create_practice(new, SystemClock.now()).await?;
-            println!(
+            say!(
                 "created practice {} ({}), time zone {}, business hours {}",
                 practice.slug,
                 practice.name.as_str(),
@@ -57,19 +57,16 @@ pub(super) async fn practice(
             );
         }
         PracticeCommand::List => {
-            println!(
-                "{:<24} {:<32} {:<20} BUSINESS HOURS",
-                "SLUG", "NAME", "TIME ZONE"
-            );
+            let mut table = Table::new(&["slug", "name", "time zone", "business hours"]);
             for p in store.list_practices().await? {
-                println!(
-                    "{:<24} {:<32} {:<20} {}",
-                    p.slug,
-                    p.name.as_str(),
-                    p.time_zone.name(),
-                    p.business_hours.to_text()
-                );
+                table.row(vec![
+                    p.slug.to_string(),
+                    p.name.as_str().to_owned(),
+                    p.time_zone.name().to_owned(),
+                    p.business_hours.to_text(),
+                ]);
             }
+            table.print();
         }
     }
     Ok(())

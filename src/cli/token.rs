@@ -10,7 +10,7 @@ use crate::startup::open_store;
 use crate::store::NewToken;
 
 use super::CliError;
-use super::support::{practice_by_slug, usage};
+use super::support::{Table, practice_by_slug, usage};
 
 #[derive(Debug, Subcommand)]
 pub enum TokenCommand {
@@ -70,13 +70,11 @@ pub(super) async fn token(settings: &Settings, command: TokenCommand) -> Result<
             };
             let expires_at = match &args.expires_in {
                 Some(text) => {
-                    let lifetime = humantime::parse_duration(text).map_err(|e| {
-                        usage(format!(
-                            "--expires-in `{text}`: {e} (write e.g. 90d or 12h)"
-                        ))
-                    })?;
-                    let lifetime = chrono::Duration::from_std(lifetime)
-                        .map_err(|_| usage("--expires-in is too long"))?;
+                    let lifetime = crate::domain::duration::parse(text)
+                        .map_err(|e| usage(format!("--expires-in {e}")))?;
+                    if lifetime <= chrono::Duration::zero() {
+                        return Err(usage("--expires-in must be longer than zero"));
+                    }
                     Some(now + lifetime)
                 }
                 None => None,
@@ -98,7 +96,7 @@ pub(super) async fn token(settings: &Settings, command: TokenCommand) -> Result<
                 )
                 .await?;
             let t = &issued.token;
-            println!(
+            say!(
                 "token {} \"{}\" for practice {} with scopes {}{}",
                 t.id,
                 t.name,
@@ -108,15 +106,15 @@ pub(super) async fn token(settings: &Settings, command: TokenCommand) -> Result<
                     .map(|at| format!(", expires {}", at.to_rfc3339()))
                     .unwrap_or_default()
             );
-            println!("store it now: it is shown only once");
-            println!("{}", issued.text);
+            say!("store it now: it is shown only once");
+            say!("{}", issued.text);
         }
         TokenCommand::List { practice } => {
             let practice = practice_by_slug(&store, &practice).await?;
-            println!(
-                "{:<36} {:<20} {:<28} {:<10} {:<25} LAST USED",
-                "ID", "NAME", "SCOPES", "STATUS", "CREATED"
-            );
+            let mut table = Table::new(&["id", "name", "scopes", "status", "created", "last used"]);
+            let at = |t: chrono::DateTime<chrono::Utc>| {
+                t.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+            };
             for t in store.tenant(practice.id).list_tokens().await? {
                 let status = if t.revoked_at.is_some() {
                     "revoked"
@@ -125,23 +123,20 @@ pub(super) async fn token(settings: &Settings, command: TokenCommand) -> Result<
                 } else {
                     "active"
                 };
-                println!(
-                    "{:<36} {:<20} {:<28} {:<10} {:<25} {}",
-                    t.id,
+                table.row(vec![
+                    t.id.to_string(),
                     t.name,
                     t.scopes.to_text(),
-                    status,
-                    t.created_at
-                        .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
-                    t.last_used_at
-                        .map(|at| at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true))
-                        .unwrap_or_else(|| "never".into())
-                );
+                    status.to_owned(),
+                    at(t.created_at),
+                    t.last_used_at.map(at).unwrap_or_else(|| "never".into()),
+                ]);
             }
+            table.print();
         }
         TokenCommand::Revoke { id } => {
             let token = store.revoke_token(id, now).await?;
-            println!(
+            say!(
                 "revoked token {} \"{}\" at {}",
                 token.id,
                 token.name,

@@ -8,7 +8,21 @@ use figment::providers::{Env, Format, Serialized, Toml};
 
 use super::{ConfigError, Settings};
 
+/// The file read when none is named; it is optional.
+pub const DEFAULT_FILE: &str = "portcullis.toml";
+
 impl Settings {
+    /// Loads defaults → the configuration file → `PORTCULLIS_*` environment. A file named
+    /// explicitly (`--config`, `PORTCULLIS_CONFIG`) must exist; without one, `portcullis.toml`
+    /// is read if it exists.
+    pub fn load_named(named: Option<&Path>) -> Result<Self, ConfigError> {
+        match named {
+            Some(file) if !file.is_file() => Err(ConfigError::MissingFile(file.to_owned())),
+            Some(file) => Self::load(file),
+            None => Self::load(Path::new(DEFAULT_FILE)),
+        }
+    }
+
     /// Loads defaults → `file` (if it exists) → `PORTCULLIS_*` environment, then checks values that
     /// types alone cannot.
     pub fn load(file: &Path) -> Result<Self, ConfigError> {

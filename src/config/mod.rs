@@ -139,6 +139,13 @@ pub struct RateLimitSettings {
 pub enum ConfigError {
     #[error("configuration: {}", describe_figment_error(.0))]
     Load(Box<figment::Error>),
+    /// A configuration file named on the command line or in `PORTCULLIS_CONFIG` that is not
+    /// there: a typo must not silently run on defaults.
+    #[error(
+        "configuration: the file {} named by --config (or PORTCULLIS_CONFIG) does not exist",
+        .0.display()
+    )]
+    MissingFile(std::path::PathBuf),
     #[error("configuration: setting `{setting}`: {reason}")]
     Invalid {
         setting: &'static str,
@@ -195,7 +202,8 @@ impl Settings {
     }
 }
 
-/// Durations in configuration read as `"90s"`, `"1h"`, or a number of seconds.
+/// Durations in configuration read as everywhere else (`"90s"`, `"1h"`, `"2d"`, `"PT30S"`;
+/// see `domain::duration`), or as a number of seconds.
 mod humantime_serde_compat {
     use std::time::Duration;
 
@@ -214,7 +222,10 @@ mod humantime_serde_compat {
         }
         match Raw::deserialize(d)? {
             Raw::Seconds(s) => Ok(Duration::from_secs(s)),
-            Raw::Text(t) => humantime::parse_duration(&t).map_err(D::Error::custom),
+            Raw::Text(t) => crate::domain::duration::parse(&t)
+                .map_err(D::Error::custom)?
+                .to_std()
+                .map_err(|_| D::Error::custom(format!("`{t}` is negative"))),
         }
     }
 }

@@ -33,3 +33,45 @@ impl Actor {
         }
     }
 }
+
+/// SQL `LIKE` patterns (lower case, `\` escapes) that find the records of the actor a user
+/// names: by the whole name as recorded, or by the part a person would type. Actor names read
+/// `admin Dana Whitfield <dana@acme.example> (portal_admin)`, `token okta (<id>)`,
+/// `jwt <subject> (<issuer>)`, `system` or `cli`; so `dana@acme.example`, `Dana Whitfield`,
+/// `okta`, a token's id or `portal_admin` each find theirs.
+pub fn actor_like_patterns(query: &str) -> Vec<String> {
+    let q = escape_like(&query.trim().to_lowercase());
+    vec![
+        q.clone(),
+        format!("%<{q}>%"),
+        format!("admin {q} <%"),
+        format!("token {q} (%"),
+        format!("jwt {q} (%"),
+        format!("%({q})"),
+    ]
+}
+
+/// `%`, `_` and `\` taken literally by `LIKE … ESCAPE '\'`.
+fn escape_like(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_actor_is_found_by_email_name_or_token_name_and_wildcards_are_literal() {
+        let patterns = actor_like_patterns(" Dana@Acme.example ");
+        assert!(patterns.contains(&"%<dana@acme.example>%".to_owned()));
+        assert!(actor_like_patterns("okta").contains(&"token okta (%".to_owned()));
+        assert!(actor_like_patterns("pat_admin%").contains(&"pat\\_admin\\%".to_owned()));
+    }
+}

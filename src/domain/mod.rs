@@ -7,6 +7,7 @@ pub mod audit;
 pub mod catalog;
 pub mod delivery;
 pub mod directory;
+pub mod duration;
 pub mod escalation;
 pub mod ladder;
 pub mod lifecycle;

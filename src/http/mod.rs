@@ -9,7 +9,9 @@ pub mod csv;
 pub mod errors;
 pub mod health;
 pub mod instant;
+pub mod json;
 pub mod metrics;
+pub mod query;
 pub mod request_id;
 
 use crate::store::Store;

@@ -177,3 +177,44 @@ impl TenantStore<'_> {
             .collect())
     }
 }
+
+/// An administrator as a practice sees them: who, their role there, since when, and whether
+/// they may still act (a deactivated administrator stays listed: they are part of the record).
+#[derive(Debug, Clone)]
+pub struct PracticeAdmin {
+    pub admin: Admin,
+    pub role: AdminRole,
+    pub member_since: DateTime<Utc>,
+}
+
+impl TenantStore<'_> {
+    /// Every administrator with a role in the practice, active or not, ordered by e-mail.
+    pub async fn list_admins(&self) -> Result<Vec<PracticeAdmin>, StoreError> {
+        let memberships = admin_membership::Entity::find()
+            .filter(admin_membership::Column::PracticeId.eq(self.practice.as_uuid()))
+            .all(self.db)
+            .await?;
+        let admins = admin::Entity::find()
+            .filter(admin::Column::Id.is_in(memberships.iter().map(|m| m.admin_id)))
+            .order_by_asc(admin::Column::EmailKey)
+            .all(self.db)
+            .await?;
+        admins
+            .into_iter()
+            .map(|a| {
+                let membership = memberships
+                    .iter()
+                    .find(|m| m.admin_id == a.id)
+                    .ok_or(StoreError::Corrupt("administrator membership"))?;
+                Ok(PracticeAdmin {
+                    role: membership
+                        .role
+                        .parse()
+                        .map_err(|_| StoreError::Corrupt("administrator role"))?,
+                    member_since: membership.created_at,
+                    admin: a.into(),
+                })
+            })
+            .collect()
+    }
+}

@@ -13,6 +13,7 @@ pub mod deliveries;
 pub mod directory;
 pub mod escalation;
 pub mod evidence;
+mod open;
 pub mod outbox;
 pub(crate) mod planning;
 pub mod policy;
@@ -36,6 +37,7 @@ use sea_orm::{
     QuerySelect, Statement, TransactionTrait,
 };
 
+pub use open::describe_open_error;
 pub use practices::{NewPractice, Practice, PracticeId};
 
 use crate::domain::catalog::Catalog;
@@ -135,6 +137,16 @@ impl Store {
     pub async fn migrate(&self) -> Result<(), StoreError> {
         Migrator::up(&self.db, None).await?;
         Ok(())
+    }
+
+    /// Every migration the binary knows, oldest first, and whether this database has it.
+    pub async fn migration_status(&self) -> Result<Vec<(String, bool)>, StoreError> {
+        use migration::MigrationStatus;
+        Ok(Migrator::get_migration_with_status_read_only(&self.db)
+            .await?
+            .iter()
+            .map(|m| (m.name().to_owned(), m.status() == MigrationStatus::Applied))
+            .collect())
     }
 
     /// Readiness: a round trip to the database.

@@ -58,10 +58,15 @@ pub struct TaskRecord {
 }
 
 impl TaskRecord {
-    /// The task as shown: with its person's name, and a finished ladder as no next alert.
+    /// The task as shown: with its person's name, and a finished ladder as no next alert. A
+    /// ladder ends when the task is done, verified or cancelled, though the sweeper may not
+    /// have moved its stored sentinel yet.
     fn shown(mut self, person_display: String) -> Self {
         self.person_display = person_display;
-        self.next_alert_at = self.next_alert_at.filter(|at| *at < ladder_finished());
+        let climbing = TaskState::PENDING.contains(&self.state);
+        self.next_alert_at = self
+            .next_alert_at
+            .filter(|at| climbing && *at < ladder_finished());
         self
     }
 

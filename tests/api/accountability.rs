@@ -218,7 +218,7 @@ storage_test!(
             crate::helpers::urlencode(&(start + chrono::Duration::days(1)).to_rfc3339())
         );
         let (_, report) = p.get(&format!("/api/v1/reports/leavers?{window}")).await;
-        let line = report
+        let line = report["items"]
             .as_array()
             .unwrap()
             .iter()
@@ -348,7 +348,7 @@ storage_test!(
 
         let (status, tokens) = call(&p, &auditor, Method::GET, "/api/v1/tokens", None).await;
         assert_eq!(status, 200);
-        let listed = tokens.as_array().unwrap();
+        let listed = tokens["items"].as_array().unwrap();
         assert!(
             listed
                 .iter()

@@ -345,7 +345,7 @@ storage_test!(
 
         let (status, deliveries) = p.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await;
         assert_eq!(status, 200, "{deliveries}");
-        let delivery = &deliveries[0];
+        let delivery = &deliveries["items"][0];
         assert_eq!(delivery["state"], "delivered");
         assert_eq!(delivery["attempts"], 2);
         assert_eq!(delivery["event_type"], "webhook.test");
@@ -389,16 +389,16 @@ storage_test!(
             let (_, deliveries) = p
                 .get(&format!("/api/v1/webhooks/{dead_hook}/deliveries"))
                 .await;
-            if deliveries[0]["state"] == "dead" {
-                let error = deliveries[0]["last_error"].as_str().unwrap();
+            if deliveries["items"][0]["state"] == "dead" {
+                let error = deliveries["items"][0]["last_error"].as_str().unwrap();
                 assert!(!error.is_empty());
                 assert!(
-                    deliveries[0]["attempts"].as_i64().unwrap() >= 5,
+                    deliveries["items"][0]["attempts"].as_i64().unwrap() >= 5,
                     "{deliveries}"
                 );
                 break;
             }
-            assert_eq!(deliveries[0]["state"], "pending");
+            assert_eq!(deliveries["items"][0]["state"], "pending");
             rounds += 1;
             assert!(rounds < 100, "never dead-lettered: {deliveries}");
             p.app.clock.advance(Duration::minutes(10));
@@ -462,8 +462,8 @@ storage_test!(
         assert_eq!(card["type"], "AdaptiveCard", "{}", received[1].json);
         assert!(card["actions"][0]["url"].as_str().unwrap().contains(&task));
         let (_, deliveries) = p.get(&format!("/api/v1/webhooks/{hook}/deliveries")).await;
-        assert_eq!(deliveries[0]["state"], "delivered");
-        assert_eq!(deliveries[0]["attempts"], 2);
+        assert_eq!(deliveries["items"][0]["state"], "delivered");
+        assert_eq!(deliveries["items"][0]["attempts"], 2);
         receiver.stop().await;
     }
 );
@@ -482,9 +482,13 @@ async fn two_instances_on_one_postgres_deliver_each_alert_exactly_once() {
     let first = spawn_app_with(&backend, fast).await;
     let mut settings = first.settings.clone();
     settings.listen = "127.0.0.1:0".parse().unwrap();
-    let second =
-        crate::helpers::start_app(settings, first.clock.clone(), tempfile::tempdir().unwrap())
-            .await;
+    let second = crate::helpers::start_app(
+        settings,
+        first.clock.clone(),
+        tempfile::tempdir().unwrap(),
+        first.database.clone(),
+    )
+    .await;
     let p = Practice::new(first, "acme").await;
     let receiver = Receiver::start().await;
     p.webhook(&receiver.url, &["task.*"], "json").await;
@@ -689,7 +693,10 @@ storage_test!(
             .unwrap();
         assert_eq!(response.status(), 404);
         let response = p.app.get("/api/v1/webhooks", &token).await;
-        assert_eq!(response.json::<Value>().await.unwrap(), json!([]));
+        assert_eq!(
+            response.json::<Value>().await.unwrap(),
+            json!({"items": [], "next_cursor": null})
+        );
 
         // Read-only credentials cannot change subscriptions.
         let acme = p
@@ -764,9 +771,12 @@ storage_test!(
             ]),
         );
         let (_, history) = p.get("/api/v1/escalation-policy/history").await;
-        assert_eq!(history.as_array().unwrap().len(), 2);
-        assert_eq!(history[0]["document"]["chain"][1], "backup@acme.example");
-        assert_eq!(history[0]["actor"], "cli");
+        assert_eq!(history["items"].as_array().unwrap().len(), 2);
+        assert_eq!(
+            history["items"][0]["document"]["chain"][1],
+            "backup@acme.example"
+        );
+        assert_eq!(history["items"][0]["actor"], "cli");
         let (_, audit) = p
             .get("/api/v1/audit?action=escalation_policy.updated")
             .await;
@@ -965,7 +975,7 @@ storage_test!(
             .await
             .unwrap();
         assert!(
-            listed[0]["url"].as_str().unwrap().ends_with("/…"),
+            listed["items"][0]["url"].as_str().unwrap().ends_with("/…"),
             "{listed}"
         );
         receiver.stop().await;

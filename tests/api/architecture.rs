@@ -439,3 +439,23 @@ fn an_upward_import_is_caught() {
     let literals = vocabulary_literals(dir.path());
     assert_eq!(literals, ["src/api/ok.rs:3: \"open\""]);
 }
+
+/// The admin API takes bodies and query strings through `http::json` and `http::query`, whose
+/// errors name the field; actix's own extractors answer "the request could not be parsed".
+#[test]
+fn admin_api_bodies_and_queries_name_the_field() {
+    let mut found = Vec::new();
+    for file in rust_files(&src().join("api")) {
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in code_lines(&text) {
+            if line.contains("web::Json") || line.contains("web::Query") {
+                found.push(format!("{}:{number}: {}", file.display(), line.trim()));
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "use crate::http::json::Json / crate::http::query::Query:\n{}",
+        found.join("\n")
+    );
+}

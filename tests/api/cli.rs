@@ -100,9 +100,10 @@ storage_test!(
     /// The README's "first five minutes", on each backend.
     async fn practice_and_token_commands_then_whoami(backend: Backend) {
         let dir = tempfile::tempdir().unwrap();
-        let db = backend.fresh_database_url(dir.path()).await;
+        let database = backend.fresh_database(dir.path()).await;
+        let db = database.url.as_str();
 
-        let created = run(portcullis(dir.path(), &db).args([
+        let created = run(portcullis(dir.path(), db).args([
             "practice",
             "create",
             "--slug",
@@ -113,13 +114,13 @@ storage_test!(
             "America/Chicago",
         ]));
         assert!(stdout(&created).contains("created practice acme"));
-        let listed = stdout(&run(portcullis(dir.path(), &db).args(["practice", "list"])));
+        let listed = stdout(&run(portcullis(dir.path(), db).args(["practice", "list"])));
         assert!(
             listed.contains("acme") && listed.contains("America/Chicago"),
             "{listed}"
         );
 
-        let issued = run(portcullis(dir.path(), &db).args([
+        let issued = run(portcullis(dir.path(), db).args([
             "token",
             "create",
             "--practice",
@@ -137,7 +138,7 @@ storage_test!(
             "the token is alone on the last line: {token}"
         );
 
-        let served = Served::start(portcullis(dir.path(), &db));
+        let served = Served::start(portcullis(dir.path(), db));
         let client = crate::helpers::http_client();
         let who: Value = client
             .get(served.url("/api/v1/whoami"))
@@ -151,7 +152,7 @@ storage_test!(
         assert_eq!(who["practice"]["slug"], "acme");
         assert_eq!(who["credential"]["name"], "okta");
 
-        let tokens = stdout(&run(portcullis(dir.path(), &db).args([
+        let tokens = stdout(&run(portcullis(dir.path(), db).args([
             "token",
             "list",
             "--practice",
@@ -167,7 +168,7 @@ storage_test!(
         let id = row.split_whitespace().next().unwrap().to_owned();
 
         // The CLI is another process: the server notices within its auth cache lifetime.
-        run(portcullis(dir.path(), &db).args(["token", "revoke", &id]));
+        run(portcullis(dir.path(), db).args(["token", "revoke", &id]));
         let whoami = || async {
             client
                 .get(served.url("/api/v1/whoami"))
@@ -179,7 +180,7 @@ storage_test!(
                 .as_u16()
         };
         assert_eq!(status_within_auth_ttl(401, whoami).await, 401);
-        let tokens = stdout(&run(portcullis(dir.path(), &db).args([
+        let tokens = stdout(&run(portcullis(dir.path(), db).args([
             "token",
             "list",
             "--practice",

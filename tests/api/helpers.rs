@@ -15,7 +15,6 @@ use portcullis::startup::{Application, open_store};
 use portcullis::state::AppState;
 use portcullis::store::{NewPractice, NewToken, Practice, Store};
 use sea_orm::{ConnectionTrait, Database};
-use tokio::sync::OnceCell;
 
 /// Which database a test runs on.
 #[derive(Debug, Clone)]
@@ -37,11 +36,51 @@ impl Backend {
         }
     }
 
-    /// A database URL for a brand-new, empty database on this backend.
-    pub async fn fresh_database_url(&self, dir: &std::path::Path) -> String {
-        match self {
-            Backend::Sqlite => format!("sqlite://{}?mode=rwc", dir.join("portcullis.db").display()),
+    /// A brand-new, empty database on this backend; a PostgreSQL one is dropped when the
+    /// returned value is (a SQLite file goes with its directory).
+    pub async fn fresh_database(&self, dir: &std::path::Path) -> Arc<TestDatabase> {
+        Arc::new(match self {
+            Backend::Sqlite => TestDatabase {
+                url: format!("sqlite://{}?mode=rwc", dir.join("portcullis.db").display()),
+                drop_from: None,
+            },
             Backend::Postgres(server) => fresh_postgres_database(server).await,
+        })
+    }
+}
+
+/// A database made for one test. Each test drops its own, when it ends, so a run leaves
+/// nothing behind and never touches the databases of a run going on beside it.
+#[derive(Debug)]
+pub struct TestDatabase {
+    pub url: String,
+    /// The server URL to connect to and the database's name, for PostgreSQL.
+    drop_from: Option<(String, String)>,
+}
+
+impl Drop for TestDatabase {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.drop_from.take() else {
+            return;
+        };
+        // Drop runs inside the test's runtime, which cannot be blocked on; a thread with its
+        // own runtime does the work, and the test waits for it.
+        let dropped = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("a runtime");
+            runtime.block_on(async {
+                let admin = Database::connect(&server).await?;
+                admin
+                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
+                    .await?;
+                admin.close().await
+            })
+        })
+        .join();
+        if let Ok(Err(e)) = dropped {
+            eprintln!("could not drop a test database: {e}");
         }
     }
 }
@@ -86,6 +125,8 @@ pub struct TestApp {
     pub store: Store,
     pub settings: Settings,
     pub dir: tempfile::TempDir,
+    /// The app's database, dropped after the last instance on it (PostgreSQL).
+    pub database: Arc<TestDatabase>,
     /// The running app's state (its store shares the serving process's caches).
     pub state: web::Data<AppState>,
     /// The running app's background jobs: tests run their passes directly.
@@ -100,8 +141,9 @@ pub async fn spawn_app(backend: &Backend) -> TestApp {
 /// Like [`spawn_app`], with settings adjusted first (rate limits, JWT issuers, …).
 pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().unwrap();
+    let database = backend.fresh_database(dir.path()).await;
     let mut settings = Settings {
-        database_url: backend.fresh_database_url(dir.path()).await,
+        database_url: database.url.clone(),
         database_max_connections: Some(4),
         listen: "127.0.0.1:0".parse().unwrap(),
         // Background passes run once at start, then rarely: tests run them when they choose
@@ -116,11 +158,16 @@ pub async fn spawn_app_with(backend: &Backend, configure: impl FnOnce(&mut Setti
         ..Settings::default()
     };
     configure(&mut settings);
-    start_app(settings, ManualClock::new(start_time()), dir).await
+    start_app(settings, ManualClock::new(start_time()), dir, database).await
 }
 
-/// Starts the app on `settings` (its database already made) with `clock`.
-pub async fn start_app(settings: Settings, clock: ManualClock, dir: tempfile::TempDir) -> TestApp {
+/// Starts the app on `settings` (on `database`, already made) with `clock`.
+pub async fn start_app(
+    settings: Settings,
+    clock: ManualClock,
+    dir: tempfile::TempDir,
+    database: Arc<TestDatabase>,
+) -> TestApp {
     let app = Application::build_with_clock(&settings, Arc::new(clock.clone()))
         .await
         .expect("the app builds");
@@ -137,6 +184,7 @@ pub async fn start_app(settings: Settings, clock: ManualClock, dir: tempfile::Te
         store,
         settings,
         dir,
+        database,
         state,
         jobs,
         server,
@@ -164,7 +212,7 @@ impl TestApp {
         self.server.stop(true).await;
         let mut settings = self.settings.clone();
         settings.listen = "127.0.0.1:0".parse().unwrap();
-        start_app(settings, self.clock.clone(), self.dir).await
+        start_app(settings, self.clock.clone(), self.dir, self.database).await
     }
 
     /// A practice, created the way `portcullis practice create` does.
@@ -283,30 +331,11 @@ impl NowUtc for ManualClock {
     }
 }
 
-/// Creates a uniquely named database on the server and returns its URL. Databases left by
-/// earlier runs are dropped once per test process first.
-async fn fresh_postgres_database(server: &str) -> String {
-    static CLEANED: OnceCell<()> = OnceCell::const_new();
+/// Creates a uniquely named database on the server; it is dropped with the returned value.
+async fn fresh_postgres_database(server: &str) -> TestDatabase {
     let admin = Database::connect(server)
         .await
         .unwrap_or_else(|e| panic!("TEST_DATABASE_URL is set but PostgreSQL is unreachable: {e}"));
-    CLEANED
-        .get_or_init(|| async {
-            let rows = admin
-                .query_all_raw(sea_orm::Statement::from_string(
-                    admin.get_database_backend(),
-                    "SELECT datname FROM pg_database WHERE datname LIKE 'portcullis\\_test\\_%'",
-                ))
-                .await
-                .unwrap();
-            for row in rows {
-                let name: String = row.try_get_by_index(0).unwrap();
-                let _ = admin
-                    .execute_unprepared(&format!("DROP DATABASE IF EXISTS \"{name}\" WITH (FORCE)"))
-                    .await;
-            }
-        })
-        .await;
     let name = format!("portcullis_test_{}", uuid::Uuid::new_v4().simple());
     // Concurrent CREATE DATABASE can collide on the template; retry briefly.
     let mut attempts = 0;
@@ -327,7 +356,10 @@ async fn fresh_postgres_database(server: &str) -> String {
     let _ = admin.close().await;
     let base = server.split('?').next().unwrap_or(server);
     let (prefix, _) = base.rsplit_once('/').expect("TEST_DATABASE_URL has a path");
-    format!("{prefix}/{name}")
+    TestDatabase {
+        url: format!("{prefix}/{name}"),
+        drop_from: Some((server.to_owned(), name)),
+    }
 }
 
 /// Asserts a SCIM error response (RFC 7644 §3.12) and returns its body.

@@ -554,9 +554,7 @@ storage_test!(
         assert_eq!(status, 422);
         assert!(problem["detail"].as_str().unwrap().contains("rule `Cigna`"));
         assert_eq!(
-            p.get("/api/v1/policy/history")
-                .await
-                .1
+            p.get("/api/v1/policy/history").await.1["items"]
                 .as_array()
                 .unwrap()
                 .len(),
@@ -749,16 +747,14 @@ storage_test!(
         assert_eq!(status, 201, "{custom}");
         assert_eq!(custom["custom"], true);
         assert_eq!(
-            p.get("/api/v1/practice-portals")
-                .await
-                .1
+            p.get("/api/v1/practice-portals").await.1["items"]
                 .as_array()
                 .unwrap()
                 .len(),
             3
         );
         assert!(
-            p.get("/api/v1/portals").await.1["portals"]
+            p.get("/api/v1/portals").await.1["items"]
                 .as_array()
                 .unwrap()
                 .len()
@@ -799,7 +795,7 @@ storage_test!(
             .json()
             .await
             .unwrap();
-        assert_eq!(theirs, json!([]));
+        assert_eq!(theirs, json!({"items": [], "next_cursor": null}));
         // A read-only token cannot change policy.
         let reader = p.app.token(&other, "admin:read").await;
         let denied = p

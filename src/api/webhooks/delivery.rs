@@ -11,6 +11,7 @@ use uuid::Uuid;
 use super::parse_id;
 use crate::domain::delivery::DeliveryState;
 use crate::http::errors::WireError;
+use crate::http::query::Query;
 use crate::state::Caller;
 use crate::store::deliveries::DeliveryView;
 
@@ -126,12 +127,18 @@ impl From<DeliveryView> for DeliveryLogView {
     }
 }
 
+list_of!(
+    /// A webhook's delivery attempts.
+    DeliveryList,
+    DeliveryLogView
+);
+
 /// A webhook's deliveries, newest first, with every attempt and the receiver's answers.
 #[utoipa::path(
     tag = "admin",
     params(("id" = Uuid, Path, description = "The webhook's id"), DeliveriesQuery),
     responses(
-        (status = 200, description = "Deliveries", body = Vec<DeliveryLogView>),
+        (status = 200, description = "Deliveries", body = DeliveryList),
         (status = 400, description = "Invalid limit", content_type = "application/problem+json", body = crate::http::errors::Problem),
         (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
@@ -140,7 +147,7 @@ impl From<DeliveryView> for DeliveryLogView {
 pub async fn deliveries(
     call: Caller,
     id: web::Path<String>,
-    query: web::Query<DeliveriesQuery>,
+    query: Query<DeliveriesQuery>,
 ) -> Result<HttpResponse, WireError> {
     let id = parse_id(&id)?;
     let limit = query.limit.unwrap_or(50);
@@ -154,5 +161,5 @@ pub async fn deliveries(
         .into_iter()
         .map(Into::into)
         .collect();
-    Ok(HttpResponse::Ok().json(views))
+    Ok(HttpResponse::Ok().json(DeliveryList::whole(views)))
 }

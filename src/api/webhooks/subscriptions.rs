@@ -12,6 +12,7 @@ use uuid::Uuid;
 use super::parse_id;
 use crate::domain::scope::Scope;
 use crate::http::errors::WireError;
+use crate::http::json::Json;
 use crate::state::Caller;
 use crate::store::webhooks::{NewWebhook, Webhook, WebhookChange, redact_url};
 
@@ -72,6 +73,12 @@ impl From<Webhook> for WebhookView {
         }
     }
 }
+
+list_of!(
+    /// The practice's webhooks.
+    WebhookList,
+    WebhookView
+);
 
 /// A new subscription, with its signing secret: shown this once.
 #[derive(Debug, Serialize, ToSchema)]
@@ -185,7 +192,7 @@ fn check_url(call: &Caller, url: &str) -> Result<String, WireError> {
 }
 
 /// The practice's webhooks (secrets are never shown again).
-#[utoipa::path(tag = "admin", responses((status = 200, description = "Webhooks", body = Vec<WebhookView>)))]
+#[utoipa::path(tag = "admin", responses((status = 200, description = "Webhooks", body = WebhookList)))]
 #[get("/webhooks")]
 pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     let hooks: Vec<WebhookView> = call
@@ -195,7 +202,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
         .into_iter()
         .map(|w| WebhookView::for_caller(w, &call))
         .collect();
-    Ok(HttpResponse::Ok().json(hooks))
+    Ok(HttpResponse::Ok().json(WebhookList::whole(hooks)))
 }
 
 /// Subscribe a URL to alerts. The answer holds the signing secret, once.
@@ -209,10 +216,7 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
     )
 )]
 #[post("/webhooks")]
-pub async fn create(
-    call: Caller,
-    body: web::Json<WebhookInput>,
-) -> Result<HttpResponse, WireError> {
+pub async fn create(call: Caller, body: Json<WebhookInput>) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();
     let secret = match input.secret {
         Some(secret) => check_secret(secret)?,
@@ -272,7 +276,7 @@ pub async fn get_one(call: Caller, id: web::Path<String>) -> Result<HttpResponse
 pub async fn update(
     call: Caller,
     id: web::Path<String>,
-    body: web::Json<WebhookPatch>,
+    body: Json<WebhookPatch>,
 ) -> Result<HttpResponse, WireError> {
     let id = parse_id(&id)?;
     let patch = body.into_inner();

@@ -5,7 +5,8 @@ use chrono::{DateTime, Duration, NaiveTime, Utc};
 use chrono_tz::Tz;
 use serde::{Deserialize, Serialize};
 
-use crate::domain::sla::{iso8601, to_utc};
+use crate::domain::duration;
+use crate::domain::sla::to_utc;
 
 /// A positive span between escalation steps: `4h`, `30m`, `PT4H` (at most 30 days).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -17,18 +18,15 @@ impl TryFrom<String> for Interval {
 
     fn try_from(text: String) -> Result<Self, String> {
         let t = text.trim();
-        let parsed = if t.starts_with(['P', 'p']) {
-            iso8601(t)
-        } else {
-            humantime::parse_duration(t)
-                .ok()
-                .and_then(|d| Duration::from_std(d).ok())
-        };
-        parsed
+        duration::parse(t)
+            .ok()
             .filter(|d| *d >= Duration::seconds(1) && *d <= Duration::days(30))
             .map(Interval)
             .ok_or_else(|| {
-                format!("interval `{t}`: write e.g. 4h, 30m or PT4H (1 second to 30 days)")
+                format!(
+                    "interval `{t}`: write {} (1 second to 30 days)",
+                    duration::FORMS
+                )
             })
     }
 }

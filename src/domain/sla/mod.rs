@@ -2,12 +2,11 @@
 //! the practice's time zone and hours. Instants are UTC; local time is only used to find the
 //! edges of business days, so a DST change moves the UTC deadline, never the local one.
 //!
-//! What an SLA is and how it is written are here; `business_time.rs` computes deadlines,
-//! `iso_duration.rs` reads ISO 8601 durations, and `settings.rs` holds a practice's SLAs per
-//! kind of work.
+//! What an SLA is and how it is written are here (durations as everywhere else, see
+//! `domain::duration`); `business_time.rs` computes deadlines, and `settings.rs` holds a
+//! practice's SLAs per kind of work.
 
 mod business_time;
-mod iso_duration;
 mod settings;
 
 use std::fmt;
@@ -15,9 +14,10 @@ use std::fmt;
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use crate::domain::duration;
+
 pub(crate) use business_time::to_utc;
-pub(crate) use iso_duration::iso8601;
-pub use settings::{SlaKey, SlaOverrides, SlaSettings};
+pub use settings::{SlaChanges, SlaKey, SlaOverrides, SlaSettings};
 
 /// How long a task may take.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -32,34 +32,45 @@ pub enum Sla {
     BusinessHours(u32),
 }
 
+/// Why a text is not an SLA; the message says what to write instead.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error(
-    "`{0}` is not an SLA: use 1h, 24h, 72h, same_business_day, a number of business hours like 4bh, or an ISO 8601 duration like PT2S"
-)]
-pub struct InvalidSla(pub String);
+pub enum InvalidSla {
+    #[error(
+        "`{0}` is not an SLA: write {forms}, a number of business hours such as 4bh, or same_business_day",
+        forms = duration::FORMS
+    )]
+    Unreadable(String),
+    #[error("`{0}` is no time at all: an SLA must be longer than zero")]
+    Zero(String),
+    #[error("`{0}` is longer than a year: an SLA may be at most 365 days")]
+    TooLong(String),
+    #[error("`{0}`: business hours must be a whole number from 1 to 8760, e.g. 4bh")]
+    BusinessHours(String),
+}
 
 impl Sla {
     pub fn parse(text: &str) -> Result<Self, InvalidSla> {
         let t = text.trim();
-        let invalid = || InvalidSla(text.to_owned());
-        let hours = |n: &str| n.parse::<u32>().ok().filter(|h| (1..=24 * 365).contains(h));
         if t.eq_ignore_ascii_case("same_business_day") {
             return Ok(Sla::SameBusinessDay);
         }
         if let Some(n) = t.strip_suffix("bh") {
-            return hours(n).map(Sla::BusinessHours).ok_or_else(invalid);
+            return n
+                .trim()
+                .parse::<u32>()
+                .ok()
+                .filter(|h| (1..=24 * 365).contains(h))
+                .map(Sla::BusinessHours)
+                .ok_or_else(|| InvalidSla::BusinessHours(t.to_owned()));
         }
-        if let Some(n) = t.strip_suffix('h')
-            && !t.starts_with(['P', 'p'])
-        {
-            return hours(n)
-                .map(|h| Sla::Elapsed(Duration::hours(i64::from(h))))
-                .ok_or_else(invalid);
+        let elapsed = duration::parse(t).map_err(|_| InvalidSla::Unreadable(t.to_owned()))?;
+        if elapsed <= Duration::zero() {
+            return Err(InvalidSla::Zero(t.to_owned()));
         }
-        iso8601(t)
-            .filter(|d| *d > Duration::zero() && *d <= max_sla())
-            .map(Sla::Elapsed)
-            .ok_or_else(invalid)
+        if elapsed > max_sla() {
+            return Err(InvalidSla::TooLong(t.to_owned()));
+        }
+        Ok(Sla::Elapsed(elapsed))
     }
 }
 

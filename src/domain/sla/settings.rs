@@ -40,6 +40,38 @@ impl Default for SlaSettings {
     }
 }
 
+/// Some of a practice's SLAs, to change: keys left out keep their current value
+/// (`PUT /settings/sla` with `{"deprovision": "2h"}` changes only that one).
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, utoipa::ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SlaChanges {
+    #[schema(value_type = Option<String>, example = "1h")]
+    pub deprovision: Option<Sla>,
+    #[schema(value_type = Option<String>, example = "24h")]
+    pub modify_removal: Option<Sla>,
+    #[schema(value_type = Option<String>, example = "72h")]
+    pub provision: Option<Sla>,
+    #[schema(value_type = Option<String>, example = "4h")]
+    pub transfer_admin: Option<Sla>,
+    #[schema(value_type = Option<String>, example = "24h")]
+    pub notify_third_party: Option<Sla>,
+}
+
+impl SlaSettings {
+    /// These settings with `changes` applied.
+    pub fn merged(&self, changes: &SlaChanges) -> SlaSettings {
+        SlaSettings {
+            deprovision: changes.deprovision.unwrap_or(self.deprovision),
+            modify_removal: changes.modify_removal.unwrap_or(self.modify_removal),
+            provision: changes.provision.unwrap_or(self.provision),
+            transfer_admin: changes.transfer_admin.unwrap_or(self.transfer_admin),
+            notify_third_party: changes
+                .notify_third_party
+                .unwrap_or(self.notify_third_party),
+        }
+    }
+}
+
 /// Per-practice-portal overrides of some SLAs, same keys as [`SlaSettings`].
 pub type SlaOverrides = BTreeMap<String, Sla>;
 

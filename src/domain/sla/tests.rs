@@ -13,6 +13,30 @@ fn chicago(y: i32, m: u32, d: u32, h: u32, min: u32) -> DateTime<Utc> {
 }
 
 #[test]
+fn refusals_name_the_rule_broken() {
+    assert_eq!(
+        Sla::parse("PT0S").unwrap_err().to_string(),
+        "`PT0S` is no time at all: an SLA must be longer than zero"
+    );
+    assert_eq!(
+        Sla::parse("400d").unwrap_err().to_string(),
+        "`400d` is longer than a year: an SLA may be at most 365 days"
+    );
+    assert!(
+        Sla::parse("0bh")
+            .unwrap_err()
+            .to_string()
+            .contains("1 to 8760")
+    );
+    assert!(
+        Sla::parse("soon")
+            .unwrap_err()
+            .to_string()
+            .contains("30m, 4h, 2d or PT2S")
+    );
+}
+
+#[test]
 fn parses_presets_and_iso_durations() {
     assert_eq!(Sla::parse("1h").unwrap(), Sla::Elapsed(Duration::hours(1)));
     assert_eq!(
@@ -37,8 +61,18 @@ fn parses_presets_and_iso_durations() {
         Sla::Elapsed(Duration::milliseconds(500))
     );
     assert_eq!(Sla::parse("P1W").unwrap(), Sla::Elapsed(Duration::days(7)));
+    // The same forms as every other duration (`--expires-in 90d`, escalation intervals).
+    assert_eq!(Sla::parse("2d").unwrap(), Sla::Elapsed(Duration::days(2)));
+    assert_eq!(
+        Sla::parse("30m").unwrap(),
+        Sla::Elapsed(Duration::minutes(30))
+    );
+    assert_eq!(
+        Sla::parse("1.5h").unwrap(),
+        Sla::Elapsed(Duration::minutes(90))
+    );
     for bad in [
-        "", "soon", "0h", "P", "PT", "P1M", "P1Y", "-1h", "PT-5S", "1.5h", "h", "bh", "PT0S",
+        "", "soon", "0h", "P", "PT", "P1M", "P1Y", "-1h", "PT-5S", "h", "bh", "PT0S",
     ] {
         assert!(Sla::parse(bad).is_err(), "{bad}");
     }

@@ -9,7 +9,10 @@
 use chrono::{DateTime, Utc};
 use entities::audit_event;
 use sea_orm::ActiveValue::{NotSet, Set};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use serde_json::Value;
 
 use super::{PracticeId, StoreError, TenantStore};
@@ -20,7 +23,7 @@ mod verify;
 pub use checkpoint::CheckpointInfo;
 pub use verify::{Anchor, ChainHead, ChainReport};
 
-use crate::domain::actor::Actor;
+use crate::domain::actor::{Actor, actor_like_patterns};
 use crate::domain::audit::{self as domain_audit, GENESIS, RecordFields, at_text};
 
 /// An audit record as stored.
@@ -164,6 +167,16 @@ pub struct AuditFilter {
     pub limit: u64,
 }
 
+/// Records whose actor is the one named, by e-mail, name, token name or id, or as recorded.
+fn actor_condition(actor: &str) -> Condition {
+    let recorded = Func::lower(Expr::col(audit_event::Column::Actor));
+    actor_like_patterns(actor)
+        .into_iter()
+        .fold(Condition::any(), |any, pattern| {
+            any.add(Expr::expr(recorded.clone()).like(LikeExpr::new(pattern).escape('\\')))
+        })
+}
+
 impl TenantStore<'_> {
     pub async fn audit_records(
         &self,
@@ -178,7 +191,7 @@ impl TenantStore<'_> {
             select = select.filter(audit_event::Column::At.lt(to));
         }
         if let Some(actor) = &filter.actor {
-            select = select.filter(audit_event::Column::Actor.eq(actor.clone()));
+            select = select.filter(actor_condition(actor));
         }
         if let Some(action) = &filter.action {
             select = select.filter(audit_event::Column::Action.eq(action.clone()));
