@@ -1,7 +1,7 @@
 //! Portcullis: keeps a medical practice's payer-portal accounts in step with its workforce.
 //!
 //! Layers, by import direction: assembly (`startup`, `audit_key`, `cli`, `routes`, `openapi`) → wire
-//! (`scim`, `api` → `state` → `auth` → `http`) → `jobs` → `engine` → `store` → `webhook` →
+//! (`scim`, `api`, `console` → `state` → `auth` → `http`) → `jobs` → `engine` → `store` → `webhook` →
 //! `domain`. See ARCHITECTURE.md; `tests/api/architecture.rs` keeps it so.
 
 pub mod api;
@@ -10,6 +10,7 @@ pub mod auth;
 pub mod cli;
 pub mod clock;
 pub mod config;
+pub mod console;
 pub mod domain;
 pub mod engine;
 pub mod http;

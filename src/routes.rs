@@ -7,7 +7,7 @@ use utoipa_actix_web::service_config::ServiceConfig;
 
 use crate::auth::middleware::{api_guard, scim_guard};
 use crate::http::{health, metrics};
-use crate::{api, scim};
+use crate::{api, console, scim};
 
 /// Every route of the service. Mounting through utoipa-actix-web means a handler without an
 /// OpenAPI description does not compile here, and `openapi.yaml` is derived from this function.
@@ -24,5 +24,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
             scope("/scim/v2")
                 .wrap(from_fn(scim_guard))
                 .configure(scim::routes),
-        );
+        )
+        // HTML pages for people, not API: mounted here too, outside the OpenAPI description.
+        .map(console::routes);
 }

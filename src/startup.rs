@@ -136,13 +136,13 @@ impl Application {
         }
         if store.count_practices().await.unwrap_or(1) == 0 {
             tracing::warn!(
-                "no practice yet: create one with `portcullis practice create --slug my-practice \
-                 --name \"My Practice\"`; its portal administrator with `portcullis admin create \
-                 --practice my-practice --email you@example.com --name \"Your Name\" --role \
-                 portal_admin` and their token with `portcullis token create --practice \
-                 my-practice --admin you@example.com`; the identity provider's token with \
-                 `portcullis token create --practice my-practice --scope scim --name okta` \
-                 (from a checkout, `cargo run --release -- …`; see the README's first five minutes)"
+                "no practice yet: create one with `portcullis practice create --slug \
+                 my-practice --name \"My Practice\"`, then its portal administrator with \
+                 `portcullis admin create --practice my-practice --email you@example.com --name \
+                 \"Your Name\" --role portal_admin`, which prints a sign-in link to the console \
+                 (/console) on its last line. The identity provider's token: `portcullis token \
+                 create --practice my-practice --scope scim --name okta` (from a checkout, \
+                 `cargo run --release -- …`; see the README's first five minutes)"
             );
         }
         let http = reqwest::Client::builder()
@@ -191,6 +191,7 @@ impl Application {
             mass_revocation_share: settings.mass_revocation_share,
             wake_delivery,
             audit_signer: signer,
+            session_limits: settings.console.limits(),
         });
         let jobs = jobs(settings, &state, &limiter);
 
@@ -354,6 +355,7 @@ fn jobs(settings: &Settings, state: &AppState, limiter: &Arc<CredentialLimiter>)
         wake_delivery,
         audit_signer,
         mass_revocation_share: _,
+        session_limits: _,
     } = state;
     let span =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);

@@ -7,6 +7,8 @@ pub mod admin_membership;
 pub mod api_token;
 pub mod audit_checkpoint;
 pub mod audit_event;
+pub mod console_session;
+pub mod console_sign_in_link;
 pub mod directory_change;
 pub mod directory_tally;
 pub mod escalation_policy;

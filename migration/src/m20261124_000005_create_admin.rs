@@ -99,7 +99,7 @@ impl MigrationTrait for Migration {
 }
 
 #[derive(DeriveIden)]
-enum Admin {
+pub enum Admin {
     Table,
     Id,
     Email,

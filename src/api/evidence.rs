@@ -11,6 +11,7 @@ use serde::Serialize;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
+use crate::domain::task::{evidence_file_type, evidence_filename};
 use crate::http::Edge;
 use crate::http::errors::WireError;
 use crate::state::Caller;
@@ -41,19 +42,6 @@ impl From<EvidenceMeta> for EvidenceView {
             uploaded_by: m.uploaded_by,
             uploaded_at: m.uploaded_at,
         }
-    }
-}
-
-/// The file's type by its first bytes, not by what the client claims.
-fn sniff(data: &[u8]) -> Option<&'static str> {
-    if data.starts_with(b"%PDF-") {
-        Some("application/pdf")
-    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
-        Some("image/png")
-    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
-        Some("image/jpeg")
-    } else {
-        None
     }
 }
 
@@ -99,14 +87,8 @@ pub async fn upload(
         if field.name() != Some("file") {
             continue;
         }
-        let filename: String = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .unwrap_or("evidence")
-            .chars()
-            .filter(|c| !c.is_control() && *c != '/' && *c != '\\' && *c != '"')
-            .take(200)
-            .collect();
+        let filename =
+            evidence_filename(field.content_disposition().and_then(|d| d.get_filename()));
         let mut data = Vec::new();
         while let Some(chunk) = field.next().await {
             let chunk = chunk
@@ -119,7 +101,7 @@ pub async fn upload(
             }
             data.extend_from_slice(&chunk);
         }
-        let content_type = sniff(&data)
+        let content_type = evidence_file_type(&data)
             .ok_or_else(|| unprocessable("evidence must be a PDF, PNG or JPEG file"))?;
         let stored = call
             .store()

@@ -44,6 +44,21 @@ pub struct AssigneeInput {
     /// The e-mail of an active portal administrator of the practice.
     #[schema(min_length = 1, max_length = 254)]
     pub assignee: String,
+    /// Why, for the new assignee and the audit trail.
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
+}
+
+/// A comment as kept: trimmed, empty as none, at most 500 characters.
+fn comment(text: Option<String>) -> Result<Option<String>, WireError> {
+    let text = text.map(|c| c.trim().to_owned()).filter(|c| !c.is_empty());
+    if text.as_ref().is_some_and(|c| c.chars().count() > 500) {
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`comment` must be at most 500 characters",
+        ));
+    }
+    Ok(text)
 }
 
 fn reason(input: ReasonInput) -> Result<String, WireError> {
@@ -183,14 +198,16 @@ pub async fn reassign(
     id: web::Path<String>,
     body: Json<AssigneeInput>,
 ) -> Result<HttpResponse, WireError> {
-    let assignee = body.into_inner().assignee.trim().to_owned();
+    let input = body.into_inner();
+    let assignee = input.assignee.trim().to_owned();
+    let comment = comment(input.comment)?;
     if assignee.is_empty() {
         return Err(WireError::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             "`assignee` must not be empty",
         ));
     }
-    act(&call, &req, &id, TaskAction::Reassign { assignee }).await
+    act(&call, &req, &id, TaskAction::Reassign { assignee, comment }).await
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -203,6 +220,9 @@ pub struct BulkInput {
     /// For `reassign`: the e-mail of an active portal administrator of the practice.
     #[schema(max_length = 254)]
     pub assignee: Option<String>,
+    /// For `reassign`: why, kept in each task's audit record.
+    #[schema(max_length = 500)]
+    pub comment: Option<String>,
 }
 
 #[derive(Debug, serde::Serialize, ToSchema)]
@@ -237,6 +257,7 @@ pub async fn bulk(call: Caller, body: Json<BulkInput>) -> Result<HttpResponse, W
         ("claim", _) => TaskAction::Claim,
         ("reassign", Some(assignee)) if !assignee.is_empty() => TaskAction::Reassign {
             assignee: assignee.to_owned(),
+            comment: comment(input.comment.clone())?,
         },
         ("reassign", _) => return Err(unprocessable("`reassign` needs an `assignee`")),
         _ => {

@@ -12,7 +12,7 @@ use crate::http::errors::WireError;
 use crate::http::instant::in_range;
 use crate::http::query::Query;
 use crate::state::Caller;
-use crate::store::tasks::TaskFilter;
+use crate::store::tasks::{Assigned, TaskFilter};
 
 /// One task, with every alert recorded for it.
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,6 +68,8 @@ pub struct TaskQuery {
     pub person: Option<Uuid>,
     /// `true`: only tasks past due and not finished.
     pub overdue: Option<bool>,
+    /// Only tasks assigned to this administrator's e-mail, or `none` for unassigned ones.
+    pub assignee: Option<String>,
     pub cursor: Option<String>,
     /// Page size, 1 to 200 (default 50).
     pub limit: Option<u64>,
@@ -130,7 +132,12 @@ pub async fn list_tasks(call: Caller, query: Query<TaskQuery>) -> Result<HttpRes
         kinds: list(&query.kind, TaskKind::ALL, TaskKind::parse, "kind")?,
         portal: query.portal.clone(),
         person: query.person,
+        people: None,
         overdue_at: query.overdue.unwrap_or(false).then_some(now),
+        assignee: query.assignee.as_deref().map(|a| match a.trim() {
+            "none" => Assigned::Nobody,
+            email => Assigned::To(email.to_owned()),
+        }),
         after: query.cursor.as_deref().map(parse_cursor).transpose()?,
         limit,
     };

@@ -54,7 +54,7 @@ impl Principal {
     /// How change records and logs name this caller: never a secret.
     pub fn actor(&self) -> String {
         if let Some(admin) = &self.admin {
-            return format!("admin {} <{}> ({})", admin.name, admin.email, admin.role);
+            return crate::domain::actor::admin_actor_name(&admin.name, &admin.email, admin.role);
         }
         match &self.credential {
             Credential::ApiToken { id, name } => format!("token {name} ({id})"),

@@ -29,7 +29,19 @@ pub enum AdminCommand {
         #[arg(long)]
         practice: String,
     },
-    /// Deactivate an administrator everywhere and revoke their tokens.
+    /// Print a one-time console sign-in link for an administrator (alone on the last line).
+    /// It works once, within `--ttl` (default `console.sign_in_link_ttl`, 15 minutes).
+    SignInLink {
+        #[arg(long)]
+        practice: String,
+        #[arg(long)]
+        email: String,
+        /// How long the link stays valid, e.g. `15m` or `1h` (at most 7 days).
+        #[arg(long)]
+        ttl: Option<String>,
+    },
+    /// Deactivate an administrator everywhere, revoke their tokens and end their console
+    /// sessions.
     Deactivate {
         #[arg(long)]
         email: String,
@@ -60,6 +72,8 @@ pub(super) async fn admin(settings: &Settings, command: AdminCommand) -> Result<
                 admin.email,
                 practice.slug
             );
+            // The way in: a one-time link to the console, alone on the last line.
+            print_sign_in_link(settings, &store, &practice, &admin.email, None).await?;
         }
         AdminCommand::List { practice } => {
             let practice = practice_by_slug(&store, &practice).await?;
@@ -81,14 +95,58 @@ pub(super) async fn admin(settings: &Settings, command: AdminCommand) -> Result<
             }
             table.print();
         }
+        AdminCommand::SignInLink {
+            practice,
+            email,
+            ttl,
+        } => {
+            let practice = practice_by_slug(&store, &practice).await?;
+            print_sign_in_link(settings, &store, &practice, &email, ttl.as_deref()).await?;
+        }
         AdminCommand::Deactivate { email } => {
             let admin = store.deactivate_admin(&email, now).await?;
             say!(
-                "administrator {} <{}> is deactivated; their tokens are revoked",
+                "administrator {} <{}> is deactivated; their tokens are revoked and their console \
+                 sessions ended",
                 admin.name,
                 admin.email
             );
         }
     }
+    Ok(())
+}
+
+/// Makes a one-time console sign-in link and prints it alone on the last line, valid for
+/// `ttl` (default `console.sign_in_link_ttl`).
+async fn print_sign_in_link(
+    settings: &Settings,
+    store: &crate::store::Store,
+    practice: &crate::store::Practice,
+    email: &str,
+    ttl: Option<&str>,
+) -> Result<(), CliError> {
+    let ttl = match ttl {
+        Some(text) => {
+            crate::domain::duration::parse(text).map_err(|e| usage(format!("--ttl: {e}")))?
+        }
+        None => chrono::Duration::from_std(settings.console.sign_in_link_ttl).map_err(usage)?,
+    };
+    if ttl <= chrono::Duration::zero() || ttl > chrono::Duration::days(7) {
+        return Err(usage("--ttl must be more than zero and at most 7 days"));
+    }
+    let actor = super::support::cli_actor();
+    let until = actor.at + ttl;
+    let secret = store
+        .create_sign_in_link(practice, email, ttl, &actor)
+        .await?;
+    say!(
+        "a console sign-in link for {email} in {}, valid once until {}:",
+        practice.slug,
+        until.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
+    );
+    say!(
+        "{}/console/sign-in/{secret}",
+        settings.public_url_for(settings.listen)
+    );
     Ok(())
 }

@@ -3,7 +3,10 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
-use super::{AuditSettings, JwtSettings, LogFormat, LogSettings, RateLimitSettings, Settings};
+use super::{
+    AuditSettings, ConsoleSettings, JwtSettings, LogFormat, LogSettings, RateLimitSettings,
+    Settings,
+};
 
 impl Default for Settings {
     fn default() -> Self {
@@ -42,6 +45,11 @@ impl Default for Settings {
             webhook_retry_max: Duration::from_secs(3600),
             webhook_give_up_after: Duration::from_secs(24 * 3600),
             audit: AuditSettings::default(),
+            console: ConsoleSettings {
+                session_idle_timeout: Duration::from_secs(15 * 60),
+                session_max_age: Duration::from_secs(12 * 3600),
+                sign_in_link_ttl: Duration::from_secs(15 * 60),
+            },
         }
     }
 }

@@ -87,6 +87,34 @@ pub struct Settings {
     #[serde(with = "humantime_serde_compat")]
     pub webhook_give_up_after: Duration,
     pub audit: AuditSettings,
+    pub console: ConsoleSettings,
+}
+
+/// The web console (`/console`).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConsoleSettings {
+    /// A session ends after this long without a request (HIPAA's automatic logoff;
+    /// `PORTCULLIS_CONSOLE__SESSION_IDLE_TIMEOUT`).
+    #[serde(with = "humantime_serde_compat")]
+    pub session_idle_timeout: Duration,
+    /// A session ends this long after sign-in, however active.
+    #[serde(with = "humantime_serde_compat")]
+    pub session_max_age: Duration,
+    /// How long a sign-in link printed by `portcullis admin sign-in-link` stays valid unless
+    /// `--ttl` says otherwise.
+    #[serde(with = "humantime_serde_compat")]
+    pub sign_in_link_ttl: Duration,
+}
+
+impl ConsoleSettings {
+    pub fn limits(&self) -> crate::domain::session::SessionLimits {
+        let span = |d: Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);
+        crate::domain::session::SessionLimits {
+            idle: span(self.session_idle_timeout),
+            max_age: span(self.session_max_age),
+        }
+    }
 }
 
 /// The audit trail's signed checkpoints.

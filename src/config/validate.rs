@@ -32,6 +32,18 @@ impl Settings {
                 "must be an absolute http:// or https:// URL",
             ));
         }
+        if self.console.session_idle_timeout < Duration::from_secs(60) {
+            return Err(invalid(
+                "console.session_idle_timeout",
+                "must be at least 1 minute",
+            ));
+        }
+        if self.console.session_max_age < self.console.session_idle_timeout {
+            return Err(invalid(
+                "console.session_max_age",
+                "must be at least console.session_idle_timeout",
+            ));
+        }
         if self.rate_limit.per_second == 0 {
             return Err(invalid("rate_limit.per_second", "must be at least 1"));
         }

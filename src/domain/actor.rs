@@ -9,9 +9,18 @@ use chrono::{DateTime, Utc};
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Actor {
     pub name: String,
+    /// The named administrator's e-mail when a person acts (a task they claim is assigned to
+    /// them); `None` for tokens without a person, the system and the command line.
+    pub admin_email: Option<String>,
     /// The request it happened in (`X-Request-Id`), if any.
     pub request_id: Option<String>,
     pub at: DateTime<Utc>,
+}
+
+/// How a named administrator appears in records, whichever way they came in (API token, JWT,
+/// console session): `admin Dana Whitfield <dana@acme.example> (portal_admin)`.
+pub fn admin_actor_name(name: &str, email: &str, role: impl std::fmt::Display) -> String {
+    format!("admin {name} <{email}> ({role})")
 }
 
 impl Actor {
@@ -19,6 +28,7 @@ impl Actor {
     pub fn system(at: DateTime<Utc>) -> Self {
         Self {
             name: "system".to_owned(),
+            admin_email: None,
             request_id: None,
             at,
         }
@@ -28,6 +38,7 @@ impl Actor {
     pub fn cli(at: DateTime<Utc>) -> Self {
         Self {
             name: "cli".to_owned(),
+            admin_email: None,
             request_id: None,
             at,
         }

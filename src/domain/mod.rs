@@ -15,6 +15,7 @@ pub mod policy;
 pub mod practice;
 pub mod query;
 pub mod scope;
+pub mod session;
 pub mod sla;
 pub mod task;
 pub mod token;

@@ -25,10 +25,18 @@ pub enum TaskAction {
     Unclaim,
     Complete(Evidence),
     Verify,
-    Fail { reason: String },
+    Fail {
+        reason: String,
+    },
     Reopen,
-    Cancel { reason: String },
-    Reassign { assignee: String },
+    Cancel {
+        reason: String,
+    },
+    /// To an active portal administrator (by e-mail), with an optional word on why.
+    Reassign {
+        assignee: String,
+        comment: Option<String>,
+    },
 }
 
 impl TaskAction {
@@ -52,7 +60,10 @@ impl TaskAction {
             TaskAction::Fail { reason } | TaskAction::Cancel { reason } => {
                 json!({"reason": reason})
             }
-            TaskAction::Reassign { assignee } => json!({"assignee": assignee}),
+            TaskAction::Reassign { assignee, comment } => match comment {
+                Some(comment) => json!({"assignee": assignee, "comment": comment}),
+                None => json!({"assignee": assignee}),
+            },
             _ => json!({}),
         }
     }
@@ -68,7 +79,7 @@ impl TaskAction {
                 TaskChange::Reason(Some(reason.clone()))
             }
             TaskAction::Reopen => TaskChange::Reason(None),
-            TaskAction::Reassign { assignee } => TaskChange::Assignee(assignee.clone()),
+            TaskAction::Reassign { assignee, .. } => TaskChange::Assignee(assignee.clone()),
         }
     }
 }
@@ -85,8 +96,9 @@ pub async fn act_on_task(
     let name = action.name();
     let tx = store.begin_write().await?;
     let action = match action {
-        TaskAction::Reassign { assignee } => TaskAction::Reassign {
+        TaskAction::Reassign { assignee, comment } => TaskAction::Reassign {
             assignee: portal_admin_named(store, &tx, &assignee).await?,
+            comment,
         },
         other => other,
     };

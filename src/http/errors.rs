@@ -1,5 +1,6 @@
 //! One error shape on the wire, rendered in the protocol of the path it answers:
-//! the SCIM error schema (RFC 7644 §3.12) under `/scim/v2`, RFC 9457 problem+json elsewhere.
+//! the SCIM error schema (RFC 7644 §3.12) under `/scim/v2`, an HTML page that says what to do
+//! under `/console`, RFC 9457 problem+json elsewhere.
 //!
 //! Handlers, extractors and middleware return a [`WireError`]; it travels in the response's
 //! extensions to [`shape_errors`], the one place that knows the path and writes the body. Error
@@ -46,6 +47,8 @@ pub struct Problem {
 pub enum Protocol {
     Scim,
     Problem,
+    /// The console's pages: people read these, not programs.
+    Html,
 }
 
 impl Protocol {
@@ -53,10 +56,58 @@ impl Protocol {
         let lower = path.to_ascii_lowercase();
         if lower == "/scim/v2" || lower.starts_with("/scim/v2/") {
             Protocol::Scim
+        } else if lower == "/console" || lower.starts_with("/console/") {
+            Protocol::Html
         } else {
             Protocol::Problem
         }
     }
+}
+
+/// Text made safe to place in HTML, as element content or a quoted attribute.
+pub fn html_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The console's error page: what went wrong in words, the way back, the request id.
+fn html_page(status: StatusCode, detail: &str, request_id: Option<&str>) -> String {
+    let title = match status {
+        StatusCode::NOT_FOUND => "Not found",
+        StatusCode::FORBIDDEN => "Not allowed",
+        StatusCode::CONFLICT => "That could not be done",
+        StatusCode::UNPROCESSABLE_ENTITY | StatusCode::BAD_REQUEST => "Please check the form",
+        s if s.is_server_error() => "Something went wrong",
+        s => s.canonical_reason().unwrap_or("Error"),
+    };
+    let reference = request_id
+        .map(|id| {
+            format!(
+                "<p class=\"muted\">If you report this, quote request <code>{}</code>.</p>",
+                html_escape(id)
+            )
+        })
+        .unwrap_or_default();
+    format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Portcullis</title><link rel=\"stylesheet\" href=\"{css}\"></head>\
+         <body><main class=\"signin\" id=\"main\"><h1>{title}</h1><p role=\"alert\">{detail}</p>\
+         <p><a href=\"/console/queue\">Back to the queue</a> · \
+         <a href=\"/console\">Home</a></p>{reference}</main></body></html>\n",
+        css = super::assets::STYLESHEET.url,
+        detail = html_escape(detail),
+    )
 }
 
 /// An error as the client will see it, before it is given a protocol's shape.
@@ -150,10 +201,13 @@ impl WireError {
         let mut builder = HttpResponse::build(self.status);
         if self.status == StatusCode::UNAUTHORIZED {
             let realm = match protocol {
-                Protocol::Scim => "Bearer realm=\"SCIM\"",
-                Protocol::Problem => "Bearer realm=\"Portcullis\"",
+                Protocol::Scim => Some("Bearer realm=\"SCIM\""),
+                Protocol::Problem => Some("Bearer realm=\"Portcullis\""),
+                Protocol::Html => None,
             };
-            builder.insert_header((header::WWW_AUTHENTICATE, realm));
+            if let Some(realm) = realm {
+                builder.insert_header((header::WWW_AUTHENTICATE, realm));
+            }
         }
         if let Some(seconds) = self.retry_after {
             builder.insert_header((header::RETRY_AFTER, seconds.to_string()));
@@ -186,6 +240,9 @@ impl WireError {
                     .content_type(PROBLEM_CONTENT_TYPE)
                     .body(body.to_string())
             }
+            Protocol::Html => builder
+                .content_type("text/html; charset=utf-8")
+                .body(html_page(self.status, &self.detail, request_id)),
         }
     }
 }
@@ -327,6 +384,7 @@ fn is_shaped<B>(response: &ServiceResponse<B>, path: &str) -> bool {
     let expected = match Protocol::for_path(path) {
         Protocol::Scim => SCIM_CONTENT_TYPE,
         Protocol::Problem => PROBLEM_CONTENT_TYPE,
+        Protocol::Html => "text/html",
     };
     response
         .headers()

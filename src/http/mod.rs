@@ -3,6 +3,7 @@
 //! requests, CSV). The lowest wire module: it imports nothing from `auth`, `api` or `scim`.
 
 pub mod allowed_methods;
+pub mod assets;
 pub mod body_limit;
 pub mod conditional;
 pub mod csv;

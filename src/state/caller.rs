@@ -61,6 +61,7 @@ impl Caller {
     pub fn actor(&self) -> Actor {
         Actor {
             name: self.actor_name.clone(),
+            admin_email: self.principal.admin.as_ref().map(|a| a.email.clone()),
             request_id: self.request_id.clone(),
             at: self.state.clock.now(),
         }

@@ -25,4 +25,6 @@ pub struct AppState {
     pub wake_delivery: std::sync::Arc<tokio::sync::Notify>,
     /// The deployment's audit signing key (checkpoints made for exports).
     pub audit_signer: std::sync::Arc<crate::domain::audit::checkpoint::AuditSigner>,
+    /// Console sessions' idle timeout and absolute limit.
+    pub session_limits: crate::domain::session::SessionLimits,
 }

@@ -2,7 +2,7 @@
 //! operator act (the CLI); authentication looks up the role of a token's administrator.
 
 use chrono::{DateTime, Utc};
-use entities::{admin, admin_membership, api_token};
+use entities::{admin, admin_membership, api_token, console_session};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
@@ -95,7 +95,8 @@ impl Store {
             .ok_or(StoreError::NotFound("administrator"))
     }
 
-    /// Operator: deactivates an administrator and revokes every token they hold.
+    /// Operator: deactivates an administrator, revokes every token they hold and ends their
+    /// console sessions.
     pub async fn deactivate_admin(
         &self,
         email: &str,
@@ -113,6 +114,13 @@ impl Store {
             .col_expr(api_token::Column::RevokedAt, Expr::value(now))
             .filter(api_token::Column::AdminId.eq(found.id))
             .filter(api_token::Column::RevokedAt.is_null())
+            .exec(&tx.tx)
+            .await?;
+        // Their console sessions end at once, not at the idle timeout.
+        console_session::Entity::update_many()
+            .col_expr(console_session::Column::EndedAt, Expr::value(now))
+            .filter(console_session::Column::AdminId.eq(found.id))
+            .filter(console_session::Column::EndedAt.is_null())
             .exec(&tx.tx)
             .await?;
         tx.commit().await?;

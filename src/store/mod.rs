@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod audit;
+pub mod console;
 pub mod credentials;
 pub mod deliveries;
 pub mod directory;

@@ -96,10 +96,16 @@ impl TenantStore<'_> {
         let who = || Expr::value(actor.name.to_owned());
         let now = || Expr::value(actor.at);
         update = match change {
+            // The claimer is the assignee of a claimed task; released, it is nobody's again.
             TaskChange::Claim => update
                 .col_expr(task::Column::ClaimedBy, who())
-                .col_expr(task::Column::ClaimedAt, now()),
+                .col_expr(task::Column::ClaimedAt, now())
+                .col_expr(
+                    task::Column::Assignee,
+                    Expr::value(actor.admin_email.clone()),
+                ),
             TaskChange::Unclaim => update
+                .col_expr(task::Column::Assignee, Expr::value(Option::<String>::None))
                 .col_expr(task::Column::ClaimedBy, Expr::value(Option::<String>::None))
                 .col_expr(
                     task::Column::ClaimedAt,

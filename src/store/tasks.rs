@@ -83,17 +83,56 @@ pub struct TaskFilter {
     pub kinds: Vec<TaskKind>,
     pub portal: Option<String>,
     pub person: Option<Uuid>,
+    /// Only tasks of these people (a search's matches); empty matches nothing.
+    pub people: Option<Vec<Uuid>>,
     /// Only tasks past due at this instant (and not finished).
     pub overdue_at: Option<DateTime<Utc>>,
+    /// Only tasks assigned to this administrator (by e-mail), or to nobody.
+    pub assignee: Option<Assigned>,
     /// Continue after this `(due_at, id)`.
     pub after: Option<(DateTime<Utc>, Uuid)>,
     pub limit: u64,
 }
 
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Assigned {
+    To(String),
+    Nobody,
+}
+
 impl TenantStore<'_> {
     pub async fn tasks(&self, filter: &TaskFilter) -> Result<Vec<TaskRecord>, StoreError> {
+        let rows = self
+            .select_tasks(filter)
+            .order_by_asc(task::Column::DueAt)
+            .order_by_asc(task::Column::Id)
+            .limit(filter.limit)
+            .into_model::<TaskRecord>()
+            .all(self.db)
+            .await?;
+        self.with_people(rows).await
+    }
+
+    /// How many tasks `filter` matches, all pages together (`limit` and `after` ignored).
+    pub async fn count_tasks(&self, filter: &TaskFilter) -> Result<u64, StoreError> {
+        use sea_orm::PaginatorTrait;
+        let whole = TaskFilter {
+            after: None,
+            ..filter.clone()
+        };
+        Ok(self.select_tasks(&whole).count(self.db).await?)
+    }
+
+    fn select_tasks(&self, filter: &TaskFilter) -> sea_orm::Select<task::Entity> {
         let mut select =
             task::Entity::find().filter(task::Column::PracticeId.eq(self.practice.as_uuid()));
+        match &filter.assignee {
+            Some(Assigned::To(email)) => {
+                select = select.filter(task::Column::Assignee.eq(email.clone()));
+            }
+            Some(Assigned::Nobody) => select = select.filter(task::Column::Assignee.is_null()),
+            None => {}
+        }
         if !filter.states.is_empty() {
             select = select.filter(task::Column::State.is_in(filter.states.clone()));
         }
@@ -105,6 +144,9 @@ impl TenantStore<'_> {
         }
         if let Some(person) = filter.person {
             select = select.filter(task::Column::PersonId.eq(person));
+        }
+        if let Some(people) = &filter.people {
+            select = select.filter(task::Column::PersonId.is_in(people.iter().copied()));
         }
         if let Some(now) = filter.overdue_at {
             select = select
@@ -120,14 +162,7 @@ impl TenantStore<'_> {
                 ),
             );
         }
-        let rows = select
-            .order_by_asc(task::Column::DueAt)
-            .order_by_asc(task::Column::Id)
-            .limit(filter.limit)
-            .into_model::<TaskRecord>()
-            .all(self.db)
-            .await?;
-        self.with_people(rows).await
+        select
     }
 
     pub async fn task(&self, id: Uuid) -> Result<TaskRecord, StoreError> {
@@ -165,6 +200,41 @@ impl TenantStore<'_> {
             }
         }
         Ok(names)
+    }
+
+    /// People (deleted ones included: their tasks live on) whose user name, display name or
+    /// e-mail contains `text`, case-insensitively; at most `limit`.
+    pub async fn people_matching(&self, text: &str, limit: u64) -> Result<Vec<Uuid>, StoreError> {
+        let needle = text.trim().to_lowercase();
+        if needle.is_empty() {
+            return Ok(Vec::new());
+        }
+        let escaped: String = needle
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        let pattern = format!("%{escaped}%");
+        let like = |expr: sea_orm::sea_query::SimpleExpr| {
+            expr.like(sea_orm::sea_query::LikeExpr::new(pattern.clone()).escape('\\'))
+        };
+        // `search` holds the attributes with case-insensitive strings lowercased.
+        let searched = Expr::col(scim_user::Column::Search).cast_as("text");
+        Ok(scim_user::Entity::find()
+            .select_only()
+            .column(scim_user::Column::Id)
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(
+                Condition::any()
+                    .add(like(Expr::col(scim_user::Column::UserNameKey)))
+                    .add(like(searched)),
+            )
+            .limit(limit)
+            .into_tuple()
+            .all(self.db)
+            .await?)
     }
 
     /// Attaches each task's person's display name (deleted people included: their tasks live on).

@@ -3,7 +3,7 @@
 //!
 //! ```text
 //! startup, cli, routes, openapi   assemble the app                → anything below
-//! scim, api (siblings)            handlers                       → state, auth, http, engine, store, domain
+//! scim, api, console (siblings)   handlers and pages             → state, auth, http, engine, store, domain
 //! state                           AppState and the Caller         → auth, http, store, webhook, domain
 //! auth                            the request guard               → http, store, domain, config
 //! http                            the HTTP edge                   → store, domain
@@ -25,8 +25,8 @@ struct Rule {
     forbidden_crates: &'static [&'static str],
 }
 
-const WIRE: [&str; 9] = [
-    "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "routes",
+const WIRE: [&str; 10] = [
+    "scim", "api", "console", "cli", "startup", "state", "auth", "http", "openapi", "routes",
 ];
 
 const RULES: &[Rule] = &[
@@ -39,26 +39,39 @@ const RULES: &[Rule] = &[
     Rule {
         layer: "scim",
         only_modules: None,
-        forbidden_modules: &["api", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_modules: &[
+            "api", "console", "jobs", "cli", "startup", "routes", "openapi",
+        ],
         forbidden_crates: &[],
     },
     Rule {
         layer: "api",
         only_modules: None,
-        forbidden_modules: &["scim", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_modules: &[
+            "scim", "console", "jobs", "cli", "startup", "routes", "openapi",
+        ],
+        forbidden_crates: &[],
+    },
+    Rule {
+        layer: "console",
+        only_modules: None,
+        forbidden_modules: &["scim", "api", "jobs", "cli", "startup", "routes", "openapi"],
         forbidden_crates: &[],
     },
     Rule {
         layer: "state",
         only_modules: None,
-        forbidden_modules: &["scim", "api", "jobs", "cli", "startup", "routes", "openapi"],
+        forbidden_modules: &[
+            "scim", "api", "console", "jobs", "cli", "startup", "routes", "openapi",
+        ],
         forbidden_crates: &[],
     },
     Rule {
         layer: "auth",
         only_modules: None,
         forbidden_modules: &[
-            "scim", "api", "state", "engine", "jobs", "cli", "startup", "routes", "openapi",
+            "scim", "api", "console", "state", "engine", "jobs", "cli", "startup", "routes",
+            "openapi",
         ],
         forbidden_crates: &[],
     },
@@ -66,7 +79,8 @@ const RULES: &[Rule] = &[
         layer: "http",
         only_modules: None,
         forbidden_modules: &[
-            "scim", "api", "state", "auth", "engine", "jobs", "cli", "startup", "routes", "openapi",
+            "scim", "api", "console", "state", "auth", "engine", "jobs", "cli", "startup",
+            "routes", "openapi",
         ],
         forbidden_crates: &[],
     },
@@ -87,8 +101,8 @@ const RULES: &[Rule] = &[
         layer: "store",
         only_modules: None,
         forbidden_modules: &[
-            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "engine", "jobs",
-            "webhook",
+            "scim", "api", "console", "cli", "startup", "state", "auth", "http", "openapi",
+            "engine", "jobs", "webhook",
         ],
         forbidden_crates: &["actix_web", "reqwest"],
     },
@@ -96,7 +110,8 @@ const RULES: &[Rule] = &[
         layer: "engine",
         only_modules: None,
         forbidden_modules: &[
-            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "routes", "jobs",
+            "scim", "api", "console", "cli", "startup", "state", "auth", "http", "openapi",
+            "routes", "jobs",
         ],
         forbidden_crates: &["actix_web", "sea_orm", "entities"],
     },
@@ -110,8 +125,8 @@ const RULES: &[Rule] = &[
         layer: "webhook",
         only_modules: None,
         forbidden_modules: &[
-            "scim", "api", "cli", "startup", "state", "auth", "http", "openapi", "engine", "store",
-            "jobs",
+            "scim", "api", "console", "cli", "startup", "state", "auth", "http", "openapi",
+            "engine", "store", "jobs",
         ],
         forbidden_crates: &["actix_web", "sea_orm", "entities"],
     },

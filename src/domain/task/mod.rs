@@ -92,6 +92,36 @@ pub struct Evidence {
     pub portal_username: Option<String>,
 }
 
+/// An evidence file's type by its first bytes, never by what the client claims: a PDF, PNG
+/// or JPEG, else `None`.
+pub fn evidence_file_type(data: &[u8]) -> Option<&'static str> {
+    if data.starts_with(b"%PDF-") {
+        Some("application/pdf")
+    } else if data.starts_with(b"\x89PNG\r\n\x1a\n") {
+        Some("image/png")
+    } else if data.starts_with(&[0xFF, 0xD8, 0xFF]) {
+        Some("image/jpeg")
+    } else {
+        None
+    }
+}
+
+/// An uploaded file's name as kept: no control characters, slashes or quotes (it goes into a
+/// `Content-Disposition` header on download), at most 200 characters.
+pub fn evidence_filename(sent: Option<&str>) -> String {
+    let kept: String = sent
+        .unwrap_or("evidence")
+        .chars()
+        .filter(|c| !c.is_control() && *c != '/' && *c != '\\' && *c != '"')
+        .take(200)
+        .collect();
+    if kept.trim().is_empty() {
+        "evidence".to_owned()
+    } else {
+        kept
+    }
+}
+
 impl Evidence {
     /// The field over its size limit (stated in the schema), if any, and the limit.
     pub fn oversized(&self) -> Option<(&'static str, usize)> {

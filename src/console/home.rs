@@ -1,0 +1,122 @@
+//! `GET /console`: what is late, what is due today, who left this week, open work per portal,
+//! and the audit chain's head.
+
+use std::collections::BTreeMap;
+
+use actix_web::{HttpResponse, get};
+use askama::Template;
+use chrono::{Datelike, Days};
+
+use super::render;
+use super::session::SignedIn;
+use super::view::Frame;
+use crate::domain::task::TaskState;
+use crate::http::errors::WireError;
+use crate::http::instant::day_start;
+use crate::store::tasks::{Assigned, TaskFilter};
+
+pub(super) struct PortalLoad {
+    pub slug: String,
+    pub name: String,
+    pub open: u64,
+    pub overdue: u64,
+}
+
+#[derive(Template)]
+#[template(path = "home.html", config = "src/console/askama.toml")]
+struct Home {
+    frame: Frame,
+    overdue: u64,
+    due_today: u64,
+    leavers_this_week: usize,
+    mine: u64,
+    by_portal: Vec<PortalLoad>,
+    chain_head: Option<(i64, String)>,
+}
+
+/// Open and overdue work per portal, busiest first.
+pub(super) async fn portal_load(me: &SignedIn) -> Result<Vec<PortalLoad>, WireError> {
+    let store = me.store();
+    let counts = store.task_counts(me.now()).await?;
+    let portals = store.practice_portals().await?;
+    let mut load: BTreeMap<String, (u64, u64)> = BTreeMap::new();
+    for (state, _, portal, n) in &counts.by_state_kind_portal {
+        if state.is_open() {
+            load.entry(portal.clone().unwrap_or_default())
+                .or_default()
+                .0 += n;
+        }
+    }
+    for (portal, n) in &counts.overdue_by_portal {
+        load.entry(portal.clone().unwrap_or_default())
+            .or_default()
+            .1 += n;
+    }
+    let mut rows: Vec<PortalLoad> = load
+        .into_iter()
+        .map(|(slug, (open, overdue))| PortalLoad {
+            name: portals
+                .get(&slug)
+                .map(|p| p.portal.name.clone())
+                .unwrap_or_else(|| {
+                    if slug.is_empty() {
+                        "Outside portals".into()
+                    } else {
+                        slug.clone()
+                    }
+                }),
+            slug,
+            open,
+            overdue,
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse((r.overdue, r.open)));
+    Ok(rows)
+}
+
+#[get("")]
+pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
+    let store = me.store();
+    let now = me.now();
+    let tz = me.session.practice.time_zone.tz();
+    let today = now.with_timezone(&tz).date_naive();
+    let end_of_today = day_start(today + Days::new(1), tz);
+    let week_start = day_start(
+        today - Days::new(u64::from(today.weekday().num_days_from_monday())),
+        tz,
+    );
+    let open = |overdue_at| TaskFilter {
+        states: TaskState::OPEN.to_vec(),
+        overdue_at: Some(overdue_at),
+        ..Default::default()
+    };
+    let overdue = store.count_tasks(&open(now)).await?;
+    let due_today = store.count_tasks(&open(end_of_today)).await? - overdue;
+    let mut leavers: Vec<_> = store
+        .leaver_rows(week_start, end_of_today)
+        .await?
+        .into_iter()
+        .map(|r| r.person_id)
+        .collect();
+    leavers.sort_unstable();
+    leavers.dedup();
+    let mine = store
+        .count_tasks(&TaskFilter {
+            states: TaskState::OPEN.to_vec(),
+            assignee: Some(Assigned::To(me.session.admin.email.clone())),
+            ..Default::default()
+        })
+        .await?;
+    render(&Home {
+        frame: Frame::load(&me, "Home", "Home").await?,
+        overdue,
+        due_today,
+        leavers_this_week: leavers.len(),
+        mine,
+        by_portal: portal_load(&me).await?,
+        chain_head: store
+            .audit_head()
+            .await?
+            .map(|(seq, hash)| (seq, hex::encode(hash))),
+    })
+}

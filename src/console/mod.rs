@@ -1,0 +1,67 @@
+//! The web console under `/console`: server-rendered pages (askama templates, checked at
+//! compile time) for the people who work the queue and those who check it. Every action is a
+//! plain form post that works without JavaScript; htmx (`hx-boost`) only saves full reloads.
+//!
+//! The console is a sibling of `api` in the wire layer and calls the same engine: one
+//! implementation of every action, the same role rule (`domain::admin`), the same audit record
+//! under the administrator's name. Its errors are HTML pages (`http::errors`, the third shape).
+//!
+//! `session` signs people in and gates every POST (session, CSRF token, role); `guard` adds
+//! the security headers and the same-origin check; `view` holds what pages share; one module
+//! per page family.
+
+mod guard;
+mod home;
+mod pending;
+mod queue;
+mod session;
+mod signin;
+mod task;
+mod view;
+
+use actix_web::middleware::from_fn;
+use actix_web::web::ServiceConfig;
+
+/// Mounts the console (called once, from `routes`). Its pages are HTML, not API: they are not
+/// in the OpenAPI description.
+pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
+    cfg.service(
+        actix_web::Scope::new("/console")
+            .wrap(from_fn(guard::console_guard))
+            .service(crate::http::assets::serve)
+            .service(home::home)
+            .service(signin::landing)
+            .service(signin::link_page)
+            .service(signin::use_link)
+            .service(signin::sign_out)
+            .service(signin::practices)
+            .service(signin::switch_practice)
+            .service(queue::queue)
+            .service(queue::bulk_claim)
+            .service(queue::bulk_reassign)
+            .service(task::page)
+            .service(task::evidence_file)
+            .service(task::act)
+            .service(pending::page),
+    )
+}
+
+/// An askama page as a response.
+fn render(
+    page: &impl askama::Template,
+) -> Result<actix_web::HttpResponse, crate::http::errors::WireError> {
+    let html = page.render().map_err(|e| {
+        tracing::error!(error = %e, "a console page did not render");
+        crate::http::errors::WireError::internal()
+    })?;
+    Ok(actix_web::HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .body(html))
+}
+
+/// After a POST: back to a page (303, so a reload does not post again).
+fn see_other(to: &str) -> actix_web::HttpResponse {
+    actix_web::HttpResponse::SeeOther()
+        .insert_header((actix_web::http::header::LOCATION, to.to_owned()))
+        .finish()
+}
