@@ -1,20 +1,17 @@
 //! The audit trail: list it, and prove it unaltered.
 
-use actix_web::{HttpResponse, get, web};
+use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::domain::audit::at_text;
-use crate::engine::checkpoint::checkpoint_for_export;
-use crate::http::csv::csv_field;
+use crate::engine::audit_export::{ExportFormat, export_audit};
 use crate::http::errors::WireError;
 use crate::http::instant::{PeriodEdge, instant_param};
 use crate::http::query::Query;
+use crate::http::streaming::text_body;
 use crate::state::Caller;
-use crate::store::PracticeId;
-use crate::store::audit::{Anchor, AuditFilter, AuditRecord, ChainReport};
+use crate::store::audit::{Anchor, AuditFilter, ChainReport};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct AuditEntry {
@@ -184,122 +181,26 @@ pub struct ExportQuery {
 )]
 #[get("/audit/export")]
 pub async fn export(call: Caller, query: Query<ExportQuery>) -> Result<HttpResponse, WireError> {
-    let csv = match query.format.as_deref() {
-        None | Some("jsonl") => false,
-        Some("csv") => true,
+    let format = match query.format.as_deref() {
+        None | Some("jsonl") => ExportFormat::JsonLines,
+        Some("csv") => ExportFormat::Csv,
         Some(_) => return Err(WireError::bad_request("`format` must be jsonl or csv")),
     };
-    let store = call.state.store.clone();
-    let practice = call.principal.practice_id;
     // Checked before the first byte: a stream cut short could be taken for a whole export.
     let tz = call.store().practice().await?.time_zone.tz();
     let from = instant_param("from", query.from.as_deref(), tz, PeriodEdge::Start)?;
     let to = instant_param("to", query.to.as_deref(), tz, PeriodEdge::End)?;
-    let checkpoint =
-        checkpoint_for_export(&call.store(), &call.state.audit_signer, &call.actor()).await?;
-    let header = csv
-        .then(|| web::Bytes::from_static(b"seq,at,actor,action,target,request_id,hash,detail\r\n"));
-    let failed = |err: crate::store::StoreError| {
-        // Ending the stream with an error aborts the chunked response (no final chunk), and
-        // the export's checkpoint never arrives: the client cannot take it for whole.
-        tracing::error!(error = %err, "audit export failed mid-stream");
-        actix_web::error::ErrorInternalServerError("export failed")
-    };
-    let records = {
-        let store = store.clone();
-        // (next batch starts after this seq, finished?)
-        futures_util::stream::unfold((0_i64, false), move |(after, done)| {
-            let store = store.clone();
-            async move {
-                if done {
-                    return None;
-                }
-                let filter = AuditFilter {
-                    from,
-                    to,
-                    after_seq: Some(after),
-                    up_to_seq: Some(checkpoint - 1),
-                    limit: 1000,
-                    ..Default::default()
-                };
-                let batch = match store.tenant(practice).audit_records(&filter).await {
-                    Ok(batch) => batch,
-                    Err(err) => return Some((Err(failed(err)), (after, true))),
-                };
-                let last = batch.last()?.seq;
-                let out: String = batch.into_iter().map(|r| line(r, csv, practice)).collect();
-                Some((Ok(web::Bytes::from(out)), (last, false)))
-            }
-        })
-    };
-    // The checkpoint's own record, whatever `from` and `to` say.
-    let last = futures_util::stream::once(async move {
-        let filter = AuditFilter {
-            after_seq: Some(checkpoint - 1),
-            up_to_seq: Some(checkpoint),
-            limit: 1,
-            ..Default::default()
-        };
-        let records = store
-            .tenant(practice)
-            .audit_records(&filter)
-            .await
-            .map_err(failed)?;
-        Ok(web::Bytes::from(
-            records
-                .into_iter()
-                .map(|r| line(r, csv, practice))
-                .collect::<String>(),
-        ))
-    });
-    let body = futures_util::stream::iter(header.map(Ok))
-        .chain(records)
-        .chain(last);
+    let lines = export_audit(
+        call.state.store.clone(),
+        call.principal.practice_id,
+        from,
+        to,
+        format,
+        &call.state.audit_signer,
+        &call.actor(),
+    )
+    .await?;
     Ok(HttpResponse::Ok()
-        .content_type(if csv {
-            "text/csv; charset=utf-8"
-        } else {
-            "application/x-ndjson"
-        })
-        .streaming(body))
-}
-
-/// One record as an export line (CSV or JSON Lines). A JSON line holds every field the hash
-/// covers, `at` exactly as hashed.
-fn line(r: AuditRecord, csv: bool, practice: PracticeId) -> String {
-    if csv {
-        let fields = [
-            r.seq.to_string(),
-            r.at.to_rfc3339(),
-            r.actor,
-            r.action,
-            r.target,
-            r.request_id.unwrap_or_default(),
-            r.hash,
-            r.detail.map(|d| d.to_string()).unwrap_or_default(),
-        ];
-        let mut out = fields
-            .iter()
-            .map(|f| csv_field(f))
-            .collect::<Vec<_>>()
-            .join(",");
-        out.push_str("\r\n");
-        out
-    } else {
-        let mut out = serde_json::json!({
-            "practice_id": practice.as_uuid(),
-            "seq": r.seq,
-            "at": at_text(r.at),
-            "actor": r.actor,
-            "action": r.action,
-            "target": r.target,
-            "detail": r.detail,
-            "request_id": r.request_id,
-            "prev_hash": r.prev_hash,
-            "hash": r.hash,
-        })
-        .to_string();
-        out.push('\n');
-        out
-    }
+        .content_type(format.content_type())
+        .streaming(text_body(lines)))
 }

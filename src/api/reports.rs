@@ -7,10 +7,10 @@ use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::domain::task::DeadlineVerdict;
-use crate::http::csv::csv_field;
+use crate::domain::csv::csv_document;
+use crate::engine::reports;
 use crate::http::errors::WireError;
-use crate::http::instant::{PeriodEdge, day_start, in_range, instant_param};
+use crate::http::instant::report_period;
 use crate::http::query::Query;
 use crate::state::Caller;
 
@@ -80,35 +80,10 @@ fn format(text: &Option<String>) -> Result<Format, WireError> {
     }
 }
 
-fn csv(header: &[&str], rows: impl Iterator<Item = Vec<String>>) -> HttpResponse {
-    let mut out = header.join(",");
-    out.push_str("\r\n");
-    for row in rows {
-        out.push_str(
-            &row.iter()
-                .map(|f| csv_field(f))
-                .collect::<Vec<_>>()
-                .join(","),
-        );
-        out.push_str("\r\n");
-    }
+fn csv(document: String) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("text/csv; charset=utf-8")
-        .body(out)
-}
-
-fn time(at: Option<DateTime<Utc>>) -> String {
-    at.map(|t| t.to_rfc3339()).unwrap_or_default()
-}
-
-async fn display_names(
-    call: &Caller,
-    people: impl Iterator<Item = Uuid>,
-) -> Result<std::collections::HashMap<Uuid, String>, WireError> {
-    let mut ids: Vec<Uuid> = people.collect();
-    ids.sort_unstable();
-    ids.dedup();
-    Ok(call.store().display_names(&ids).await?)
+        .body(document)
 }
 
 /// The leaver report: the period it covers, and one line per leaver and portal.
@@ -121,10 +96,6 @@ pub struct LeaverReport {
     /// Always `null`: the report comes whole.
     pub next_cursor: Option<String>,
 }
-
-/// Without `from`, a leaver report covers this many days before `to`: a quarter, the period of
-/// an access review.
-const DEFAULT_REPORT_DAYS: u64 = 90;
 
 list_of!(
     /// Who has what in which portal now.
@@ -147,93 +118,42 @@ pub async fn leavers(call: Caller, query: Query<LeaverQuery>) -> Result<HttpResp
     let format = format(&query.format)?;
     let now = call.state.clock.now();
     let tz = call.store().practice().await?.time_zone.tz();
-    // By default, whole days in the practice's time zone: the last 90, today included.
-    let today = now.with_timezone(&tz).date_naive();
-    let to = match instant_param("to", query.to.as_deref(), tz, PeriodEdge::End)? {
-        Some(to) => to,
-        None => day_start(today + chrono::Days::new(1), tz),
-    };
-    let from = match instant_param("from", query.from.as_deref(), tz, PeriodEdge::Start)? {
-        Some(from) => from,
-        None => to
-            .with_timezone(&tz)
-            .date_naive()
-            .checked_sub_days(chrono::Days::new(DEFAULT_REPORT_DAYS))
-            .map(|day| day_start(day, tz))
-            .ok_or_else(|| WireError::bad_request("`to` is too early: give `from` as well"))
-            .and_then(|from| in_range("from", from))?,
-    };
-    if from >= to {
-        return Err(WireError::bad_request("`from` must come before `to`"));
-    }
-    let rows = call.store().leaver_rows(from, to).await?;
-    let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
-    let lines: Vec<LeaverLine> = rows
-        .into_iter()
-        .map(|r| LeaverLine {
-            sla: DeadlineVerdict::of(r.state, r.due_at, r.done_at, now).to_string(),
-            person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
-            person_id: r.person_id,
-            event_at: r.event_at,
-            portal: r.portal,
-            task_id: r.task_id,
-            kind: r.kind.to_string(),
-            state: r.state.to_string(),
-            due_at: r.due_at,
-            self_verified: r.verified_by.is_some() && r.verified_by == r.done_by,
-            done_at: r.done_at,
-            done_by: r.done_by,
-            verified_at: r.verified_at,
-            verified_by: r.verified_by,
-            reason: r.reason,
-        })
-        .collect();
+    let (from, to) = report_period(query.from.as_deref(), query.to.as_deref(), tz, now)?;
+    let lines = reports::leaver_lines(&call.store(), from, to, now).await?;
     Ok(match format {
         Format::Json => HttpResponse::Ok().json(LeaverReport {
             from,
             to,
-            items: lines,
+            items: lines.into_iter().map(LeaverLine::from).collect(),
             next_cursor: None,
         }),
-        Format::Csv => csv(
-            &[
-                "person_id",
-                "person",
-                "event_at",
-                "portal",
-                "task_id",
-                "kind",
-                "state",
-                "due_at",
-                "done_at",
-                "done_by",
-                "verified_at",
-                "verified_by",
-                "self_verified",
-                "sla",
-                "reason",
-            ],
-            lines.into_iter().map(|l| {
-                vec![
-                    l.person_id.to_string(),
-                    l.person_display,
-                    l.event_at.to_rfc3339(),
-                    l.portal.unwrap_or_default(),
-                    l.task_id.to_string(),
-                    l.kind,
-                    l.state,
-                    l.due_at.to_rfc3339(),
-                    time(l.done_at),
-                    l.done_by.unwrap_or_default(),
-                    time(l.verified_at),
-                    l.verified_by.unwrap_or_default(),
-                    l.self_verified.to_string(),
-                    l.sla,
-                    l.reason.unwrap_or_default(),
-                ]
-            }),
-        ),
+        Format::Csv => csv(csv_document(
+            &reports::LeaverLine::CSV_HEADER,
+            lines.iter().map(reports::LeaverLine::csv_row),
+        )),
     })
+}
+
+impl From<reports::LeaverLine> for LeaverLine {
+    fn from(l: reports::LeaverLine) -> Self {
+        Self {
+            person_id: l.person_id,
+            person_display: l.person_display,
+            event_at: l.event_at,
+            portal: l.portal,
+            task_id: l.task_id,
+            kind: l.kind.to_string(),
+            state: l.state.to_string(),
+            due_at: l.due_at,
+            done_at: l.done_at,
+            done_by: l.done_by,
+            verified_at: l.verified_at,
+            verified_by: l.verified_by,
+            self_verified: l.self_verified,
+            sla: l.sla.to_string(),
+            reason: l.reason,
+        }
+    }
 }
 
 /// Who has what in which portal now (active recorded accounts).
@@ -245,40 +165,24 @@ pub async fn leavers(call: Caller, query: Query<LeaverQuery>) -> Result<HttpResp
 #[get("/reports/access")]
 pub async fn access(call: Caller, query: Query<FormatQuery>) -> Result<HttpResponse, WireError> {
     let format = format(&query.format)?;
-    let rows = call.store().access_rows().await?;
-    let names = display_names(&call, rows.iter().map(|r| r.person_id)).await?;
-    let lines: Vec<AccessLine> = rows
-        .into_iter()
-        .map(|r| AccessLine {
-            person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
-            person_id: r.person_id,
-            portal: r.portal,
-            username: r.username,
-            roles: r.roles,
-            updated_at: r.updated_at,
-        })
-        .collect();
+    let lines = reports::access_lines(&call.store()).await?;
     Ok(match format {
-        Format::Json => HttpResponse::Ok().json(AccessReport::whole(lines)),
-        Format::Csv => csv(
-            &[
-                "person_id",
-                "person",
-                "portal",
-                "username",
-                "roles",
-                "updated_at",
-            ],
-            lines.into_iter().map(|l| {
-                vec![
-                    l.person_id.to_string(),
-                    l.person_display,
-                    l.portal,
-                    l.username.unwrap_or_default(),
-                    l.roles.join(" "),
-                    l.updated_at.to_rfc3339(),
-                ]
-            }),
-        ),
+        Format::Json => HttpResponse::Ok().json(AccessReport::whole(
+            lines
+                .into_iter()
+                .map(|l| AccessLine {
+                    person_id: l.person_id,
+                    person_display: l.person_display,
+                    portal: l.portal,
+                    username: l.username,
+                    roles: l.roles,
+                    updated_at: l.updated_at,
+                })
+                .collect(),
+        )),
+        Format::Csv => csv(csv_document(
+            &reports::AccessLine::CSV_HEADER,
+            lines.iter().map(reports::AccessLine::csv_row),
+        )),
     })
 }

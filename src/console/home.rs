@@ -7,12 +7,15 @@ use actix_web::{HttpResponse, get};
 use askama::Template;
 use chrono::{Datelike, Days};
 
+use super::chart::{Bar, bars};
 use super::render;
+use super::reports::{Shown, hours_text, shown};
 use super::session::SignedIn;
 use super::view::Frame;
 use crate::domain::task::TaskState;
+use crate::engine::reports::{leaver_lines, removal_stats};
 use crate::http::errors::WireError;
-use crate::http::instant::day_start;
+use crate::http::instant::{day_start, report_period};
 use crate::store::tasks::{Assigned, TaskFilter};
 
 pub(super) struct PortalLoad {
@@ -32,6 +35,9 @@ struct Home {
     mine: u64,
     by_portal: Vec<PortalLoad>,
     chain_head: Option<(i64, String)>,
+    removals: Shown,
+    removal_chart: String,
+    work_chart: String,
 }
 
 /// Open and overdue work per portal, busiest first.
@@ -107,13 +113,47 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
             ..Default::default()
         })
         .await?;
+    // How fast leavers lost access over the last 90 days (the leaver report's default).
+    let (from, to) = report_period(None, None, tz, now)?;
+    let stats = removal_stats(&leaver_lines(&store, from, to, now).await?, tz);
+    let removal_chart = bars(
+        "Median time to remove a leaver's access, per month",
+        &stats
+            .median_hours_by_month
+            .iter()
+            .map(|(month, hours)| Bar {
+                label: month.clone(),
+                value: *hours,
+                shown: hours_text(*hours),
+            })
+            .collect::<Vec<_>>(),
+    );
+    let by_portal = portal_load(&me).await?;
+    let work_chart = bars(
+        "Open work per portal",
+        &by_portal
+            .iter()
+            .map(|p| Bar {
+                label: p.name.clone(),
+                value: p.open as f64,
+                shown: if p.overdue > 0 {
+                    format!("{} open, {} overdue", p.open, p.overdue)
+                } else {
+                    format!("{} open", p.open)
+                },
+            })
+            .collect::<Vec<_>>(),
+    );
     render(&Home {
+        removals: shown(&stats),
+        removal_chart,
+        work_chart,
         frame: Frame::load(&me, "Home", "Home").await?,
         overdue,
         due_today,
         leavers_this_week: leavers.len(),
         mine,
-        by_portal: portal_load(&me).await?,
+        by_portal,
         chain_head: store
             .audit_head()
             .await?

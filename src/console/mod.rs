@@ -10,10 +10,15 @@
 //! the security headers and the same-origin check; `view` holds what pages share; one module
 //! per page family.
 
+mod audit;
+mod chart;
 mod guard;
 mod home;
 mod pending;
+mod people;
+mod portals;
 mod queue;
+mod reports;
 mod session;
 mod signin;
 mod task;
@@ -39,6 +44,14 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(queue::queue)
             .service(queue::bulk_claim)
             .service(queue::bulk_reassign)
+            .service(audit::page)
+            .service(audit::export)
+            .service(people::list)
+            .service(people::page)
+            .service(portals::page)
+            .service(reports::page)
+            .service(reports::leavers_csv)
+            .service(reports::access_csv)
             .service(task::page)
             .service(task::evidence_file)
             .service(task::act)

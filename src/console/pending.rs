@@ -16,11 +16,9 @@ struct Pending {
     meanwhile: &'static str,
 }
 
-#[get("/{page:people|portals|policy|audit|reports|settings}")]
+#[get("/{page:policy|settings}")]
 pub async fn page(me: SignedIn, page: web::Path<String>) -> Result<HttpResponse, WireError> {
     let (section, meanwhile) = match page.as_str() {
-        "people" => ("People", "GET /api/v1/people/{id}/access"),
-        "portals" => ("Portals", "GET /api/v1/practice-portals"),
         "policy" => (
             "Policy",
             "GET /api/v1/policy and POST /api/v1/policy/preview",

@@ -43,6 +43,7 @@ pub(super) struct Moment {
 struct TaskPage {
     frame: Frame,
     task: TaskRow,
+    person_id: String,
     notice: Option<String>,
     person_user_name: String,
     person_title: Option<String>,
@@ -252,6 +253,7 @@ pub async fn page(
     render(&TaskPage {
         frame: Frame::load(&me, record.action.clone(), "Queue").await?,
         notice: query.notice.clone(),
+        person_id: record.person_id.to_string(),
         person_user_name: person
             .as_ref()
             .map(|p| p.user_name.clone())

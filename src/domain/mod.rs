@@ -5,6 +5,7 @@ pub mod actor;
 pub mod admin;
 pub mod audit;
 pub mod catalog;
+pub mod csv;
 pub mod delivery;
 pub mod directory;
 pub mod duration;

@@ -9,10 +9,12 @@
 
 pub mod access;
 pub mod accounts;
+pub mod audit_export;
 pub mod checkpoint;
 pub mod deliver;
 pub mod directory;
 pub mod policy;
 pub mod react;
+pub mod reports;
 pub mod sweep;
 pub mod tasks;

@@ -8,8 +8,6 @@ use actix_web::http::header;
 use actix_web::{HttpResponse, get, web};
 use sha2::{Digest, Sha256};
 
-use super::errors::WireError;
-
 /// One embedded file.
 #[derive(Debug)]
 pub struct Asset {
@@ -58,9 +56,11 @@ pub static STYLESHEET: LazyLock<Asset> = LazyLock::new(|| {
     )
 });
 
-/// `GET /console/assets/{name}`: an embedded file by its hashed name; anything else is 404.
+/// `GET /console/assets/{name}`: an embedded file by its hashed name; anything else is 404
+/// (given its page by `errors::shape_errors`, which this module must not import: the error
+/// page links the stylesheet from here).
 #[get("/assets/{name}")]
-pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, WireError> {
+pub async fn serve(name: web::Path<String>) -> HttpResponse {
     let path = format!("/console/assets/{name}");
     [&*HTMX, &*SCRIPT, &*STYLESHEET]
         .into_iter()
@@ -71,5 +71,5 @@ pub async fn serve(name: web::Path<String>) -> Result<HttpResponse, WireError> {
                 .insert_header((header::CACHE_CONTROL, "public, max-age=31536000, immutable"))
                 .body(a.bytes)
         })
-        .ok_or_else(|| WireError::not_found("no such file"))
+        .unwrap_or_else(|| HttpResponse::NotFound().finish())
 }

@@ -75,6 +75,39 @@ pub fn optional_in_range(
     at.map(|at| in_range(parameter, at)).transpose()
 }
 
+/// Without `from`, a report covers this many days before `to`: a quarter, the period of an
+/// access review.
+pub const DEFAULT_REPORT_DAYS: u64 = 90;
+
+/// A report's period from its `from` and `to` parameters: by default whole days in the
+/// practice's time zone, the last [`DEFAULT_REPORT_DAYS`] with today included.
+pub fn report_period(
+    from: Option<&str>,
+    to: Option<&str>,
+    tz: chrono_tz::Tz,
+    now: DateTime<Utc>,
+) -> Result<(DateTime<Utc>, DateTime<Utc>), WireError> {
+    let today = now.with_timezone(&tz).date_naive();
+    let to = match instant_param("to", to, tz, PeriodEdge::End)? {
+        Some(to) => to,
+        None => day_start(today + Days::new(1), tz),
+    };
+    let from = match instant_param("from", from, tz, PeriodEdge::Start)? {
+        Some(from) => from,
+        None => to
+            .with_timezone(&tz)
+            .date_naive()
+            .checked_sub_days(Days::new(DEFAULT_REPORT_DAYS))
+            .map(|day| day_start(day, tz))
+            .ok_or_else(|| WireError::bad_request("`to` is too early: give `from` as well"))
+            .and_then(|from| in_range("from", from))?,
+    };
+    if from >= to {
+        return Err(WireError::bad_request("`from` must come before `to`"));
+    }
+    Ok((from, to))
+}
+
 #[cfg(test)]
 mod tests {
     use chrono::TimeZone;

@@ -1,12 +1,13 @@
 //! Cross-cutting HTTP concerns shared by every route: error rendering, request ids, metrics,
-//! body limits, health checks; and the helpers SCIM and the admin API share (conditional
-//! requests, CSV). The lowest wire module: it imports nothing from `auth`, `api` or `scim`.
+//! body limits, health checks; and the helpers SCIM, the admin API and the console share
+//! (conditional requests, instants, JSON bodies, query strings, streamed exports, the
+//! console's static files). The lowest wire module: it imports nothing from `auth`, `api`,
+//! `console` or `scim`.
 
 pub mod allowed_methods;
 pub mod assets;
 pub mod body_limit;
 pub mod conditional;
-pub mod csv;
 pub mod errors;
 pub mod health;
 pub mod instant;
@@ -14,6 +15,7 @@ pub mod json;
 pub mod metrics;
 pub mod query;
 pub mod request_id;
+pub mod streaming;
 
 use crate::store::Store;
 

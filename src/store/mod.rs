@@ -16,6 +16,7 @@ pub mod escalation;
 pub mod evidence;
 mod open;
 pub mod outbox;
+pub mod people;
 pub(crate) mod planning;
 pub mod policy;
 pub mod portals;

@@ -333,7 +333,11 @@ storage_test!(
             "/console/queue?view=all".to_owned(),
             format!("/console/tasks/{task}"),
             "/console/practices".to_owned(),
+            "/console/reports".to_owned(),
+            "/console/audit?verify=1".to_owned(),
             "/console/people".to_owned(),
+            format!("/console/people/{jo}"),
+            "/console/portals".to_owned(),
             "/console/no-such-page".to_owned(),
         ] {
             browser.goto(&p.app.url(&path)).await.unwrap();

@@ -128,6 +128,17 @@ impl Session {
     }
 }
 
+/// Adds an administrator with `role` to the practice `acme`.
+async fn another_admin(p: &Practice, email: &str, role: &str) {
+    let acme = p
+        .app
+        .store
+        .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
+        .await
+        .unwrap();
+    p.app.admin_token(&acme, email, role).await;
+}
+
 /// A leaver with an Availity account: one open deprovision task. Returns its id.
 async fn leaver_task(p: &Practice) -> String {
     let jo = p.hire("jo@acme.example", "Front Desk").await;
@@ -402,18 +413,8 @@ storage_test!(
         let app = spawn_app(&backend).await;
         let p = Practice::new(app, "acme").await;
         let task = leaver_task(&p).await;
-        let acme = p
-            .app
-            .store
-            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
-            .await
-            .unwrap();
-        p.app
-            .admin_token(&acme, "audrey@acme.example", "auditor")
-            .await;
-        p.app
-            .admin_token(&acme, "max@acme.example", "manager")
-            .await;
+        another_admin(&p, "audrey@acme.example", "auditor").await;
+        another_admin(&p, "max@acme.example", "manager").await;
         let other = p.app.practice("beta").await;
         p.app
             .admin_token(&other, "bo@beta.example", "portal_admin")
@@ -556,3 +557,145 @@ async fn behind_https_the_cookie_is_host_bound_and_secure() {
         "{cookie}"
     );
 }
+
+storage_test!(
+    /// Reports: the leaver with their removal's SLA, the removal figures, and both CSVs with
+    /// the API's columns; the audit page's filters, "Verify chain" with the head, and an
+    /// auditor's export that ends with its signed checkpoint (a POST, CSRF-checked).
+    async fn reports_and_the_audit_trail_for_auditors(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let task = leaver_task(&p).await;
+        another_admin(&p, "audrey@acme.example", "auditor").await;
+        let pat = Session::sign_in(&p.app, "acme", "pat@acme.example").await;
+        pat.post(&format!("/console/tasks/{task}/claim"), &[]).await;
+        p.app.clock.advance(Duration::minutes(10));
+        let (status, to) = pat
+            .post(
+                &format!("/console/tasks/{task}/done"),
+                &[("note", "removed")],
+            )
+            .await;
+        assert_eq!(
+            (status, to.starts_with("/console/tasks/")),
+            (303, true),
+            "{to}"
+        );
+
+        let audrey = Session::sign_in(&p.app, "acme", "audrey@acme.example").await;
+        let (status, page) = audrey.get("/console/reports").await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("Front Desk jo@acme.example") && page.contains(">met<"),
+            "{page}"
+        );
+        assert!(page.contains("10 min"), "the median time to remove: {page}");
+        let (status, csv) = audrey.get("/console/reports/leavers.csv").await;
+        assert_eq!(status, 200);
+        assert!(
+            csv.starts_with("person_id,person,event_at,portal,task_id"),
+            "{csv}"
+        );
+        assert!(csv.contains(&task) && csv.contains(",met,"), "{csv}");
+        let (_, access) = audrey.get("/console/reports/access.csv").await;
+        assert!(access.starts_with("person_id,person,portal,username,roles,updated_at"));
+
+        let (_, trail) = audrey.get("/console/audit?actor=pat%40acme.example").await;
+        assert!(
+            trail.contains("task.claim") && trail.contains("task.complete"),
+            "{trail}"
+        );
+        assert!(!trail.contains("scim.user"), "filtered by actor: {trail}");
+        let (_, verified) = audrey.get("/console/audit?verify=1").await;
+        assert!(verified.contains("The chain is intact"), "{verified}");
+
+        let (status, _) = audrey
+            .post_raw(
+                "/console/audit/export",
+                &[("format", "csv")],
+                Some(&audrey.base),
+            )
+            .await;
+        assert_eq!(status, 403, "no CSRF token, no export");
+        let (status, export) = audrey
+            .post("/console/audit/export", &[("format", "csv")])
+            .await;
+        assert_eq!(status, 200, "{export}");
+        assert!(export.starts_with("seq,at,actor,action,target"), "{export}");
+        let last = export.trim_end().lines().last().unwrap();
+        assert!(last.contains("audit.checkpoint"), "{last}");
+        let (_, jsonl) = audrey
+            .post("/console/audit/export", &[("format", "jsonl")])
+            .await;
+        assert!(
+            jsonl
+                .lines()
+                .all(|l| serde_json::from_str::<serde_json::Value>(l).is_ok())
+        );
+    }
+);
+
+storage_test!(
+    /// People: search by e-mail; a leaver's page shows what is recorded against what policy
+    /// grants (nothing now), their open removal and the leaver event behind it.
+    async fn a_persons_page_shows_access_tasks_and_events(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let task = leaver_task(&p).await;
+        let me = Session::sign_in(&p.app, "acme", "pat@acme.example").await;
+        let (_, found) = me.get("/console/people?q=JO%40ACME").await;
+        assert!(
+            found.contains("Front Desk jo@acme.example") && found.contains("left"),
+            "{found}"
+        );
+        let (_, none) = me.get("/console/people?q=nobody-here").await;
+        assert!(none.contains("Nobody matches"), "{none}");
+        let at = found.find("/console/people/").unwrap();
+        let link = &found[at..at + "/console/people/".len() + 36];
+        let (status, page) = me.get(link).await;
+        assert_eq!(status, 200, "{page}");
+        assert!(
+            page.contains("Availity Essentials") && page.contains("eligibility-benefits"),
+            "{page}"
+        );
+        assert!(
+            page.contains(&format!("/console/tasks/{task}")),
+            "the open removal: {page}"
+        );
+        assert!(page.contains("leaver"), "the event: {page}");
+        let (status, _) = me
+            .get(&format!("/console/people/{}", uuid::Uuid::new_v4()))
+            .await;
+        assert_eq!(status, 404);
+    }
+);
+
+storage_test!(
+    /// Portals: the carrier directory with each portal's direct link, the organization's TIN,
+    /// and its open work linking to the work-by-portal queue.
+    async fn the_portals_page_is_the_carrier_directory(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        leaver_task(&p).await;
+        let me = Session::sign_in(&p.app, "acme", "pat@acme.example").await;
+        let (status, page) = me.get("/console/portals").await;
+        assert_eq!(status, 200, "{page}");
+        for said in [
+            "Availity Essentials",
+            "https://apps.availity.com",
+            "Noridian Medicare Portal",
+            "TIN 123456789",
+            "/console/queue?view=all&amp;portal=availity-essentials",
+        ] {
+            assert!(page.contains(said), "{said}: {page}");
+        }
+        let (_, work) = me
+            .get("/console/queue?view=all&portal=availity-essentials")
+            .await;
+        assert!(
+            work.contains("Work in Availity Essentials")
+                && work.contains("Open Availity Essentials"),
+            "{work}"
+        );
+    }
+);

@@ -74,6 +74,11 @@
       }
       return;
     }
+    var print = event.target.closest ? event.target.closest("button[data-print]") : null;
+    if (print) {
+      window.print();
+      return;
+    }
     var all = event.target.closest ? event.target.closest("input[data-select-all]") : null;
     if (all) {
       document.querySelectorAll("input[name='task']").forEach(function (box) { box.checked = all.checked; });

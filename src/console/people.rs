@@ -1,0 +1,144 @@
+//! People: a search by name, e-mail or user name; a person's page with desired against actual
+//! access per portal, their open and past tasks, and the lifecycle events that caused them.
+
+use std::collections::HashMap;
+
+use actix_web::{HttpResponse, get, web};
+use askama::Template;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::render;
+use super::session::SignedIn;
+use super::view::{Frame, TaskRow, When};
+use crate::engine::access::person_access;
+use crate::http::errors::WireError;
+use crate::store::people::PersonSummary;
+use crate::store::tasks::TaskFilter;
+
+#[derive(Debug, Default, Deserialize)]
+pub struct SearchQuery {
+    q: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "people.html", config = "src/console/askama.toml")]
+struct People {
+    frame: Frame,
+    q: String,
+    people: Vec<PersonSummary>,
+}
+
+#[get("/people")]
+pub async fn list(me: SignedIn, query: web::Query<SearchQuery>) -> Result<HttpResponse, WireError> {
+    let q = query.q.clone().unwrap_or_default();
+    let people = me.store().people(q.trim(), 200).await?;
+    render(&People {
+        frame: Frame::load(&me, "People", "People").await?,
+        q,
+        people,
+    })
+}
+
+pub(super) struct AccessRow {
+    portal: String,
+    desired: String,
+    actual: String,
+    username: String,
+    in_step: bool,
+}
+
+pub(super) struct EventRow {
+    kind: String,
+    at: When,
+}
+
+#[derive(Template)]
+#[template(path = "person.html", config = "src/console/askama.toml")]
+struct Person {
+    frame: Frame,
+    person: PersonSummary,
+    access: Vec<AccessRow>,
+    open: Vec<(TaskRow, String)>,
+    past: Vec<(TaskRow, String)>,
+    events: Vec<EventRow>,
+}
+
+#[get("/people/{id}")]
+pub async fn page(me: SignedIn, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let id = Uuid::try_parse(&id).map_err(|_| WireError::not_found("person not found"))?;
+    let store = me.store();
+    let now = me.now();
+    let tz = me.session.practice.time_zone.tz();
+    let person = store.person(id).await?;
+    let access = person_access(&store, id)
+        .await
+        .or_else(|e| match e {
+            // Deleted in the identity provider: no policy applies, nothing to compare.
+            crate::store::StoreError::NotFound(_) => Ok(Vec::new()),
+            other => Err(other),
+        })?
+        .into_iter()
+        .map(|a| AccessRow {
+            desired: if a.desired.is_empty() {
+                "nothing".to_owned()
+            } else {
+                a.desired.keys().cloned().collect::<Vec<_>>().join(", ")
+            },
+            actual: if a.actual.is_empty() {
+                "no account".to_owned()
+            } else {
+                a.actual.join(", ")
+            },
+            portal: a.portal_name,
+            username: a.username.unwrap_or_default(),
+            in_step: a.in_step,
+        })
+        .collect();
+    let events = store.events_of(id).await?;
+    let cause: HashMap<Uuid, String> = events
+        .iter()
+        .map(|e| {
+            (
+                e.id,
+                format!("{} · {}", e.kind, When::at(e.at, now, tz).text),
+            )
+        })
+        .collect();
+    let portals = store.practice_portals().await?;
+    let tasks = store
+        .tasks(&TaskFilter {
+            person: Some(id),
+            limit: 500,
+            ..Default::default()
+        })
+        .await?;
+    let (mut open, mut past) = (Vec::new(), Vec::new());
+    for t in &tasks {
+        let why = cause
+            .get(&t.event_id)
+            .cloned()
+            .unwrap_or_else(|| t.cause.to_string());
+        let row = (TaskRow::new(t, &portals, now, tz), why);
+        if t.state.is_open() {
+            open.push(row);
+        } else {
+            past.push(row);
+        }
+    }
+    past.reverse();
+    render(&Person {
+        frame: Frame::load(&me, person.display.clone(), "People").await?,
+        person,
+        access,
+        open,
+        past,
+        events: events
+            .into_iter()
+            .map(|e| EventRow {
+                kind: e.kind,
+                at: When::at(e.at, now, tz),
+            })
+            .collect(),
+    })
+}
