@@ -1,7 +1,6 @@
 //! A person's access: what policy grants, what they have, what is pending; and recording the
 //! accounts they already hold.
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -55,19 +54,6 @@ pub async fn record_account(
     let person = person_id(&id)?;
     let input = body.into_inner();
     let store = call.store();
-    let portals = store.practice_portals().await?;
-    let portal = portals.get(&input.portal).ok_or_else(|| {
-        WireError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("the practice does not use portal `{}`", input.portal),
-        )
-    })?;
-    if let Some(role) = input.roles.iter().find(|r| portal.portal.role(r).is_none()) {
-        return Err(WireError::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            format!("portal `{}` has no role `{role}`", input.portal),
-        ));
-    }
     accounts::record_account(
         &store,
         person,

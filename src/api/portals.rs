@@ -8,8 +8,9 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::catalog::{Portal, check_portal, is_slug};
-use crate::domain::sla::{SlaKey, SlaOverrides};
+use crate::domain::catalog::Portal;
+use crate::domain::sla::SlaOverrides;
+use crate::engine::portals::checked;
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
 use crate::http::json::Json;
@@ -107,114 +108,9 @@ pub struct PracticePortalInput {
     pub url: Option<String>,
 }
 
-fn invalid(detail: impl Into<String>) -> WireError {
-    WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
-}
-
-fn digits(value: &Option<String>, len: usize, name: &str) -> Result<(), WireError> {
-    match value {
-        Some(v) if v.len() != len || !v.bytes().all(|b| b.is_ascii_digit()) => {
-            Err(invalid(format!("org_scope.{name} must be {len} digits")))
-        }
-        _ => Ok(()),
-    }
-}
-
-/// NPI check digit (Luhn over `80840` + the first nine digits).
-fn npi_is_valid(npi: &str) -> bool {
-    let digits: Vec<u32> = format!("80840{npi}")
-        .chars()
-        .filter_map(|c| c.to_digit(10))
-        .collect();
-    let sum: u32 = digits
-        .iter()
-        .rev()
-        .enumerate()
-        .map(|(i, d)| {
-            if i % 2 == 1 {
-                let x = d * 2;
-                if x > 9 { x - 9 } else { x }
-            } else {
-                *d
-            }
-        })
-        .sum();
-    digits.len() == 15 && sum.is_multiple_of(10)
-}
-
+/// The input as a write, checked by the engine's rules (`engine::portals`).
 fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalWrite, WireError> {
-    if !is_slug(&input.portal) {
-        return Err(invalid(
-            "`portal` must be a slug (lowercase letters, digits, '-')",
-        ));
-    }
-    let in_catalog = call.state.store.catalog().portal(&input.portal).is_some();
-    match (&input.definition, in_catalog) {
-        (None, false) => {
-            return Err(invalid(format!(
-                "`{}` is not in the catalogue; give a `definition` to add the practice's own portal",
-                input.portal
-            )));
-        }
-        (Some(_), true) => {
-            return Err(invalid(format!(
-                "`{}` is a catalogue portal: leave out `definition`",
-                input.portal
-            )));
-        }
-        (Some(definition), false) => {
-            check_portal(definition).map_err(invalid)?;
-            if definition.slug != input.portal {
-                return Err(invalid("`definition.slug` must equal `portal`"));
-            }
-        }
-        (None, true) => {}
-    }
-    digits(&input.org_scope.tin, 9, "tin")?;
-    digits(&input.org_scope.group_npi, 10, "group_npi")?;
-    for (name, value, max) in [
-        ("org_scope.ptan", &input.org_scope.ptan, 64),
-        (
-            "org_scope.trading_partner_id",
-            &input.org_scope.trading_partner_id,
-            64,
-        ),
-        ("url", &input.url, 2048),
-    ] {
-        if value.as_deref().is_some_and(|v| v.len() > max) {
-            return Err(invalid(format!(
-                "`{name}` must be at most {max} characters"
-            )));
-        }
-    }
-    if input
-        .org_scope
-        .group_npi
-        .as_deref()
-        .is_some_and(|n| !npi_is_valid(n))
-    {
-        return Err(invalid("org_scope.group_npi fails the NPI check digit"));
-    }
-    if let (Some(min), Some(max)) = (input.min_admins, input.max_admins)
-        && min > max
-    {
-        return Err(invalid("min_admins exceeds max_admins"));
-    }
-    if let Some(key) = input
-        .sla_overrides
-        .keys()
-        .find(|k| !SlaKey::ALL.iter().any(|s| s.as_str() == k.as_str()))
-    {
-        return Err(invalid(format!(
-            "sla_overrides: unknown key `{key}` (use deprovision, modify_removal, provision, transfer_admin, notify_third_party)"
-        )));
-    }
-    if let Some(url) = &input.url
-        && !(url.starts_with("https://") || url.starts_with("http://"))
-    {
-        return Err(invalid("`url` must be an http(s) URL"));
-    }
-    Ok(PracticePortalWrite {
+    let write = PracticePortalWrite {
         portal_slug: input.portal,
         custom: input.definition,
         org_scope: input.org_scope,
@@ -222,7 +118,8 @@ fn validate(call: &Caller, input: PracticePortalInput) -> Result<PracticePortalW
         max_admins: input.max_admins,
         sla_overrides: input.sla_overrides,
         url: input.url,
-    })
+    };
+    Ok(checked(call.state.store.catalog(), write)?)
 }
 
 /// The portals the practice uses.
@@ -305,7 +202,10 @@ pub async fn update(
 ) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();
     if input.portal != *portal {
-        return Err(invalid("`portal` in the body must match the path"));
+        return Err(WireError::new(
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "`portal` in the body must match the path",
+        ));
     }
     let write = validate(&call, input)?;
     let expected = if_match(req.headers());

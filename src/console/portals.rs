@@ -4,15 +4,18 @@
 
 use std::collections::BTreeMap;
 
-use actix_web::{HttpResponse, get};
+use actix_web::{HttpResponse, get, post, web};
 use askama::Template;
+use serde::Deserialize;
 
 use super::home::portal_load;
-use super::render;
-use super::session::SignedIn;
-use super::view::Frame;
+use super::session::{Act, SignedIn};
+use super::view::{Frame, urlencode};
+use super::{render, see_other};
+use crate::engine::portals::checked;
 use crate::engine::reports::access_lines;
 use crate::http::errors::WireError;
+use crate::store::portals::{OrgScope, PracticePortalWrite};
 
 pub(super) struct PortalRow {
     slug: String,
@@ -35,10 +38,19 @@ struct Portals {
     frame: Frame,
     portals: Vec<PortalRow>,
     catalogue: Vec<(String, String)>,
+    notice: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub struct PortalsQuery {
+    notice: Option<String>,
 }
 
 #[get("/portals")]
-pub async fn page(me: SignedIn) -> Result<HttpResponse, WireError> {
+pub async fn page(
+    me: SignedIn,
+    query: web::Query<PortalsQuery>,
+) -> Result<HttpResponse, WireError> {
     let store = me.store();
     let portals = store.practice_portals().await?;
     let load: BTreeMap<String, (u64, u64)> = portal_load(&me)
@@ -125,5 +137,49 @@ pub async fn page(me: SignedIn) -> Result<HttpResponse, WireError> {
         frame: Frame::load(&me, "Portals", "Portals").await?,
         portals: rows,
         catalogue,
+        notice: query.notice.clone(),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct AddForm {
+    portal: String,
+    tin: Option<String>,
+    group_npi: Option<String>,
+    ptan: Option<String>,
+}
+
+/// `POST /console/portals`: add a catalogue portal, with the organization's identifiers,
+/// checked by the same rules as `POST /api/v1/practice-portals`.
+#[post("/portals")]
+pub async fn add(act: Act<AddForm>) -> Result<HttpResponse, WireError> {
+    let filled = |v: &Option<String>| {
+        v.as_deref()
+            .map(|t| t.trim().replace([' ', '-'], ""))
+            .filter(|t| !t.is_empty())
+    };
+    let write = PracticePortalWrite {
+        portal_slug: act.form.portal.trim().to_owned(),
+        custom: None,
+        org_scope: OrgScope {
+            tin: filled(&act.form.tin),
+            group_npi: filled(&act.form.group_npi),
+            ptan: filled(&act.form.ptan),
+            ..Default::default()
+        },
+        min_admins: None,
+        max_admins: None,
+        sla_overrides: Default::default(),
+        url: None,
+    };
+    let write = checked(act.me.state.store.catalog(), write)?;
+    let added = act
+        .me
+        .store()
+        .add_practice_portal(write, &act.me.actor())
+        .await?;
+    Ok(see_other(&format!(
+        "/console/portals?notice={}",
+        urlencode(&format!("{} added.", added.portal.name))
+    )))
 }

@@ -14,6 +14,7 @@ pub mod checkpoint;
 pub mod deliver;
 pub mod directory;
 pub mod policy;
+pub mod portals;
 pub mod react;
 pub mod reports;
 pub mod sweep;
