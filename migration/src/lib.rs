@@ -14,6 +14,7 @@ mod m20261124_000008_index_live_directory;
 mod m20261124_000009_create_directory_tally;
 mod m20261124_000010_create_audit_checkpoint;
 mod m20261207_000011_create_console_session;
+mod m20261207_000012_index_audit_target;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000009_create_directory_tally::Migration),
             Box::new(m20261124_000010_create_audit_checkpoint::Migration),
             Box::new(m20261207_000011_create_console_session::Migration),
+            Box::new(m20261207_000012_index_audit_target::Migration),
         ]
     }
 }

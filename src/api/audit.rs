@@ -89,6 +89,7 @@ pub async fn list(call: Caller, query: Query<AuditQuery>) -> Result<HttpResponse
             actor: query.actor,
             action: query.action,
             target: query.target,
+            exact_target: None,
             after_seq,
             up_to_seq: None,
             limit,

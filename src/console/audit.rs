@@ -80,6 +80,7 @@ pub async fn page(me: SignedIn, query: web::Query<AuditQuery>) -> Result<HttpRes
         actor: text(&query.actor),
         action: text(&query.action),
         target: text(&query.target),
+        exact_target: None,
         after_seq: query.after,
         up_to_seq: None,
         limit: PAGE,

@@ -16,7 +16,7 @@ use crate::domain::task::TaskState;
 use crate::engine::reports::{leaver_lines, removal_stats};
 use crate::http::errors::WireError;
 use crate::http::instant::{day_start, report_period};
-use crate::store::tasks::{Assigned, TaskFilter};
+use crate::store::tasks::{OpenWork, TaskFilter};
 
 pub(super) struct PortalLoad {
     pub slug: String,
@@ -40,23 +40,19 @@ struct Home {
     work_chart: String,
 }
 
-/// Open and overdue work per portal, busiest first.
-pub(super) async fn portal_load(me: &SignedIn) -> Result<Vec<PortalLoad>, WireError> {
-    let store = me.store();
-    let counts = store.task_counts(me.now()).await?;
-    let portals = store.practice_portals().await?;
+/// Open and overdue work per portal, busiest first, from one pass over the open work.
+pub(super) async fn portal_load(
+    me: &SignedIn,
+    work: &[OpenWork],
+) -> Result<Vec<PortalLoad>, WireError> {
+    let portals = me.store().practice_portals().await?;
     let mut load: BTreeMap<String, (u64, u64)> = BTreeMap::new();
-    for (state, _, portal, n) in &counts.by_state_kind_portal {
-        if state.is_open() {
-            load.entry(portal.clone().unwrap_or_default())
-                .or_default()
-                .0 += n;
-        }
-    }
-    for (portal, n) in &counts.overdue_by_portal {
-        load.entry(portal.clone().unwrap_or_default())
-            .or_default()
-            .1 += n;
+    for w in work {
+        let entry = load
+            .entry(w.portal.clone().unwrap_or_default())
+            .or_default();
+        entry.0 += w.count;
+        entry.1 += w.overdue;
     }
     let mut rows: Vec<PortalLoad> = load
         .into_iter()
@@ -91,13 +87,16 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
         today - Days::new(u64::from(today.weekday().num_days_from_monday())),
         tz,
     );
-    let open = |overdue_at| TaskFilter {
-        states: TaskState::OPEN.to_vec(),
-        overdue_at: Some(overdue_at),
-        ..Default::default()
-    };
-    let overdue = store.count_tasks(&open(now)).await?;
-    let due_today = store.count_tasks(&open(end_of_today)).await? - overdue;
+    let work = store.open_work(now).await?;
+    let overdue: u64 = work.iter().map(|w| w.overdue).sum();
+    let due_by_tonight = store
+        .count_tasks(&TaskFilter {
+            states: TaskState::OPEN.to_vec(),
+            overdue_at: Some(end_of_today),
+            ..Default::default()
+        })
+        .await?;
+    let due_today = due_by_tonight.saturating_sub(overdue);
     let mut leavers: Vec<_> = store
         .leaver_rows(week_start, end_of_today)
         .await?
@@ -106,13 +105,11 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
         .collect();
     leavers.sort_unstable();
     leavers.dedup();
-    let mine = store
-        .count_tasks(&TaskFilter {
-            states: TaskState::OPEN.to_vec(),
-            assignee: Some(Assigned::To(me.session.admin.email.clone())),
-            ..Default::default()
-        })
-        .await?;
+    let mine: u64 = work
+        .iter()
+        .filter(|w| w.assignee.as_deref() == Some(me.session.admin.email.as_str()))
+        .map(|w| w.count)
+        .sum();
     // How fast leavers lost access over the last 90 days (the leaver report's default).
     let (from, to) = report_period(None, None, tz, now)?;
     let stats = removal_stats(&leaver_lines(&store, from, to, now).await?, tz);
@@ -128,7 +125,7 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
             })
             .collect::<Vec<_>>(),
     );
-    let by_portal = portal_load(&me).await?;
+    let by_portal = portal_load(&me, &work).await?;
     let work_chart = bars(
         "Open work per portal",
         &by_portal

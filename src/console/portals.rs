@@ -53,7 +53,8 @@ pub async fn page(
 ) -> Result<HttpResponse, WireError> {
     let store = me.store();
     let portals = store.practice_portals().await?;
-    let load: BTreeMap<String, (u64, u64)> = portal_load(&me)
+    let work = store.open_work(me.now()).await?;
+    let load: BTreeMap<String, (u64, u64)> = portal_load(&me, &work)
         .await?
         .into_iter()
         .map(|p| (p.slug, (p.open, p.overdue)))

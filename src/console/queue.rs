@@ -144,12 +144,32 @@ pub async fn queue(me: SignedIn, query: web::Query<QueueQuery>) -> Result<HttpRe
         }
         href
     };
+    // Unfiltered, one pass over the open work counts every tab and portal; a filter needs a
+    // count of its own per tab.
+    let work = store.open_work(now).await?;
+    let unfiltered = portal.is_none()
+        && kind.is_none()
+        && state.is_none()
+        && people.is_none()
+        && query.overdue.is_none();
     let mut tabs = Vec::new();
     for (label, key, assignee) in &views {
+        let count = if unfiltered {
+            work.iter()
+                .filter(|w| match assignee {
+                    Some(Assigned::To(email)) => w.assignee.as_deref() == Some(email.as_str()),
+                    Some(Assigned::Nobody) => w.assignee.is_none(),
+                    None => true,
+                })
+                .map(|w| w.count)
+                .sum()
+        } else {
+            store.count_tasks(&filter_for(assignee.clone())).await?
+        };
         tabs.push(Tab {
             label,
             href: keep(key),
-            count: store.count_tasks(&filter_for(assignee.clone())).await?,
+            count,
             current: *key == view,
         });
     }
@@ -215,7 +235,7 @@ pub async fn queue(me: SignedIn, query: web::Query<QueueQuery>) -> Result<HttpRe
         empty,
         next_page,
         portal: banner,
-        by_portal: portal_load(&me)
+        by_portal: portal_load(&me, &work)
             .await?
             .into_iter()
             .filter(|p| !p.slug.is_empty())

@@ -235,7 +235,7 @@ pub async fn page(
         .collect();
     let timeline = store
         .audit_records(&AuditFilter {
-            target: Some(format!("task {id}")),
+            exact_target: Some(format!("task {id}")),
             limit: 500,
             ..Default::default()
         })

@@ -262,7 +262,50 @@ pub struct TaskCounts {
     pub overdue_by_portal: Vec<(Option<String>, u64)>,
 }
 
+/// Open and claimed work, counted by portal and assignee, with how many are overdue: one
+/// pass over the open tasks gives the queue's tab counts and the work per portal.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OpenWork {
+    pub portal: Option<String>,
+    pub assignee: Option<String>,
+    pub count: u64,
+    pub overdue: u64,
+}
+
 impl TenantStore<'_> {
+    pub async fn open_work(&self, now: DateTime<Utc>) -> Result<Vec<OpenWork>, StoreError> {
+        use sea_orm::sea_query::CaseStatement;
+        // SUM(CASE …) rather than grouping by `due_at < now`: PostgreSQL does not match a
+        // grouped expression whose parameter is bound twice. The CASE is of 4-byte integers so
+        // that PostgreSQL's SUM is a bigint (of bigints it is a numeric).
+        let late = CaseStatement::new()
+            .case(Expr::col(task::Column::DueAt).lt(now), Expr::val(1_i32))
+            .finally(Expr::val(0_i32));
+        let rows: Vec<(Option<String>, Option<String>, i64, i64)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::PortalSlug)
+            .column(task::Column::Assignee)
+            .column_as(Expr::col(task::Column::Id).count(), "n")
+            .column_as(Expr::expr(late).sum(), "late")
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(task::Column::State.is_in(TaskState::OPEN))
+            .group_by(task::Column::PortalSlug)
+            .group_by(task::Column::Assignee)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let count = |n: i64| u64::try_from(n).unwrap_or(0);
+        Ok(rows
+            .into_iter()
+            .map(|(portal, assignee, n, late)| OpenWork {
+                portal,
+                assignee,
+                count: count(n),
+                overdue: count(late),
+            })
+            .collect())
+    }
+
     pub async fn task_counts(&self, now: DateTime<Utc>) -> Result<TaskCounts, StoreError> {
         let grouped: Vec<(TaskState, TaskKind, Option<String>, i64)> = task::Entity::find()
             .select_only()

@@ -161,6 +161,8 @@ pub struct AuditFilter {
     pub action: Option<String>,
     /// Substring of the target, e.g. a person's or task's id.
     pub target: Option<String>,
+    /// The target exactly (`task {id}`): an indexed read, for a task's timeline.
+    pub exact_target: Option<String>,
     pub after_seq: Option<i64>,
     /// Records up to this `seq` (an export stops at the checkpoint made for it).
     pub up_to_seq: Option<i64>,
@@ -195,6 +197,9 @@ impl TenantStore<'_> {
         }
         if let Some(action) = &filter.action {
             select = select.filter(audit_event::Column::Action.eq(action.clone()));
+        }
+        if let Some(target) = &filter.exact_target {
+            select = select.filter(audit_event::Column::Target.eq(target.clone()));
         }
         if let Some(target) = &filter.target {
             select = select.filter(audit_event::Column::Target.contains(target.clone()));
