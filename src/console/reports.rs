@@ -8,7 +8,7 @@ use serde::Deserialize;
 
 use super::render;
 use super::session::SignedIn;
-use super::view::{Frame, When, urlencode};
+use super::view::{Frame, When, urlencode, who};
 use crate::domain::csv::csv_document;
 use crate::domain::task::DeadlineVerdict;
 use crate::engine::reports::{
@@ -84,14 +84,6 @@ pub(super) fn shown(stats: &RemovalStats) -> Shown {
             .within_sla
             .map_or_else(none, |s| format!("{:.0} % of {}", s * 100.0, stats.judged)),
     }
-}
-
-fn who(actor: &str) -> String {
-    actor
-        .strip_prefix("admin ")
-        .and_then(|rest| rest.split(" <").next())
-        .unwrap_or(actor)
-        .to_owned()
 }
 
 #[get("/reports")]

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::queue::assignees;
 use super::session::{Act, SignedIn};
-use super::view::{Frame, TaskRow, When, urlencode};
+use super::view::{Frame, TaskRow, When, urlencode, who};
 use super::{render, see_other};
 use crate::domain::actor::Actor;
 use crate::domain::task::{
@@ -128,15 +128,6 @@ fn moment_detail(detail: Option<&serde_json::Value>) -> String {
         }
     }
     parts.join(" · ")
-}
-
-/// Who a record names, in short: "Dana Whitfield" for `admin Dana Whitfield <…> (…)`.
-fn who(actor: &str) -> String {
-    actor
-        .strip_prefix("admin ")
-        .and_then(|rest| rest.split(" <").next())
-        .unwrap_or(actor)
-        .to_owned()
 }
 
 #[derive(Debug, Deserialize)]

@@ -216,6 +216,16 @@ impl TaskRow {
     }
 }
 
+/// Who a record names, in short: "Dana Whitfield" for
+/// `admin Dana Whitfield <dana@acme.example> (portal_admin)`; other actors as recorded.
+pub fn who(actor: &str) -> String {
+    actor
+        .strip_prefix("admin ")
+        .and_then(|rest| rest.split(" <").next())
+        .unwrap_or(actor)
+        .to_owned()
+}
+
 /// A value for a URL's query string.
 pub fn urlencode(text: &str) -> String {
     serde_urlencoded::to_string([("", text)])
