@@ -13,6 +13,7 @@ use utoipa_actix_web::AppExt;
 
 use crate::auth::Authenticator;
 use crate::auth::jwt::JwtVerifier;
+use crate::auth::oidc::OidcClients;
 use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
 use crate::config::Settings;
@@ -180,7 +181,7 @@ impl Application {
         let authenticator = web::Data::new(Authenticator {
             store: store.clone(),
             clock: clock.clone(),
-            jwt: JwtVerifier::new(&settings.jwt, http),
+            jwt: JwtVerifier::new(&settings.jwt, http.clone()),
             limiter: limiter.clone(),
         });
         let state = web::Data::new(AppState {
@@ -192,6 +193,7 @@ impl Application {
             wake_delivery,
             audit_signer: signer,
             session_limits: settings.console.limits(),
+            oidc: OidcClients::new(&settings.console.oidc, &settings.jwt, http),
         });
         let jobs = jobs(settings, &state, &limiter);
 
@@ -356,6 +358,7 @@ fn jobs(settings: &Settings, state: &AppState, limiter: &Arc<CredentialLimiter>)
         audit_signer,
         mass_revocation_share: _,
         session_limits: _,
+        oidc: _,
     } = state;
     let span =
         |d: std::time::Duration| chrono::Duration::from_std(d).unwrap_or(chrono::Duration::MAX);

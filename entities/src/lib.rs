@@ -7,6 +7,7 @@ pub mod admin_membership;
 pub mod api_token;
 pub mod audit_checkpoint;
 pub mod audit_event;
+pub mod console_oidc_login;
 pub mod console_session;
 pub mod console_sign_in_link;
 pub mod directory_change;

@@ -15,6 +15,7 @@ mod m20261124_000009_create_directory_tally;
 mod m20261124_000010_create_audit_checkpoint;
 mod m20261207_000011_create_console_session;
 mod m20261207_000012_index_audit_target;
+mod m20261207_000013_create_console_oidc_login;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261124_000010_create_audit_checkpoint::Migration),
             Box::new(m20261207_000011_create_console_session::Migration),
             Box::new(m20261207_000012_index_audit_target::Migration),
+            Box::new(m20261207_000013_create_console_oidc_login::Migration),
         ]
     }
 }

@@ -5,8 +5,10 @@
 //! per-credential rate limit, and put the principal in the request for the [`Principal`]
 //! extractor and the [`Caller`] extractor built from it. Handlers never look at headers.
 
+pub mod jwks;
 pub mod jwt;
 pub mod middleware;
+pub mod oidc;
 pub mod ratelimit;
 
 use std::future::{Ready, ready};

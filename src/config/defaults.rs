@@ -49,6 +49,7 @@ impl Default for Settings {
                 session_idle_timeout: Duration::from_secs(15 * 60),
                 session_max_age: Duration::from_secs(12 * 3600),
                 sign_in_link_ttl: Duration::from_secs(15 * 60),
+                oidc: Vec::new(),
             },
         }
     }

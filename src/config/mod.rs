@@ -7,11 +7,12 @@
 //! Here: the settings' types, the error that refuses them, and the values derived from them.
 //! `defaults.rs` holds the built-in values; `load.rs` layers the sources and words what fails
 //! to load; `validate.rs` checks what types alone cannot; `jwt.rs` holds the trusted JWT
-//! issuers and their checks.
+//! issuers and their checks; `oidc.rs` the console's OpenID Connect providers.
 
 mod defaults;
 mod jwt;
 mod load;
+mod oidc;
 mod validate;
 
 use std::net::SocketAddr;
@@ -22,6 +23,7 @@ use serde::{Deserialize, Serialize};
 use load::describe_figment_error;
 
 pub use jwt::{IssuerConfig, JwtSettings};
+pub use oidc::OidcProviderConfig;
 
 /// Everything the service can be told. Field names are the setting names users see in errors.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -105,6 +107,10 @@ pub struct ConsoleSettings {
     /// `--ttl` says otherwise.
     #[serde(with = "humantime_serde_compat")]
     pub sign_in_link_ttl: Duration,
+    /// Sign-in through a practice's own identity provider (`[[console.oidc]]`), one entry per
+    /// practice. The provider proves the e-mail address; the role comes from Portcullis.
+    #[serde(default)]
+    pub oidc: Vec<OidcProviderConfig>,
 }
 
 impl ConsoleSettings {

@@ -103,6 +103,21 @@ impl Settings {
                 .check()
                 .map_err(|reason| invalid("jwt.issuers", &reason))?;
         }
+        let mut practices = std::collections::HashSet::new();
+        for provider in &self.console.oidc {
+            provider
+                .check()
+                .map_err(|reason| invalid("console.oidc", &reason))?;
+            if !practices.insert(provider.practice.as_str()) {
+                return Err(invalid(
+                    "console.oidc",
+                    &format!(
+                        "practice {} has two entries; a practice signs in through one provider",
+                        provider.practice
+                    ),
+                ));
+            }
+        }
         Ok(())
     }
 }

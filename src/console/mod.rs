@@ -6,14 +6,16 @@
 //! implementation of every action, the same role rule (`domain::admin`), the same audit record
 //! under the administrator's name. Its errors are HTML pages (`http::errors`, the third shape).
 //!
-//! `session` signs people in and gates every POST (session, CSRF token, role); `guard` adds
-//! the security headers and the same-origin check; `view` holds what pages share; one module
+//! `session` keeps people signed in and gates every POST (session, CSRF token, role); `guard` adds
+//! the security headers and the same-origin check; `signin` and `oidc` sign people in (one-time
+//! link, or the practice's identity provider); `view` holds what pages share; one module
 //! per page family.
 
 mod audit;
 mod chart;
 mod guard;
 mod home;
+mod oidc;
 mod pending;
 mod people;
 mod portals;
@@ -36,6 +38,8 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(crate::http::assets::serve)
             .service(home::home)
             .service(signin::landing)
+            .service(oidc::start)
+            .service(oidc::callback)
             .service(signin::link_page)
             .service(signin::use_link)
             .service(signin::sign_out)

@@ -28,7 +28,7 @@ const COOKIE: &str = "portcullis_session";
 /// Whenever `public_url` is https: bound to this host, path `/`, never sent over HTTP.
 const HOST_COOKIE: &str = "__Host-portcullis_session";
 
-fn secure(state: &AppState) -> bool {
+pub(super) fn secure(state: &AppState) -> bool {
     state.public_url.starts_with("https://")
 }
 

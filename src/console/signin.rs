@@ -7,7 +7,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{Act, SignedIn, cleared_cookie, session_cookie};
-use super::view::{Bare, Frame, When};
+use super::view::{Bare, Frame, When, urlencode};
 use super::{render, see_other};
 use crate::domain::practice::PracticeSlug;
 use crate::http::errors::WireError;
@@ -19,17 +19,28 @@ pub struct LandingQuery {
     why: Option<String>,
 }
 
+/// A practice whose administrators can sign in through its identity provider.
+struct ProviderButton {
+    label: String,
+    practice: String,
+    href: String,
+}
+
 #[derive(Template)]
 #[template(path = "sign_in.html", config = "src/console/askama.toml")]
 struct Landing {
     frame: Bare,
-    message: Option<&'static str>,
+    message: Option<String>,
+    providers: Vec<ProviderButton>,
     link_ttl: &'static str,
 }
 
 /// `GET /console/sign-in`: how to get in, and why you are here again.
 #[get("/sign-in")]
-pub async fn landing(query: web::Query<LandingQuery>) -> Result<HttpResponse, WireError> {
+pub async fn landing(
+    state: web::Data<AppState>,
+    query: web::Query<LandingQuery>,
+) -> Result<HttpResponse, WireError> {
     let message = match query.why.as_deref() {
         Some("idle") => {
             Some("You were signed out after a time without activity. Sign in again to go on.")
@@ -39,9 +50,35 @@ pub async fn landing(query: web::Query<LandingQuery>) -> Result<HttpResponse, Wi
         Some("signed-out") => Some("You are signed out."),
         _ => None,
     };
+    landing_page(&state, message.map(str::to_owned)).await
+}
+
+/// The sign-in page: a button per practice that signs in through its identity provider, and
+/// how to get a one-time link; `message` says why the visitor is here.
+pub(super) async fn landing_page(
+    state: &AppState,
+    message: Option<String>,
+) -> Result<HttpResponse, WireError> {
+    let mut providers = Vec::new();
+    for client in state.oidc.all() {
+        let Ok(slug) = PracticeSlug::parse(client.practice()) else {
+            continue;
+        };
+        // A provider configured for a practice not created yet has no button.
+        let Ok(practice) = state.store.practice_by_slug(&slug).await else {
+            continue;
+        };
+        providers.push(ProviderButton {
+            label: client.label(),
+            practice: practice.name.as_str().to_owned(),
+            href: format!("/console/sign-in/with/{}", urlencode(client.practice())),
+        });
+    }
+    providers.sort_by(|a, b| a.practice.cmp(&b.practice));
     render(&Landing {
         frame: Bare::new("Sign in"),
         message,
+        providers,
         link_ttl: "a few minutes",
     })
 }

@@ -27,4 +27,6 @@ pub struct AppState {
     pub audit_signer: std::sync::Arc<crate::domain::audit::checkpoint::AuditSigner>,
     /// Console sessions' idle timeout and absolute limit.
     pub session_limits: crate::domain::session::SessionLimits,
+    /// The practices' identity providers for console sign-in (`[[console.oidc]]`).
+    pub oidc: crate::auth::oidc::OidcClients,
 }

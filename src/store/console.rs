@@ -46,6 +46,33 @@ impl ConsoleSession {
     }
 }
 
+/// How an administrator proved who they are; recorded on the session and in the audit trail.
+#[derive(Debug, Clone, Copy)]
+pub enum SignInMethod<'a> {
+    /// A one-time link an operator made.
+    Link,
+    /// The practice's identity provider, with who it says signed in.
+    Oidc { issuer: &'a str, subject: &'a str },
+}
+
+impl SignInMethod<'_> {
+    fn name(self) -> &'static str {
+        match self {
+            Self::Link => "link",
+            Self::Oidc { .. } => "oidc",
+        }
+    }
+
+    fn details(self, session: Uuid) -> serde_json::Value {
+        match self {
+            Self::Link => json!({"method": "link", "session": session}),
+            Self::Oidc { issuer, subject } => json!({
+                "method": "oidc", "session": session, "issuer": issuer, "subject": subject,
+            }),
+        }
+    }
+}
+
 /// A sign-in that did not happen, in words for the page.
 const LINK_SPENT: &str =
     "this sign-in link has already been used or has expired: ask your operator for a new one";
@@ -143,7 +170,7 @@ impl Store {
                 &tx,
                 link.admin_id,
                 practice,
-                "link",
+                SignInMethod::Link,
                 limits,
                 now,
                 request_id,
@@ -156,12 +183,12 @@ impl Store {
     /// Opens a session for an administrator who has just proved who they are (by link or by
     /// their IdP), in `tx`, audited as their sign-in.
     #[allow(clippy::too_many_arguments)] // Each is one fact of the sign-in.
-    async fn open_session(
+    pub(super) async fn open_session(
         &self,
         tx: &super::WriteTx,
         admin_id: Uuid,
         practice: PracticeId,
-        method: &str,
+        method: SignInMethod<'_>,
         limits: SessionLimits,
         now: DateTime<Utc>,
         request_id: Option<String>,
@@ -178,7 +205,7 @@ impl Store {
             id: Set(id),
             admin_id: Set(admin_id),
             practice_id: Set(practice.as_uuid()),
-            method: Set(method.to_owned()),
+            method: Set(method.name().to_owned()),
             created_at: Set(now),
             last_seen_at: Set(now),
             expires_at: Set(now + limits.max_age),
@@ -208,7 +235,7 @@ impl Store {
             &actor,
             "console.signed_in",
             &format!("admin {}", session.admin.email),
-            Some(json!({"method": method, "session": id})),
+            Some(method.details(id)),
         )
         .await?;
         Ok((secret, session))
@@ -328,7 +355,7 @@ impl Store {
     }
 
     /// The administrator with `email`, active and with a role in `practice`.
-    async fn active_member(
+    pub(super) async fn active_member(
         &self,
         email: &str,
         practice: PracticeId,

@@ -9,6 +9,7 @@ pub mod accounts;
 pub mod admins;
 pub mod audit;
 pub mod console;
+pub mod console_oidc;
 pub mod credentials;
 pub mod deliveries;
 pub mod directory;

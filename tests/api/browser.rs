@@ -382,3 +382,38 @@ storage_test!(
         browser.close().await.unwrap();
     }
 );
+
+storage_test!(
+    /// Signing in through the practice's identity provider in Chromium: the sign-in page's
+    /// button, the provider's own login page, and back to Home signed in. The sign-in page
+    /// with a provider passes axe too.
+    async fn an_administrator_signs_in_through_the_identity_provider(backend: Backend) {
+        let (p, _provider) = crate::oidc::app_with_provider(&backend).await;
+        let driver = Driver::start();
+        let browser = driver.browser().await;
+        browser.goto(&p.app.url("/console/sign-in")).await.unwrap();
+        see(&browser, "Sign in with Test IdP").await;
+        let violations = accessibility_violations(&browser).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        screenshot(&browser, &backend, "sign-in-oidc").await;
+        click(&browser, "Sign in with Test IdP").await;
+        see(&browser, "Test IdP").await;
+        browser
+            .wait()
+            .at_most(Duration::from_secs(10))
+            .for_element(Locator::Css("input[name=email]"))
+            .await
+            .unwrap()
+            .send_keys("pat@acme.example")
+            .await
+            .unwrap();
+        click(&browser, "Continue").await;
+        let home = see(&browser, "Overdue now").await;
+        assert!(
+            home.contains("pat@acme.example") || home.contains("pat"),
+            "{home}"
+        );
+        at(&browser, "/console").await;
+        browser.close().await.unwrap();
+    }
+);

@@ -20,6 +20,7 @@ mod errors;
 mod first_hour;
 mod jwt;
 mod lifecycle;
+mod oidc;
 mod openapi;
 mod operations;
 mod rate_limit;
