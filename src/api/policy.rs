@@ -96,29 +96,13 @@ pub async fn replace(
 ) -> Result<HttpResponse, WireError> {
     let document = body.into_inner();
     let store = call.store();
-    validate(&store, &document).await?;
+    policy::validate(&store, &document).await?;
     let guard = policy::RevocationGuard {
         max_share: call.state.mass_revocation_share,
         confirmed: query.confirm_revocations,
     };
     policy::replace_policy(&store, &document, &call.actor(), guard).await?;
     Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))
-}
-
-/// A document's rules must name the practice's portals and their roles; a problem names the
-/// rule at fault.
-async fn validate(
-    store: &crate::store::TenantStore<'_>,
-    document: &PolicyDocument,
-) -> Result<(), WireError> {
-    let portals = store.practice_portals().await?;
-    document
-        .validate(|slug| {
-            portals
-                .get(slug)
-                .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
-        })
-        .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -234,7 +218,7 @@ pub async fn preview(call: Caller, body: Json<PreviewInput>) -> Result<HttpRespo
     };
     let impact = match &input.document {
         Some(document) => {
-            validate(&store, document).await?;
+            policy::validate(&store, document).await?;
             let impact = policy::policy_impact(&store, document, &call.actor()).await?;
             Some(ImpactView {
                 revocations: impact.removals,

@@ -18,6 +18,7 @@ mod home;
 mod oidc;
 mod pending;
 mod people;
+mod policy;
 mod portals;
 mod queue;
 mod reports;
@@ -61,6 +62,9 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(task::page)
             .service(task::evidence_file)
             .service(task::act)
+            .service(policy::page)
+            .service(policy::rule_form)
+            .service(policy::submit)
             .service(pending::page),
     )
 }

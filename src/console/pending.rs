@@ -16,21 +16,9 @@ struct Pending {
     meanwhile: &'static str,
 }
 
-#[get("/{page:policy|settings}")]
+#[get("/{page:settings}")]
 pub async fn page(me: SignedIn, page: web::Path<String>) -> Result<HttpResponse, WireError> {
     let (section, meanwhile) = match page.as_str() {
-        "policy" => (
-            "Policy",
-            "GET /api/v1/policy and POST /api/v1/policy/preview",
-        ),
-        "audit" => (
-            "Audit",
-            "GET /api/v1/audit, /api/v1/audit/verify and /api/v1/audit/export",
-        ),
-        "reports" => (
-            "Reports",
-            "GET /api/v1/reports/leavers and /api/v1/reports/access (CSV with Accept: text/csv)",
-        ),
         _ => (
             "Settings",
             "the /api/v1/settings, /api/v1/escalation-policy, /api/v1/webhooks and /api/v1/tokens routes",

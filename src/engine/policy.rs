@@ -3,6 +3,8 @@
 //! change that would take access from more than a set share of the practice's accounts (an
 //! empty rule list would take it from everyone) needs the number confirmed.
 
+use uuid::Uuid;
+
 use super::react::{self, Trigger};
 use crate::domain::actor::Actor;
 use crate::domain::policy::PolicyDocument;
@@ -30,6 +32,22 @@ impl PolicyImpact {
 pub struct RevocationGuard {
     pub max_share: f64,
     pub confirmed: Option<usize>,
+}
+
+/// A document's rules must name the practice's enabled portals and their roles; a refusal
+/// names the rule at fault. The API and the console both check through here.
+pub async fn validate(
+    store: &TenantStore<'_>,
+    document: &PolicyDocument,
+) -> Result<(), StoreError> {
+    let portals = store.practice_portals().await?;
+    document
+        .validate(|slug| {
+            portals
+                .get(slug)
+                .map(|p| p.portal.roles.iter().map(|r| r.slug.clone()).collect())
+        })
+        .map_err(|e| StoreError::Refused(e.to_string()))
 }
 
 /// Stores a new policy version and plans everyone against it. Returns the new version; a
@@ -65,6 +83,59 @@ pub async fn policy_impact(
     let (_, impact) = apply(store, &tx, document, actor).await?;
     tx.rollback().await?;
     Ok(impact)
+}
+
+/// One role a person would gain or lose if a proposed policy replaced the current one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AccessChange {
+    pub person: Uuid,
+    pub name: String,
+    pub portal: String,
+    pub role: String,
+    /// Gained (`true`) or lost.
+    pub gained: bool,
+    /// The rules that grant it: under the proposal for a gain, under the current policy
+    /// for a loss.
+    pub rules: Vec<String>,
+}
+
+/// Who would gain and who would lose which role if `proposed` replaced the current policy,
+/// for every active person, by name. Reads only.
+pub async fn access_changes(
+    store: &TenantStore<'_>,
+    proposed: &PolicyDocument,
+) -> Result<Vec<AccessChange>, StoreError> {
+    let current = store.policy().await?.document;
+    let mut changes = Vec::new();
+    for (person, name, facts) in store.active_people_facts().await? {
+        let before = current.entitlements(&facts);
+        let after = proposed.entitlements(&facts);
+        let mut change = |portal: &str, role: &str, gained: bool, rules: &[String]| {
+            changes.push(AccessChange {
+                person,
+                name: name.clone(),
+                portal: portal.to_owned(),
+                role: role.to_owned(),
+                gained,
+                rules: rules.to_vec(),
+            });
+        };
+        for (portal, roles) in &after {
+            for (role, rules) in roles {
+                if !before.get(portal).is_some_and(|r| r.contains_key(role)) {
+                    change(portal, role, true, rules);
+                }
+            }
+        }
+        for (portal, roles) in &before {
+            for (role, rules) in roles {
+                if !after.get(portal).is_some_and(|r| r.contains_key(role)) {
+                    change(portal, role, false, rules);
+                }
+            }
+        }
+    }
+    Ok(changes)
 }
 
 async fn apply(

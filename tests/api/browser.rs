@@ -338,6 +338,9 @@ storage_test!(
             "/console/people".to_owned(),
             format!("/console/people/{jo}"),
             "/console/portals".to_owned(),
+            "/console/policy".to_owned(),
+            "/console/policy/rule?name=Front%20desk".to_owned(),
+            "/console/policy/rule".to_owned(),
             "/console/no-such-page".to_owned(),
         ] {
             browser.goto(&p.app.url(&path)).await.unwrap();
@@ -414,6 +417,44 @@ storage_test!(
             "{home}"
         );
         at(&browser, "/console").await;
+        browser.close().await.unwrap();
+    }
+);
+
+storage_test!(
+    /// A rule edited in the browser: "Edit", change who it applies to, "Preview" lists who
+    /// would lose what, "Save" stores the new version and the page says so.
+    async fn a_rule_is_previewed_and_saved_in_the_browser(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        p.hire("jo@acme.example", "Front Desk").await;
+        p.hire("kim@acme.example", "Receptionist").await;
+        let driver = Driver::start();
+        let browser = driver.browser().await;
+        sign_in(&browser, &p.app, "acme", "pat@acme.example").await;
+        click(&browser, "Policy").await;
+        see(&browser, "title Front Desk or Receptionist").await;
+        screenshot(&browser, &backend, "policy").await;
+        browser
+            .find(Locator::Css("a[aria-label='Edit the rule Front desk']"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        see(&browser, "Edit a rule").await;
+        let titles = field(&browser, "Job title").await;
+        titles.clear().await.unwrap();
+        titles.send_keys("Front Desk").await.unwrap();
+        click(&browser, "Preview").await;
+        let preview = see(&browser, "Losses").await;
+        assert!(
+            preview.contains("Receptionist kim@acme.example"),
+            "{preview}"
+        );
+        screenshot(&browser, &backend, "policy-preview").await;
+        click(&browser, "Save").await;
+        see(&browser, "Rule saved: the policy is now version 2.").await;
         browser.close().await.unwrap();
     }
 );

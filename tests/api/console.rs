@@ -129,7 +129,7 @@ impl Session {
 }
 
 /// Adds an administrator with `role` to the practice `acme`.
-async fn another_admin(p: &Practice, email: &str, role: &str) {
+pub(crate) async fn another_admin(p: &Practice, email: &str, role: &str) {
     let acme = p
         .app
         .store

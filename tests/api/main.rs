@@ -16,6 +16,7 @@ mod cli;
 mod cli_messages;
 mod config;
 mod console;
+mod console_policy;
 mod errors;
 mod first_hour;
 mod jwt;
