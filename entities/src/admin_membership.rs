@@ -12,6 +12,9 @@ pub struct Model {
     /// portal_admin, manager or auditor.
     pub role: String,
     pub created_at: DateTimeUtc,
+    /// Set when the practice took the administrator off its list; they may no longer act
+    /// there, and stay listed as part of the record.
+    pub ended_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

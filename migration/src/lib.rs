@@ -16,6 +16,7 @@ mod m20261124_000010_create_audit_checkpoint;
 mod m20261207_000011_create_console_session;
 mod m20261207_000012_index_audit_target;
 mod m20261207_000013_create_console_oidc_login;
+mod m20261207_000014_end_admin_membership;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -37,6 +38,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000011_create_console_session::Migration),
             Box::new(m20261207_000012_index_audit_target::Migration),
             Box::new(m20261207_000013_create_console_oidc_login::Migration),
+            Box::new(m20261207_000014_end_admin_membership::Migration),
         ]
     }
 }

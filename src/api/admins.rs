@@ -1,6 +1,6 @@
 //! `GET /api/v1/admins`: the practice's named administrators and their roles, so a user can
 //! see who may claim, complete and verify work (operators add and deactivate them with
-//! `portcullis admin`).
+//! `portcullis admin`; a portal administrator adds and removes them in the console).
 
 use actix_web::{HttpResponse, get};
 use chrono::{DateTime, Utc};
@@ -19,8 +19,12 @@ pub struct AdminView {
     pub name: String,
     /// portal_admin, manager or auditor: the role in this practice.
     pub role: String,
-    /// False once deactivated (`portcullis admin deactivate`): listed, but cannot act.
+    /// False once deactivated (`portcullis admin deactivate`) or taken off this practice's
+    /// list (`removed_at`): listed, but cannot act here.
     pub active: bool,
+    /// When a portal administrator took them off this practice's list (the console's
+    /// Settings); null while they are on it.
+    pub removed_at: Option<DateTime<Utc>>,
     /// When the administrator got a role in this practice.
     pub member_since: DateTime<Utc>,
 }
@@ -32,7 +36,8 @@ impl From<PracticeAdmin> for AdminView {
             email: p.admin.email,
             name: p.admin.name,
             role: p.role.as_str().to_owned(),
-            active: p.admin.active,
+            active: p.admin.active && p.removed_at.is_none(),
+            removed_at: p.removed_at,
             member_since: p.member_since,
         }
     }

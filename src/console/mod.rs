@@ -16,13 +16,13 @@ mod chart;
 mod guard;
 mod home;
 mod oidc;
-mod pending;
 mod people;
 mod policy;
 mod portals;
 mod queue;
 mod reports;
 mod session;
+mod settings;
 mod signin;
 mod task;
 mod view;
@@ -65,7 +65,18 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(policy::page)
             .service(policy::rule_form)
             .service(policy::submit)
-            .service(pending::page),
+            .service(settings::page)
+            .service(settings::save_sla)
+            .service(settings::save_verification)
+            .service(settings::save_escalation)
+            .service(settings::add_webhook)
+            .service(settings::test_webhook)
+            .service(settings::delete_webhook)
+            .service(settings::delivery_log)
+            .service(settings::add_admin)
+            .service(settings::remove_admin)
+            .service(settings::create_token)
+            .service(settings::revoke_token),
     )
 }
 

@@ -19,3 +19,4 @@ pub mod react;
 pub mod reports;
 pub mod sweep;
 pub mod tasks;
+pub mod webhooks;

@@ -339,6 +339,7 @@ impl Store {
     ) -> Result<Vec<(Practice, AdminRole)>, StoreError> {
         let memberships = admin_membership::Entity::find()
             .filter(admin_membership::Column::AdminId.eq(admin_id))
+            .filter(admin_membership::Column::EndedAt.is_null())
             .all(self.connection())
             .await?;
         let mut practices = Vec::with_capacity(memberships.len());

@@ -255,6 +255,7 @@ impl TenantStore<'_> {
     ) -> Result<Vec<AdminContact>, StoreError> {
         let memberships = admin_membership::Entity::find()
             .filter(admin_membership::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(admin_membership::Column::EndedAt.is_null())
             .all(&tx.tx)
             .await?;
         let ids: Vec<Uuid> = memberships.iter().map(|m| m.admin_id).collect();

@@ -107,6 +107,50 @@ impl TenantStore<'_> {
         })
     }
 
+    /// A token for the practice's identity provider or HR system (scope `scim`, no named
+    /// administrator behind it), made in the console, audited under who made it. The text is
+    /// returned once.
+    pub async fn issue_idp_token(
+        &self,
+        name: &str,
+        actor: &Actor,
+    ) -> Result<IssuedToken, StoreError> {
+        let name = name.trim();
+        if name.is_empty() || name.chars().count() > 100 {
+            return Err(StoreError::Refused(
+                "a token's name is 1 to 100 characters, e.g. okta or entra".into(),
+            ));
+        }
+        let scopes = Scopes::parse("scim").map_err(|_| StoreError::Corrupt("scope"))?;
+        let tx = self.begin_write().await?;
+        let generated = token::generate();
+        api_token::Entity::insert(api_token::ActiveModel {
+            id: Set(generated.id),
+            practice_id: Set(self.practice.0),
+            name: Set(name.to_owned()),
+            scopes: Set(scopes.to_text()),
+            secret_sha256: Set(generated.secret_sha256.to_vec()),
+            created_at: Set(actor.at),
+            last_used_at: Set(None),
+            expires_at: Set(None),
+            revoked_at: Set(None),
+            admin_id: Set(None),
+        })
+        .exec_without_returning(&tx.tx)
+        .await?;
+        let entry = Entry {
+            action: "token.created".to_owned(),
+            target: format!("token {}", generated.id),
+            detail: Some(serde_json::json!({"name": name, "scopes": scopes.to_text()})),
+        };
+        self.append_audit(&tx, actor, vec![entry]).await?;
+        tx.commit().await?;
+        Ok(IssuedToken {
+            token: self.token(generated.id).await?,
+            text: generated.text,
+        })
+    }
+
     /// Every token of the practice, revoked ones included (they are part of the record).
     pub async fn list_tokens(&self) -> Result<Vec<StoredToken>, StoreError> {
         api_token::Entity::find()

@@ -341,6 +341,7 @@ storage_test!(
             "/console/policy".to_owned(),
             "/console/policy/rule?name=Front%20desk".to_owned(),
             "/console/policy/rule".to_owned(),
+            "/console/settings".to_owned(),
             "/console/no-such-page".to_owned(),
         ] {
             browser.goto(&p.app.url(&path)).await.unwrap();
@@ -456,5 +457,52 @@ storage_test!(
         click(&browser, "Save").await;
         see(&browser, "Rule saved: the policy is now version 2.").await;
         browser.close().await.unwrap();
+    }
+);
+
+storage_test!(
+    /// Settings in the browser: a token for the identity provider is made and shown once, a
+    /// webhook is added and its delivery log opened; both pages pass axe.
+    async fn settings_make_a_token_and_a_webhook_in_the_browser(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let receiver = crate::alerts::Receiver::start().await;
+        let driver = Driver::start();
+        let browser = driver.browser().await;
+        sign_in(&browser, &p.app, "acme", "pat@acme.example").await;
+        click(&browser, "Settings").await;
+        see(&browser, "Identity provider tokens").await;
+        let name = browser.find(Locator::Id("t-name")).await.unwrap();
+        name.send_keys("okta").await.unwrap();
+        click(&browser, "Make a token").await;
+        let page = see(&browser, "Copy this now").await;
+        assert!(page.contains("pcl_"), "{page}");
+        screenshot(&browser, &backend, "settings").await;
+        let violations = accessibility_violations(&browser).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        field(&browser, "Name")
+            .await
+            .send_keys("Office alerts")
+            .await
+            .unwrap();
+        field(&browser, "URL")
+            .await
+            .send_keys(&receiver.url)
+            .await
+            .unwrap();
+        click(&browser, "Add the webhook").await;
+        see(&browser, "Office alerts").await;
+        click(&browser, "Office alerts").await;
+        see(&browser, "Delivery log").await;
+        click(&browser, "Send test").await;
+        see(&browser, "Test event sent").await;
+        p.app.deliver().await;
+        browser.refresh().await.unwrap();
+        see(&browser, "HTTP 200").await;
+        screenshot(&browser, &backend, "webhook").await;
+        let violations = accessibility_violations(&browser).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        browser.close().await.unwrap();
+        receiver.stop().await;
     }
 );

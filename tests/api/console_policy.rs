@@ -4,7 +4,7 @@
 //! who saved each.
 
 use crate::console::Session;
-use crate::helpers::{Backend, spawn_app, storage_test};
+use crate::helpers::{spawn_app, storage_test};
 use crate::lifecycle::Practice;
 
 storage_test!(

@@ -1,34 +1,20 @@
 //! The subscriptions themselves: list, create (with its signing secret, shown once), read,
-//! change and delete, and the checks every name, URL, event type, format and secret passes.
+//! change and delete (the checks every name, URL, event type, format and secret passes are
+//! `engine::webhooks`).
 
-use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, delete, get, patch, post, web};
 use chrono::{DateTime, Utc};
-use rand::Rng;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::parse_id;
 use crate::domain::scope::Scope;
+use crate::engine::webhooks;
 use crate::http::errors::WireError;
 use crate::http::json::Json;
 use crate::state::Caller;
-use crate::store::webhooks::{NewWebhook, Webhook, WebhookChange, redact_url};
-
-/// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
-pub const EVENT_TYPES: [&str; 8] = [
-    "task.reminder",
-    "task.overdue",
-    "task.escalated",
-    "digest.daily",
-    "practice_portal.below_min_admins",
-    "practice_portal.admins_restored",
-    "webhook.dead_lettered",
-    "webhook.test",
-];
-
-const FORMATS: [&str; 3] = ["json", "slack", "teams"];
+use crate::store::webhooks::{Webhook, WebhookChange, redact_url};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct WebhookView {
@@ -129,66 +115,8 @@ pub struct WebhookPatch {
     pub enabled: Option<bool>,
 }
 
-fn unprocessable(detail: impl Into<String>) -> WireError {
-    WireError::new(StatusCode::UNPROCESSABLE_ENTITY, detail)
-}
-
-fn check_name(name: &str) -> Result<String, WireError> {
-    let name = name.trim();
-    if name.is_empty() || name.chars().count() > 200 {
-        return Err(unprocessable("`name` must be 1 to 200 characters"));
-    }
-    Ok(name.to_owned())
-}
-
-fn check_types(types: Vec<String>) -> Result<Vec<String>, WireError> {
-    if types.is_empty() || types.len() > 20 {
-        return Err(unprocessable("`event_types` must list 1 to 20 types"));
-    }
-    for t in &types {
-        let known = t == "*"
-            || EVENT_TYPES.contains(&t.as_str())
-            || t.strip_suffix(".*").is_some_and(|family| {
-                EVENT_TYPES
-                    .iter()
-                    .any(|e| e.strip_prefix(family).is_some_and(|r| r.starts_with('.')))
-            });
-        if !known {
-            return Err(unprocessable(format!(
-                "unknown event type `{t}`: use *, a family like task.*, or one of {}",
-                EVENT_TYPES.join(", ")
-            )));
-        }
-    }
-    Ok(types)
-}
-
-fn check_format(format: String) -> Result<String, WireError> {
-    if FORMATS.contains(&format.as_str()) {
-        Ok(format)
-    } else {
-        Err(unprocessable("`format` must be json, slack or teams"))
-    }
-}
-
-fn check_secret(secret: String) -> Result<String, WireError> {
-    if !(16..=256).contains(&secret.len()) {
-        return Err(unprocessable("`secret` must be 16 to 256 characters"));
-    }
-    Ok(secret)
-}
-
-/// Longest webhook URL: what browsers and proxies reliably carry.
-const MAX_URL_BYTES: usize = 2048;
-
 fn check_url(call: &Caller, url: &str) -> Result<String, WireError> {
-    if url.len() > MAX_URL_BYTES {
-        return Err(unprocessable(format!(
-            "`url` must be at most {MAX_URL_BYTES} bytes"
-        )));
-    }
-    call.state.webhooks.check_url(url).map_err(unprocessable)?;
-    Ok(url.to_owned())
+    Ok(webhooks::check_url(&call.state.webhooks, url)?)
 }
 
 /// The practice's webhooks (secrets are never shown again).
@@ -218,25 +146,18 @@ pub async fn list(call: Caller) -> Result<HttpResponse, WireError> {
 #[post("/webhooks")]
 pub async fn create(call: Caller, body: Json<WebhookInput>) -> Result<HttpResponse, WireError> {
     let input = body.into_inner();
-    let secret = match input.secret {
-        Some(secret) => check_secret(secret)?,
-        None => hex::encode(rand::rng().random::<[u8; 32]>()),
-    };
-    let new = NewWebhook {
-        name: check_name(&input.name)?,
-        url: check_url(&call, &input.url)?,
-        event_types: check_types(input.event_types.unwrap_or_else(|| {
-            vec![
-                "task.*".into(),
-                "digest.daily".into(),
-                "practice_portal.*".into(),
-                "webhook.dead_lettered".into(),
-            ]
-        }))?,
-        format: check_format(input.format.unwrap_or_else(|| "json".to_owned()))?,
-        secret: secret.clone(),
-        enabled: input.enabled.unwrap_or(true),
-    };
+    let new = webhooks::checked_new(
+        &call.state.webhooks,
+        webhooks::WebhookRequest {
+            name: input.name,
+            url: input.url,
+            event_types: input.event_types,
+            format: input.format,
+            secret: input.secret,
+            enabled: input.enabled,
+        },
+    )?;
+    let secret = new.secret.clone();
     let created = call.store().create_webhook(new, &call.actor()).await?;
     Ok(HttpResponse::Created().json(CreatedWebhookView {
         webhook: created.into(),
@@ -281,15 +202,19 @@ pub async fn update(
     let id = parse_id(&id)?;
     let patch = body.into_inner();
     let change = WebhookChange {
-        name: patch.name.as_deref().map(check_name).transpose()?,
+        name: patch
+            .name
+            .as_deref()
+            .map(webhooks::check_name)
+            .transpose()?,
         url: patch
             .url
             .as_deref()
             .map(|u| check_url(&call, u))
             .transpose()?,
-        event_types: patch.event_types.map(check_types).transpose()?,
-        format: patch.format.map(check_format).transpose()?,
-        secret: patch.secret.map(check_secret).transpose()?,
+        event_types: patch.event_types.map(webhooks::check_types).transpose()?,
+        format: patch.format.map(webhooks::check_format).transpose()?,
+        secret: patch.secret.map(webhooks::check_secret).transpose()?,
         enabled: patch.enabled,
     };
     let updated = call
