@@ -466,8 +466,8 @@ mod tests {
     #[test]
     fn pkce_challenge_matches_the_rfc_example() {
         assert_eq!(
-            pkce_challenge("dBjftJeZ4CVP-mB92K9uhqUD4LESRxdwZ3xVVKQCNK0"),
-            "E9Melhoa2OwvFuRcpF5ZyTWvhGIKAeItjNiPtmJQS7Q"
+            pkce_challenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"),
+            "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"
         );
     }
 

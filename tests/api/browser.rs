@@ -338,6 +338,7 @@ storage_test!(
             "/console/people".to_owned(),
             format!("/console/people/{jo}"),
             "/console/portals".to_owned(),
+            "/console/portals/availity-essentials".to_owned(),
             "/console/policy".to_owned(),
             "/console/policy/rule?name=Front%20desk".to_owned(),
             "/console/policy/rule".to_owned(),

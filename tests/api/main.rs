@@ -17,6 +17,7 @@ mod cli_messages;
 mod config;
 mod console;
 mod console_policy;
+mod console_portals;
 mod console_settings;
 mod errors;
 mod first_hour;
