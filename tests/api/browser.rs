@@ -328,25 +328,32 @@ storage_test!(
         pages.push(("sign-in link", accessibility_violations(&browser).await));
         click(&browser, "Sign in").await;
         see(&browser, "Overdue now").await;
-        for path in [
-            "/console".to_owned(),
-            "/console/queue?view=all".to_owned(),
-            format!("/console/tasks/{task}"),
-            "/console/practices".to_owned(),
-            "/console/reports".to_owned(),
-            "/console/audit?verify=1".to_owned(),
-            "/console/people".to_owned(),
-            format!("/console/people/{jo}"),
-            "/console/portals".to_owned(),
-            "/console/portals/availity-essentials".to_owned(),
-            "/console/policy".to_owned(),
-            "/console/policy/rule?name=Front%20desk".to_owned(),
-            "/console/policy/rule".to_owned(),
-            "/console/settings".to_owned(),
-            "/console/no-such-page".to_owned(),
+        // Each page, and the README screenshot it gives (the flows take the others).
+        for (path, shot) in [
+            ("/console".to_owned(), None),
+            ("/console/queue?view=all".to_owned(), None),
+            (format!("/console/tasks/{task}"), None),
+            ("/console/practices".to_owned(), None),
+            ("/console/reports".to_owned(), Some("reports")),
+            ("/console/audit?verify=1".to_owned(), Some("audit")),
+            ("/console/people".to_owned(), Some("people")),
+            (format!("/console/people/{jo}"), Some("person")),
+            ("/console/portals".to_owned(), Some("portals")),
+            (
+                "/console/portals/availity-essentials".to_owned(),
+                Some("portal"),
+            ),
+            ("/console/policy".to_owned(), None),
+            ("/console/policy/rule?name=Front%20desk".to_owned(), None),
+            ("/console/policy/rule".to_owned(), None),
+            ("/console/settings".to_owned(), None),
+            ("/console/no-such-page".to_owned(), None),
         ] {
             browser.goto(&p.app.url(&path)).await.unwrap();
             let found = accessibility_violations(&browser).await;
+            if let Some(name) = shot {
+                screenshot(&browser, &backend, name).await;
+            }
             pages.push((Box::leak(path.into_boxed_str()), found));
         }
         let failing: Vec<_> = pages.iter().filter(|(_, v)| !v.is_empty()).collect();
@@ -505,5 +512,77 @@ storage_test!(
         assert!(violations.is_empty(), "{violations:#?}");
         browser.close().await.unwrap();
         receiver.stop().await;
+    }
+);
+
+storage_test!(
+    /// The guards, seen from a browser: an auditor is offered no button they may not use; a
+    /// POST without the page's CSRF token is refused (403) and changes nothing; an
+    /// administrator of another practice who types this practice's task URL gets "not found";
+    /// after the idle timeout a reload lands on the sign-in page saying why.
+    async fn the_console_guards_hold_in_the_browser(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let jo = p.hire("jo@acme.example", "Front Desk").await;
+        let task = p.tasks(&jo, "open").await[0]["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        crate::console::another_admin(&p, "ada@acme.example", "auditor").await;
+        let beta = p.app.practice("beta").await;
+        p.app
+            .admin_token(&beta, "bo@beta.example", "portal_admin")
+            .await;
+        let driver = Driver::start();
+
+        let ada = driver.browser().await;
+        sign_in(&ada, &p.app, "acme", "ada@acme.example").await;
+        ada.goto(&p.app.url(&format!("/console/tasks/{task}")))
+            .await
+            .unwrap();
+        let page = see(&ada, "Timeline").await;
+        assert!(!page.contains("Mark done"), "{page}");
+        let buttons = ada
+            .find_all(Locator::XPath("//button[normalize-space(.)='Claim']"))
+            .await
+            .unwrap();
+        assert!(buttons.is_empty(), "an auditor is offered no Claim");
+        ada.close().await.unwrap();
+
+        let pat = driver.browser().await;
+        sign_in(&pat, &p.app, "acme", "pat@acme.example").await;
+        pat.goto(&p.app.url(&format!("/console/tasks/{task}")))
+            .await
+            .unwrap();
+        see(&pat, "Claim").await;
+        let status = pat
+            .execute_async(
+                &format!(
+                    r#"const done = arguments[arguments.length - 1];
+                       fetch("/console/tasks/{task}/claim", {{method: "POST",
+                         body: new URLSearchParams({{}})}}).then(r => done(r.status));"#
+                ),
+                Vec::new(),
+            )
+            .await
+            .unwrap();
+        assert_eq!(status, 403);
+        let open = p.tasks(&jo, "open").await;
+        assert!(open[0]["claimed_by"].is_null(), "{open:?}");
+
+        let bo = driver.browser().await;
+        sign_in(&bo, &p.app, "beta", "bo@beta.example").await;
+        bo.goto(&p.app.url(&format!("/console/tasks/{task}")))
+            .await
+            .unwrap();
+        let page = see(&bo, "not found").await;
+        assert!(!page.contains("jo@acme.example"), "{page}");
+        bo.close().await.unwrap();
+
+        p.app.clock.advance(chrono::Duration::minutes(16));
+        pat.refresh().await.unwrap();
+        see(&pat, "signed out after a time without activity").await;
+        at(&pat, "/console/sign-in").await;
+        pat.close().await.unwrap();
     }
 );
