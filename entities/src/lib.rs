@@ -3,6 +3,7 @@
 
 pub mod access_policy;
 pub mod admin;
+pub mod admin_identity;
 pub mod admin_membership;
 pub mod api_token;
 pub mod audit_checkpoint;

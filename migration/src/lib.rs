@@ -17,6 +17,7 @@ mod m20261207_000011_create_console_session;
 mod m20261207_000012_index_audit_target;
 mod m20261207_000013_create_console_oidc_login;
 mod m20261207_000014_end_admin_membership;
+mod m20261207_000015_create_admin_identity;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -39,6 +40,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000012_index_audit_target::Migration),
             Box::new(m20261207_000013_create_console_oidc_login::Migration),
             Box::new(m20261207_000014_end_admin_membership::Migration),
+            Box::new(m20261207_000015_create_admin_identity::Migration),
         ]
     }
 }

@@ -83,7 +83,7 @@ pub async fn replace(
         .map_err(|e| WireError::new(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
     let store = call.store();
     store
-        .replace_escalation_policy(&document, &call.actor())
+        .replace_escalation_policy(&document, &call.actor(), None)
         .await?;
     Ok(HttpResponse::Ok().json(EscalationPolicyView::from(store.escalation_policy().await?)))
 }

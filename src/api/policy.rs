@@ -100,6 +100,7 @@ pub async fn replace(
     let guard = policy::RevocationGuard {
         max_share: call.state.mass_revocation_share,
         confirmed: query.confirm_revocations,
+        based_on: None,
     };
     policy::replace_policy(&store, &document, &call.actor(), guard).await?;
     Ok(HttpResponse::Ok().json(PolicyView::from(store.policy().await?)))

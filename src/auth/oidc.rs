@@ -8,7 +8,8 @@
 //! (RS256 or ES256 only, chosen by us, never by the token), `iss`, `aud` (and `azp` when there
 //! are several audiences), `exp` and `iat` against the injected clock, and `nonce`. The e-mail
 //! comes from the configured claim of the ID token, else from the UserInfo endpoint (whose
-//! `sub` must match). A provider that says the address is not verified is refused.
+//! `sub` must match). The address must be verified (`email_verified`), unless the practice's
+//! settings say its provider's addresses are assigned by the organization.
 //!
 //! What this proves is an e-mail address; who that is in a practice, and with which role, is
 //! Portcullis's own record (the console's sign-in handler looks it up).
@@ -46,6 +47,12 @@ pub enum OidcError {
     NoEmail(String),
     #[error("the identity provider says this e-mail address is not verified")]
     EmailNotVerified,
+    #[error(
+        "the identity provider does not say whether this e-mail address is verified (no \
+         `email_verified`); its operator can set require_verified_email = false for a \
+         provider whose addresses the organization assigns"
+    )]
+    EmailVerificationUnknown,
 }
 
 /// Who the provider says signed in.
@@ -291,10 +298,18 @@ impl OidcClient {
                     .await?
             }
         };
-        if matches!(claims.get("email_verified"), Some(Value::Bool(false)))
-            || claims.get("email_verified").and_then(Value::as_str) == Some("false")
-        {
-            return Err(OidcError::EmailNotVerified);
+        // Some providers send the flag as a string.
+        let verified = match claims.get("email_verified") {
+            Some(Value::Bool(flag)) => Some(*flag),
+            Some(Value::String(text)) => Some(text == "true"),
+            _ => None,
+        };
+        match verified {
+            Some(false) => return Err(OidcError::EmailNotVerified),
+            None if self.config.require_verified_email => {
+                return Err(OidcError::EmailVerificationUnknown);
+            }
+            _ => {}
         }
         let email = claims
             .get(&self.config.email_claim)

@@ -83,10 +83,10 @@ pub(super) async fn admin(settings: &Settings, command: AdminCommand) -> Result<
                     p.admin.email,
                     p.admin.name,
                     p.role.as_str().to_owned(),
-                    if p.admin.active {
-                        "active"
-                    } else {
-                        "deactivated"
+                    match (p.admin.active, p.removed_at) {
+                        (_, Some(_)) => "removed from the practice",
+                        (true, None) => "active",
+                        (false, None) => "deactivated",
                     }
                     .to_owned(),
                     p.member_since

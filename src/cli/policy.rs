@@ -58,6 +58,7 @@ pub(super) async fn policy(settings: &Settings, command: PolicyCommand) -> Resul
             let guard = engine::policy::RevocationGuard {
                 max_share: settings.mass_revocation_share,
                 confirmed: confirm_revocations,
+                based_on: None,
             };
             let version = match engine::policy::replace_policy(
                 &tenant,
@@ -98,7 +99,7 @@ pub(super) async fn escalation(
             let document: EscalationPolicy = read_json(&file)?;
             document.check().map_err(usage)?;
             let version = tenant
-                .replace_escalation_policy(&document, &cli_actor())
+                .replace_escalation_policy(&document, &cli_actor(), None)
                 .await?;
             say!(
                 "escalation policy version {version} is now current for {}",

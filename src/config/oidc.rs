@@ -30,6 +30,11 @@ pub struct OidcProviderConfig {
     /// work accounts often carry it in `preferred_username` or `upn`).
     #[serde(default = "default_email_claim")]
     pub email_claim: String,
+    /// Refuse a sign-in unless the provider says the address is verified (`email_verified:
+    /// true`). On by default; turn it off only for a provider that never sends the claim and
+    /// whose addresses the organization itself assigns (Entra ID work accounts).
+    #[serde(default = "default_true")]
+    pub require_verified_email: bool,
     /// What the sign-in button says after "Sign in with" (default: the issuer's host).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub label: Option<String>,
@@ -37,6 +42,10 @@ pub struct OidcProviderConfig {
 
 fn default_email_claim() -> String {
     "email".to_owned()
+}
+
+fn default_true() -> bool {
+    true
 }
 
 /// Never prints the secret.
@@ -49,6 +58,7 @@ impl fmt::Debug for OidcProviderConfig {
             .field("client_secret", &self.client_secret.as_ref().map(|_| "…"))
             .field("client_secret_env", &self.client_secret_env)
             .field("email_claim", &self.email_claim)
+            .field("require_verified_email", &self.require_verified_email)
             .field("label", &self.label)
             .finish()
     }

@@ -14,7 +14,7 @@ use crate::state::AppState;
 
 /// Scripts only from this server (htmx and our own file, no inline script), nothing framed,
 /// forms only to ourselves.
-const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
+pub(super) const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; style-src 'self'; \
      img-src 'self' data:; connect-src 'self'; form-action 'self'; frame-ancestors 'none'; \
      base-uri 'none'";
 
@@ -36,8 +36,15 @@ pub async fn console_guard(
     let is_asset = response.request().path().starts_with("/console/assets/");
     let ok = response.status() == StatusCode::OK;
     let headers = response.headers_mut();
+    // A page may narrow or name its own policy (the sign-in page lets its form lead on to
+    // the practices' identity providers); every other page gets this one.
+    if !headers.contains_key(header::CONTENT_SECURITY_POLICY) {
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(CONTENT_SECURITY_POLICY),
+        );
+    }
     for (name, value) in [
-        (header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY),
         (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
         (header::REFERRER_POLICY, "same-origin"),
         (header::X_FRAME_OPTIONS, "DENY"),

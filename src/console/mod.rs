@@ -39,6 +39,7 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(crate::http::assets::serve)
             .service(home::home)
             .service(signin::landing)
+            .service(signin::sign_in_with)
             .service(oidc::start)
             .service(oidc::callback)
             .service(signin::link_page)

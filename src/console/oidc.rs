@@ -22,8 +22,7 @@ use crate::http::errors::WireError;
 use crate::http::request_id::RequestId;
 use crate::state::AppState;
 use crate::store::StoreError;
-use crate::store::console::SignInMethod;
-use crate::store::console_oidc::OIDC_LOGIN_TTL;
+use crate::store::console_oidc::{OIDC_LOGIN_TTL, OidcProof};
 
 const FLOW_COOKIE: &str = "portcullis_oidc";
 const HOST_FLOW_COOKIE: &str = "__Host-portcullis_oidc";
@@ -71,10 +70,26 @@ pub async fn start(
     state: web::Data<AppState>,
     practice: web::Path<String>,
 ) -> Result<HttpResponse, WireError> {
-    let unknown = || WireError::not_found("no identity provider is set up for this practice");
-    let client = state.oidc.for_practice(&practice).ok_or_else(unknown)?;
-    let slug = PracticeSlug::parse(&practice).map_err(|_| unknown())?;
-    let practice = state.store.practice_by_slug(&slug).await?;
+    let client = state.oidc.for_practice(&practice);
+    let slug = PracticeSlug::parse(&practice).ok();
+    let found = match (client, slug) {
+        (Some(client), Some(slug)) => match state.store.practice_by_slug(&slug).await {
+            Ok(practice) => Some((client, practice)),
+            Err(StoreError::NotFound(_)) => None,
+            Err(other) => return Err(other.into()),
+        },
+        _ => None,
+    };
+    let Some((client, practice)) = found else {
+        return refused(
+            &state,
+            StatusCode::NOT_FOUND,
+            "No practice of that name signs in through an identity provider here. Check the \
+             short name, or sign in with a one-time link."
+                .into(),
+        )
+        .await;
+    };
     let authorization = match client.authorization(&redirect_uri(&state)).await {
         Ok(found) => found,
         Err(e) => {
@@ -114,7 +129,6 @@ pub struct Callback {
     state: Option<String>,
     iss: Option<String>,
     error: Option<String>,
-    error_description: Option<String>,
 }
 
 /// `GET /console/oidc/callback`: the provider's answer. Checks it, opens the session.
@@ -126,11 +140,18 @@ pub async fn callback(
 ) -> Result<HttpResponse, WireError> {
     let answer = answer.into_inner();
     if let Some(error) = &answer.error {
-        let why = answer.error_description.as_deref().unwrap_or(error);
+        // Only the error code, and only if it looks like one (RFC 6749 §4.1.2.1): anybody
+        // can send a browser here with words of their choosing in `error_description`.
+        let code = Some(error.as_str())
+            .filter(|e| e.len() <= 40 && e.chars().all(|c| c.is_ascii_lowercase() || c == '_'))
+            .unwrap_or("an unrecognised error");
         return refused(
             &state,
             StatusCode::UNAUTHORIZED,
-            format!("Your identity provider did not sign you in ({why})."),
+            format!(
+                "Your identity provider did not sign you in ({code}). Start again, or ask \
+                 whoever runs your identity provider."
+            ),
         )
         .await;
     }
@@ -193,22 +214,22 @@ pub async fn callback(
         .extensions()
         .get::<RequestId>()
         .map(|r| r.as_str().to_owned());
-    let method = SignInMethod::Oidc {
+    let proof = OidcProof {
         issuer: &identity.issuer,
         subject: &identity.subject,
+        email: &identity.email,
     };
     let opened = state
         .store
         .open_oidc_session(
             pending.practice,
-            &identity.email,
-            method,
+            proof,
             state.session_limits,
             now,
             request_id,
         )
         .await;
-    let (secret, session) = match opened {
+    let (secret, _) = match opened {
         Ok(opened) => opened,
         Err(StoreError::Refused(why)) => {
             tracing::warn!(
@@ -219,17 +240,9 @@ pub async fn callback(
         }
         Err(other) => return Err(other.into()),
     };
-    let several = state
-        .store
-        .practices_of_admin(session.admin.id)
-        .await?
-        .len()
-        > 1;
-    let mut response = see_other(if several {
-        "/console/practices"
-    } else {
-        "/console"
-    });
+    // Other practices trusting this provider are one click away on the practice picker;
+    // the session starts in the practice whose provider proved it.
+    let mut response = see_other("/console");
     let mut spent = flow_cookie(&state, "");
     spent.make_removal();
     response

@@ -9,7 +9,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::session::{Act, SignedIn};
-use super::view::{Frame, TaskRow, When, urlencode};
+use super::view::{Frame, TaskRow, When, notice_link, shown_notice};
 use super::{render, see_other};
 use crate::domain::lifecycle::Account;
 use crate::engine::access::person_access;
@@ -72,6 +72,8 @@ struct Person {
 #[derive(Debug, Default, Deserialize)]
 pub struct PersonQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 #[get("/people/{id}")]
@@ -158,7 +160,7 @@ pub async fn page(
         .collect();
     render(&Person {
         portals: portal_choices,
-        notice: query.notice.clone(),
+        notice: shown_notice(&me, &query.notice, &query.ns),
         frame: Frame::load(&me, person.display.clone(), "People").await?,
         person,
         access,
@@ -220,8 +222,9 @@ pub async fn record(
         &act.me.actor(),
     )
     .await?;
-    Ok(see_other(&format!(
-        "/console/people/{person}?notice={}",
-        urlencode("Account recorded.")
+    Ok(see_other(&notice_link(
+        &act.me,
+        &format!("/console/people/{person}"),
+        "Account recorded.",
     )))
 }

@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{Act, SignedIn};
-use super::view::{Frame, When as Moment, urlencode, who};
+use super::view::{Frame, When as Moment, notice_link, shown_notice, urlencode, who};
 use super::{render, see_other};
 use crate::domain::policy::{PolicyDocument, Rule, When};
 use crate::engine::policy::{self, RevocationGuard};
@@ -98,6 +98,8 @@ fn describe_grants(
 #[derive(Debug, Default, Deserialize)]
 pub struct PolicyQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 /// `GET /console/policy`: the rules, the markers, and every version with who saved it.
@@ -143,7 +145,7 @@ pub async fn page(me: SignedIn, query: web::Query<PolicyQuery>) -> Result<HttpRe
         third_party: marker(&current.document.third_party),
         terminated: marker(&current.document.terminated),
         history,
-        notice: query.notice.clone(),
+        notice: shown_notice(&me, &query.notice, &query.ns),
     })
 }
 
@@ -359,8 +361,16 @@ pub async fn submit(act: Act<RuleInput>) -> Result<HttpResponse, WireError> {
         ("delete", Some(at)) => {
             document.rules.remove(at);
         }
-        (_, Some(at)) => document.rules[at] = rule,
-        (_, None) => document.rules.push(rule),
+        ("delete", None) => {
+            return Err(WireError::not_found("the policy has no rule of that name"));
+        }
+        ("preview" | "save", Some(at)) => document.rules[at] = rule,
+        ("preview" | "save", None) => document.rules.push(rule),
+        _ => {
+            return Err(WireError::bad_request(
+                "the form says neither Preview, Save nor Delete rule",
+            ));
+        }
     }
     let title = if input.original.is_empty() {
         "Add a rule"
@@ -390,19 +400,19 @@ pub async fn submit(act: Act<RuleInput>) -> Result<HttpResponse, WireError> {
         *response.status_mut() = status;
         Ok(response)
     };
-    if current.version != input.base_version {
-        let saved_by = current.actor.as_deref().map(who).unwrap_or_default();
-        let shown = form(
+    let stale = |version: i32| {
+        form(
             Some(format!(
-                "The policy changed since this form was opened (version {}, saved by {saved_by}). \
+                "The policy changed since this form was opened (it is now version {version}). \
                  Nothing was saved. Check this rule against the current policy, then preview \
-                 or save again.",
-                current.version
+                 or save again."
             )),
             None,
-            current.version,
-        );
-        return answer(shown, StatusCode::CONFLICT);
+            version,
+        )
+    };
+    if current.version != input.base_version {
+        return answer(stale(current.version), StatusCode::CONFLICT);
     }
     if let Err(e) = policy::validate(&store, &document).await {
         let shown = form(Some(refusal(e)?), None, current.version);
@@ -442,6 +452,9 @@ pub async fn submit(act: Act<RuleInput>) -> Result<HttpResponse, WireError> {
     let guard = RevocationGuard {
         max_share: me.state.mass_revocation_share,
         confirmed: input.confirm_revocations.trim().parse().ok(),
+        // Checked again in the write: another save between this check and that one loses
+        // nothing.
+        based_on: Some(input.base_version),
     };
     match policy::replace_policy(&store, &document, &me.actor(), guard).await {
         Ok(version) => {
@@ -450,9 +463,10 @@ pub async fn submit(act: Act<RuleInput>) -> Result<HttpResponse, WireError> {
             } else {
                 "Rule saved"
             };
-            Ok(see_other(&format!(
-                "/console/policy?notice={}",
-                urlencode(&format!("{what}: the policy is now version {version}."))
+            Ok(see_other(&notice_link(
+                me,
+                "/console/policy",
+                &format!("{what}: the policy is now version {version}."),
             )))
         }
         Err(StoreError::MassRevocation { removals, .. }) => {
@@ -472,6 +486,10 @@ pub async fn submit(act: Act<RuleInput>) -> Result<HttpResponse, WireError> {
             let shown = form(Some(why), None, current.version);
             answer(shown, StatusCode::UNPROCESSABLE_ENTITY)
         }
+        Err(StoreError::VersionMismatch { current }) => answer(
+            stale(i32::try_from(current).unwrap_or(i32::MAX)),
+            StatusCode::CONFLICT,
+        ),
         Err(other) => Err(other.into()),
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::home::portal_load;
 use super::session::{Act, SignedIn};
-use super::view::{Frame, urlencode};
+use super::view::{Frame, notice_link, shown_notice, urlencode};
 use super::{render, see_other};
 use crate::domain::sla::{Sla, SlaKey};
 use crate::engine::portals::checked;
@@ -46,6 +46,8 @@ struct Portals {
 #[derive(Debug, Default, Deserialize)]
 pub struct PortalsQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 #[get("/portals")]
@@ -53,7 +55,7 @@ pub async fn page(
     me: SignedIn,
     query: web::Query<PortalsQuery>,
 ) -> Result<HttpResponse, WireError> {
-    directory_page(&me, query.notice.clone(), None).await
+    directory_page(&me, shown_notice(&me, &query.notice, &query.ns), None).await
 }
 
 /// The directory, with what the last action said.
@@ -187,9 +189,10 @@ pub async fn add(act: Act<AddForm>) -> Result<HttpResponse, WireError> {
         .store()
         .add_practice_portal(write, &act.me.actor())
         .await?;
-    Ok(see_other(&format!(
-        "/console/portals?notice={}",
-        urlencode(&format!("{} added.", added.portal.name))
+    Ok(see_other(&notice_link(
+        &act.me,
+        "/console/portals",
+        &format!("{} added.", added.portal.name),
     )))
 }
 
@@ -420,7 +423,14 @@ pub async fn detail(
     slug: web::Path<String>,
     query: web::Query<PortalsQuery>,
 ) -> Result<HttpResponse, WireError> {
-    portal_page(&me, &slug, None, query.notice.clone(), None).await
+    portal_page(
+        &me,
+        &slug,
+        None,
+        shown_notice(&me, &query.notice, &query.ns),
+        None,
+    )
+    .await
 }
 
 /// The form as a write, or what to fix.
@@ -494,10 +504,10 @@ pub async fn update(
         Err(e) => Err(e),
     };
     match outcome {
-        Ok(()) => Ok(see_other(&format!(
-            "/console/portals/{}?notice={}",
-            urlencode(&slug),
-            urlencode("Saved.")
+        Ok(()) => Ok(see_other(&notice_link(
+            me,
+            &format!("/console/portals/{}", urlencode(&slug)),
+            "Saved.",
         ))),
         Err(crate::store::StoreError::Refused(why)) => {
             portal_page(me, &slug, Some(&act.form), None, Some(why)).await
@@ -580,9 +590,9 @@ fn role_lines(text: &str) -> Result<Vec<crate::domain::catalog::PortalRole>, Str
     Ok(roles)
 }
 
-/// `POST /console/portals/own`: a portal the catalogue does not have (a regional plan, a
+/// `POST /console/portal-definitions`: a portal the catalogue does not have (a regional plan, a
 /// state Medicaid portal), defined by the practice.
-#[post("/portals/own")]
+#[post("/portal-definitions")]
 pub async fn add_own(act: Act<OwnPortalForm>) -> Result<HttpResponse, WireError> {
     use crate::domain::catalog::{Portal, PortalKind};
     let me = &act.me;
@@ -626,13 +636,13 @@ pub async fn add_own(act: Act<OwnPortalForm>) -> Result<HttpResponse, WireError>
         Err(e) => Err(e),
     };
     match added {
-        Ok(added) => Ok(see_other(&format!(
-            "/console/portals/{}?notice={}",
-            urlencode(&added.portal.slug),
-            urlencode(&format!(
+        Ok(added) => Ok(see_other(&notice_link(
+            me,
+            &format!("/console/portals/{}", urlencode(&added.portal.slug)),
+            &format!(
                 "{} added. Fill in the organization's identifiers below.",
                 added.portal.name
-            ))
+            ),
         ))),
         Err(crate::store::StoreError::Refused(why)) => directory_page(me, None, Some(why)).await,
         Err(crate::store::StoreError::Conflict(_)) => {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::home::{PortalLoad, portal_load};
 use super::session::{Act, SignedIn};
-use super::view::{Frame, TaskRow, urlencode};
+use super::view::{Frame, TaskRow, notice_link, shown_notice, urlencode};
 use super::{render, see_other};
 use crate::domain::admin::AdminRole;
 use crate::domain::task::{TaskKind, TaskState};
@@ -31,6 +31,8 @@ pub struct QueueQuery {
     /// `due_at` micros and id of the last row of the previous page.
     after: Option<String>,
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 pub(super) struct Tab {
@@ -77,7 +79,7 @@ pub(super) async fn assignees(me: &SignedIn) -> Result<Vec<(String, String)>, Wi
         .list_admins()
         .await?
         .into_iter()
-        .filter(|a| a.admin.active && a.role == AdminRole::PortalAdmin)
+        .filter(|a| a.admin.active && a.removed_at.is_none() && a.role == AdminRole::PortalAdmin)
         .map(|a| {
             (
                 a.admin.email.clone(),
@@ -241,7 +243,7 @@ pub async fn queue(me: SignedIn, query: web::Query<QueueQuery>) -> Result<HttpRe
             .filter(|p| !p.slug.is_empty())
             .collect(),
         assignees: assignees(&me).await?,
-        notice: query.notice.clone(),
+        notice: shown_notice(&me, &query.notice, &query.ns),
     })
 }
 
@@ -286,9 +288,10 @@ async fn bulk(
     if let Some(first) = refused.first() {
         notice.push_str(&format!(" Not changed: {} ({first}).", refused.len()));
     }
-    Ok(see_other(&format!(
-        "/console/queue?view=all&notice={}",
-        urlencode(&notice)
+    Ok(see_other(&notice_link(
+        &act.me,
+        "/console/queue?view=all",
+        &notice,
     )))
 }
 

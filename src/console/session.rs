@@ -95,6 +95,32 @@ pub struct SignedIn {
 }
 
 impl SignedIn {
+    /// The practices this session may work in. A session opened by a practice's identity
+    /// provider stays with the practices that trust that same provider: otherwise whoever
+    /// runs one practice's IdP could, by asserting a shared administrator's address, reach
+    /// that person's other practices.
+    pub async fn switchable_practices(
+        &self,
+    ) -> Result<Vec<(crate::store::Practice, crate::domain::admin::AdminRole)>, WireError> {
+        let all = self
+            .state
+            .store
+            .practices_of_admin(self.session.admin.id)
+            .await?;
+        if self.session.method != "oidc" {
+            return Ok(all);
+        }
+        let issuer_of = |slug: &str| self.state.oidc.for_practice(slug).map(|c| c.issuer());
+        let mine = issuer_of(self.session.practice.slug.as_str());
+        Ok(all
+            .into_iter()
+            .filter(|(p, _)| {
+                p.id == self.session.practice.id
+                    || (mine.is_some() && issuer_of(p.slug.as_str()) == mine)
+            })
+            .collect())
+    }
+
     /// The session's practice: the only data a page can reach.
     pub fn store(&self) -> TenantStore<'_> {
         self.state.store.tenant(self.session.practice.id)

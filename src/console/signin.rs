@@ -19,19 +19,16 @@ pub struct LandingQuery {
     why: Option<String>,
 }
 
-/// A practice whose administrators can sign in through its identity provider.
-struct ProviderButton {
-    label: String,
-    practice: String,
-    href: String,
-}
-
 #[derive(Template)]
 #[template(path = "sign_in.html", config = "src/console/askama.toml")]
 struct Landing {
     frame: Bare,
     message: Option<String>,
-    providers: Vec<ProviderButton>,
+    /// With one practice signing in through its identity provider: its button.
+    provider: Option<(String, String)>,
+    /// With several: a field for the practice's short name (the page never lists the
+    /// deployment's practices to whoever opens it).
+    ask_practice: bool,
     link_ttl: &'static str,
 }
 
@@ -53,34 +50,61 @@ pub async fn landing(
     landing_page(&state, message.map(str::to_owned)).await
 }
 
-/// The sign-in page: a button per practice that signs in through its identity provider, and
-/// how to get a one-time link; `message` says why the visitor is here.
+/// The sign-in page: the way in through the practice's identity provider (if any is set
+/// up), and how to get a one-time link; `message` says why the visitor is here.
 pub(super) async fn landing_page(
     state: &AppState,
     message: Option<String>,
 ) -> Result<HttpResponse, WireError> {
-    let mut providers = Vec::new();
-    for client in state.oidc.all() {
-        let Ok(slug) = PracticeSlug::parse(client.practice()) else {
-            continue;
-        };
-        // A provider configured for a practice not created yet has no button.
-        let Ok(practice) = state.store.practice_by_slug(&slug).await else {
-            continue;
-        };
-        providers.push(ProviderButton {
-            label: client.label(),
-            practice: practice.name.as_str().to_owned(),
-            href: format!("/console/sign-in/with/{}", urlencode(client.practice())),
-        });
-    }
-    providers.sort_by(|a, b| a.practice.cmp(&b.practice));
-    render(&Landing {
+    let providers: Vec<_> = state.oidc.all().collect();
+    let provider = match providers.as_slice() {
+        [only] => Some((
+            only.label(),
+            format!("/console/sign-in/with/{}", urlencode(only.practice())),
+        )),
+        _ => None,
+    };
+    let mut response = render(&Landing {
         frame: Bare::new("Sign in"),
         message,
-        providers,
+        ask_practice: providers.len() > 1,
+        provider,
         link_ttl: "a few minutes",
-    })
+    })?;
+    // Browsers hold a form's whole redirect chain to `form-action`: the practice form leads,
+    // through our own redirects, to a provider's sign-in page.
+    let origins: std::collections::BTreeSet<String> = providers
+        .iter()
+        .filter_map(|c| url::Url::parse(c.issuer()).ok())
+        .map(|u| u.origin().ascii_serialization())
+        .collect();
+    if !origins.is_empty() {
+        let policy = super::guard::CONTENT_SECURITY_POLICY.replace(
+            "form-action 'self'",
+            &format!(
+                "form-action 'self' {}",
+                origins.into_iter().collect::<Vec<_>>().join(" ")
+            ),
+        );
+        if let Ok(value) = actix_web::http::header::HeaderValue::from_str(&policy) {
+            response
+                .headers_mut()
+                .insert(actix_web::http::header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    Ok(response)
+}
+
+#[derive(Debug, Deserialize)]
+pub struct PracticeQuery {
+    practice: String,
+}
+
+/// `GET /console/sign-in-with?practice=acme`: on to that practice's identity provider.
+#[get("/sign-in-with")]
+pub async fn sign_in_with(query: web::Query<PracticeQuery>) -> HttpResponse {
+    let slug = query.practice.trim().to_lowercase();
+    see_other(&format!("/console/sign-in/with/{}", urlencode(&slug)))
 }
 
 struct LinkFacts {
@@ -192,11 +216,7 @@ struct Practices {
 /// `GET /console/practices`: the practices this administrator works in.
 #[get("/practices")]
 pub async fn practices(me: SignedIn) -> Result<HttpResponse, WireError> {
-    let all = me
-        .state
-        .store
-        .practices_of_admin(me.session.admin.id)
-        .await?;
+    let all = me.switchable_practices().await?;
     let choices = all
         .iter()
         .map(|(p, role)| PracticeChoice {
@@ -223,7 +243,13 @@ pub async fn switch_practice(act: Act<SwitchForm>) -> Result<HttpResponse, WireE
     let me = act.me;
     let slug = PracticeSlug::parse(&act.form.practice)
         .map_err(|_| WireError::not_found("practice not found"))?;
-    let practice = me.state.store.practice_by_slug(&slug).await?;
+    let practice = me
+        .switchable_practices()
+        .await?
+        .into_iter()
+        .map(|(p, _)| p)
+        .find(|p| p.slug == slug)
+        .ok_or_else(|| WireError::not_found("practice not found"))?;
     me.state
         .store
         .switch_console_practice(&me.session, practice.id)

@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use super::queue::assignees;
 use super::session::{Act, SignedIn};
-use super::view::{Frame, TaskRow, When, urlencode, who};
+use super::view::{Frame, TaskRow, When, notice_link, shown_notice, who};
 use super::{render, see_other};
 use crate::domain::actor::Actor;
 use crate::domain::task::{
@@ -133,6 +133,8 @@ fn moment_detail(detail: Option<&serde_json::Value>) -> String {
 #[derive(Debug, Deserialize)]
 pub struct PageQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 #[get("/tasks/{id}")]
@@ -243,7 +245,7 @@ pub async fn page(
     let own_completion = record.done_by.as_deref() == Some(me.session.actor_name().as_str());
     render(&TaskPage {
         frame: Frame::load(&me, record.action.clone(), "Queue").await?,
-        notice: query.notice.clone(),
+        notice: shown_notice(&me, &query.notice, &query.ns),
         person_id: record.person_id.to_string(),
         person_user_name: person
             .as_ref()
@@ -364,9 +366,9 @@ pub async fn act(
     };
     act_on_task(&me.store(), id, action, None, &me.actor()).await?;
     let to = if form.back.as_deref() == Some("queue") {
-        format!("/console/queue?notice={}", urlencode(said))
+        notice_link(me, "/console/queue", said)
     } else {
-        format!("/console/tasks/{id}?notice={}", urlencode(said))
+        notice_link(me, &format!("/console/tasks/{id}"), said)
     };
     Ok(see_other(&to))
 }

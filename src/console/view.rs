@@ -131,13 +131,7 @@ impl Frame {
         title: impl Into<String>,
         section: &'static str,
     ) -> Result<Self, crate::http::errors::WireError> {
-        let several = me
-            .state
-            .store
-            .practices_of_admin(me.session.admin.id)
-            .await?
-            .len()
-            > 1;
+        let several = me.switchable_practices().await?.len() > 1;
         Ok(Self::new(me, title, section, several))
     }
 
@@ -224,6 +218,41 @@ pub fn who(actor: &str) -> String {
         .and_then(|rest| rest.split(" <").next())
         .unwrap_or(actor)
         .to_owned()
+}
+
+/// The keyed hash that vouches for a status line in a URL: made from the session's CSRF
+/// token, so a link someone else crafts cannot make a console page say their words.
+fn notice_seal(me: &SignedIn, text: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let mut hasher = Sha256::new();
+    hasher.update(b"portcullis console notice\0");
+    hasher.update(me.csrf().as_bytes());
+    hasher.update(b"\0");
+    hasher.update(text.as_bytes());
+    hex::encode(&hasher.finalize()[..16])
+}
+
+/// `path` (which may carry a query and a `#section`) with a status line for the page it
+/// leads to (after a POST, "Saved." and the like).
+pub fn notice_link(me: &SignedIn, path: &str, text: &str) -> String {
+    let (base, fragment) = match path.split_once('#') {
+        Some((base, fragment)) => (base, format!("#{fragment}")),
+        None => (path, String::new()),
+    };
+    let joiner = if base.contains('?') { '&' } else { '?' };
+    format!(
+        "{base}{joiner}notice={}&ns={}{fragment}",
+        urlencode(text),
+        notice_seal(me, text)
+    )
+}
+
+/// The status line a URL carries, if this session's console put it there.
+pub fn shown_notice(me: &SignedIn, text: &Option<String>, seal: &Option<String>) -> Option<String> {
+    match (text, seal) {
+        (Some(text), Some(seal)) if notice_seal(me, text) == *seal => Some(text.clone()),
+        _ => None,
+    }
 }
 
 /// A value for a URL's query string.

@@ -27,11 +27,13 @@ impl PolicyImpact {
 }
 
 /// How a change is let through the guard: the largest share of accounts it may revoke
-/// unconfirmed, and the number the request confirms, if any.
+/// unconfirmed, the number the request confirms, if any, and the version it was made
+/// against, if the caller knows it (checked in the write transaction).
 #[derive(Debug, Clone, Copy)]
 pub struct RevocationGuard {
     pub max_share: f64,
     pub confirmed: Option<usize>,
+    pub based_on: Option<i32>,
 }
 
 /// A document's rules must name the practice's enabled portals and their roles; a refusal
@@ -59,7 +61,7 @@ pub async fn replace_policy(
     guard: RevocationGuard,
 ) -> Result<i32, StoreError> {
     let tx = store.begin_write().await?;
-    let (version, impact) = apply(store, &tx, document, actor).await?;
+    let (version, impact) = apply(store, &tx, document, actor, guard.based_on).await?;
     if impact.exceeds(guard.max_share) && guard.confirmed != Some(impact.removals) {
         // Dropping the transaction rolls the new version and its tasks back.
         return Err(StoreError::MassRevocation {
@@ -80,7 +82,7 @@ pub async fn policy_impact(
     actor: &Actor,
 ) -> Result<PolicyImpact, StoreError> {
     let tx = store.begin_write().await?;
-    let (_, impact) = apply(store, &tx, document, actor).await?;
+    let (_, impact) = apply(store, &tx, document, actor, None).await?;
     tx.rollback().await?;
     Ok(impact)
 }
@@ -143,9 +145,10 @@ async fn apply(
     tx: &WriteTx,
     document: &PolicyDocument,
     actor: &Actor,
+    based_on: Option<i32>,
 ) -> Result<(i32, PolicyImpact), StoreError> {
     let accounts = store.active_account_count(tx).await?;
-    let version = store.put_policy_in(tx, document, actor).await?;
+    let version = store.put_policy_in(tx, document, actor, based_on).await?;
     let people = store.live_people(tx).await?;
     // Loaded after the new version is stored, so everyone is planned against it.
     let ctx = store.planning_context(tx).await?;

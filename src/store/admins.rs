@@ -204,10 +204,33 @@ impl TenantStore<'_> {
         let tx = self.begin_write().await?;
         let (found, previous) =
             upsert_membership(&tx, self.practice, email, name, role, actor.at).await?;
+        // Dropping `tx` on a refusal rolls the membership back.
         if !found.active {
             return Err(StoreError::Refused(format!(
-                "{} was deactivated by the operator; ask them (portcullis admin create) to \
-                 bring this person back",
+                "{} cannot be added here; ask the operator who runs Portcullis",
+                found.email
+            )));
+        }
+        if previous.is_some()
+            && actor
+                .admin_email
+                .as_deref()
+                .is_some_and(|e| e.eq_ignore_ascii_case(&found.email))
+        {
+            return Err(StoreError::Refused(
+                "you cannot change your own role; ask another portal administrator".into(),
+            ));
+        }
+        let demoted = previous.as_deref() == Some(AdminRole::PortalAdmin.as_str())
+            && role != AdminRole::PortalAdmin;
+        if demoted
+            && self
+                .admins_with_role(&tx, AdminRole::PortalAdmin)
+                .await?
+                .is_empty()
+        {
+            return Err(StoreError::Refused(format!(
+                "{} is the practice's only active portal administrator; add another first",
                 found.email
             )));
         }

@@ -37,6 +37,8 @@ pub struct ConsoleSession {
     pub last_seen_at: DateTime<Utc>,
     pub expires_at: DateTime<Utc>,
     pub ended: bool,
+    /// How the administrator signed in: `link` or `oidc`.
+    pub method: String,
 }
 
 impl ConsoleSession {
@@ -222,6 +224,7 @@ impl Store {
             last_seen_at: now,
             expires_at: now + limits.max_age,
             ended: false,
+            method: method.name().to_owned(),
         };
         let actor = Actor {
             name: session.actor_name(),
@@ -266,6 +269,7 @@ impl Store {
             last_seen_at: row.last_seen_at,
             expires_at: row.expires_at,
             ended: row.ended_at.is_some(),
+            method: row.method,
         }))
     }
 

@@ -3,7 +3,7 @@
 //! browser that started the sign-in, used once.
 
 use chrono::{DateTime, Duration, Utc};
-use entities::console_oidc_login;
+use entities::{admin_identity, console_oidc_login};
 use sea_orm::ActiveValue::Set;
 use sea_orm::sea_query::Expr;
 use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
@@ -89,34 +89,89 @@ impl Store {
         })
     }
 
-    /// Opens a session for the active administrator of `practice` with the e-mail address the
-    /// provider proved; their role is the practice's record, never the provider's.
+    /// Opens a session for the administrator the provider proved: the one already bound to
+    /// this provider account (`iss`, `sub`), else the active administrator of `practice` with
+    /// the e-mail address it proved, who is then bound to it. An administrator bound to
+    /// another account at the same provider is refused (a reassigned address does not take
+    /// over the person). Their role is the practice's record, never the provider's.
     pub async fn open_oidc_session(
         &self,
         practice: PracticeId,
-        email: &str,
-        method: SignInMethod<'_>,
+        identity: OidcProof<'_>,
         limits: SessionLimits,
         now: DateTime<Utc>,
         request_id: Option<String>,
     ) -> Result<(Secret, ConsoleSession), StoreError> {
-        let (admin, _) = self
-            .active_member(email, practice)
-            .await
-            .map_err(|e| match e {
-                StoreError::NotFound(_) | StoreError::Refused(_) => StoreError::Refused(format!(
-                    "the address {email} does not belong to an active administrator of this \
+        let not_admin = || {
+            StoreError::Refused(format!(
+                "the address {} does not belong to an active administrator of this \
                  practice in Portcullis; ask the practice's operator to add you (portcullis \
-                 admin create)"
-                )),
-                other => other,
-            })?;
+                 admin create)",
+                identity.email
+            ))
+        };
         let tenant = self.tenant(practice);
         let tx = tenant.begin_write().await?;
+        let bound = admin_identity::Entity::find_by_id((
+            identity.issuer.to_owned(),
+            identity.subject.to_owned(),
+        ))
+        .one(&tx.tx)
+        .await?;
+        let admin_id = match bound {
+            Some(binding) => binding.admin_id,
+            None => {
+                let (admin, _) =
+                    self.active_member(identity.email, practice)
+                        .await
+                        .map_err(|e| match e {
+                            StoreError::NotFound(_) | StoreError::Refused(_) => not_admin(),
+                            other => other,
+                        })?;
+                let elsewhere = admin_identity::Entity::find()
+                    .filter(admin_identity::Column::AdminId.eq(admin.id))
+                    .filter(admin_identity::Column::Issuer.eq(identity.issuer))
+                    .one(&tx.tx)
+                    .await?;
+                if elsewhere.is_some() {
+                    return Err(StoreError::Refused(format!(
+                        "{} is linked to another account at your identity provider; ask the \
+                         operator who runs Portcullis",
+                        admin.email
+                    )));
+                }
+                admin_identity::Entity::insert(admin_identity::ActiveModel {
+                    issuer: Set(identity.issuer.to_owned()),
+                    subject: Set(identity.subject.to_owned()),
+                    admin_id: Set(admin.id),
+                    created_at: Set(now),
+                })
+                .exec_without_returning(&tx.tx)
+                .await
+                .map_err(|e| super::map_unique(e, "this identity provider account"))?;
+                admin.id
+            }
+        };
+        let method = SignInMethod::Oidc {
+            issuer: identity.issuer,
+            subject: identity.subject,
+        };
         let session = self
-            .open_session(&tx, admin.id, practice, method, limits, now, request_id)
-            .await?;
+            .open_session(&tx, admin_id, practice, method, limits, now, request_id)
+            .await
+            .map_err(|e| match e {
+                StoreError::Refused(_) => not_admin(),
+                other => other,
+            })?;
         tx.commit().await?;
         Ok(session)
     }
+}
+
+/// What a practice's identity provider proved about who signed in.
+#[derive(Debug, Clone, Copy)]
+pub struct OidcProof<'a> {
+    pub issuer: &'a str,
+    pub subject: &'a str,
+    pub email: &'a str,
 }

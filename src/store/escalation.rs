@@ -82,13 +82,24 @@ impl TenantStore<'_> {
 
     /// Stores a new version (the caller checked it) and has the sweeper work out every open
     /// task's next alert again. Steps already taken stay taken.
+    /// With `based_on`, the version the change was made against must still be the current
+    /// one (checked in the write).
     pub async fn replace_escalation_policy(
         &self,
         document: &EscalationPolicy,
         actor: &Actor,
+        based_on: Option<i32>,
     ) -> Result<i32, StoreError> {
         let tx = self.begin_write().await?;
-        let next = self.escalation_policy_in(&tx.tx).await?.version + 1;
+        let current = self.escalation_policy_in(&tx.tx).await?.version;
+        if let Some(expected) = based_on
+            && expected != current
+        {
+            return Err(StoreError::VersionMismatch {
+                current: i64::from(current),
+            });
+        }
+        let next = current + 1;
         let json = serde_json::to_value(document).unwrap_or_default();
         escalation_policy::Entity::insert(escalation_policy::ActiveModel {
             practice_id: Set(self.practice.as_uuid()),

@@ -69,13 +69,24 @@ impl TenantStore<'_> {
 
     /// Stores a new policy version in `tx` (the caller validated it and recomputes tasks in
     /// the same transaction). Two concurrent writers cannot both take a version number.
+    /// With `based_on`, the version the change was made against must still be the current one
+    /// (a form opened before someone else's save is refused, not applied over it).
     pub(crate) async fn put_policy_in(
         &self,
         tx: &WriteTx,
         document: &PolicyDocument,
         actor: &Actor,
+        based_on: Option<i32>,
     ) -> Result<i32, StoreError> {
-        let next = self.policy_in(&tx.tx).await?.version + 1;
+        let current = self.policy_in(&tx.tx).await?.version;
+        if let Some(expected) = based_on
+            && expected != current
+        {
+            return Err(StoreError::VersionMismatch {
+                current: i64::from(current),
+            });
+        }
+        let next = current + 1;
         access_policy::Entity::insert(access_policy::ActiveModel {
             practice_id: Set(self.practice.as_uuid()),
             version: Set(next),

@@ -404,11 +404,18 @@ storage_test!(
         let driver = Driver::start();
         let browser = driver.browser().await;
         browser.goto(&p.app.url("/console/sign-in")).await.unwrap();
-        see(&browser, "Sign in with Test IdP").await;
+        see(&browser, "Your practice's short name").await;
         let violations = accessibility_violations(&browser).await;
         assert!(violations.is_empty(), "{violations:#?}");
+        browser
+            .find(Locator::Id("s-practice"))
+            .await
+            .unwrap()
+            .send_keys("acme")
+            .await
+            .unwrap();
         screenshot(&browser, &backend, "sign-in-oidc").await;
-        click(&browser, "Sign in with Test IdP").await;
+        click(&browser, "Continue to your identity provider").await;
         see(&browser, "Test IdP").await;
         browser
             .wait()

@@ -93,6 +93,21 @@ storage_test!(
             page.contains("Rule saved: the policy is now version 2."),
             "{page}"
         );
+        // A status line only this console put in the URL is shown.
+        let (_, page) = pat.get("/console/policy?notice=Call%20555-0100&ns=0").await;
+        assert!(!page.contains("Call 555-0100"), "{page}");
+        let (status, _) = pat
+            .post(
+                "/console/policy/rule",
+                &[
+                    ("base_version", "2"),
+                    ("original", "No such rule"),
+                    ("name", "x"),
+                    ("go", "delete"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 404);
 
         // A form opened before that save is refused, and saves nothing.
         let (status, stale) = pat

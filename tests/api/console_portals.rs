@@ -79,7 +79,9 @@ storage_test!(
                 ("user_admin_place", "Account > Users"),
             ]
         };
-        let (status, refused) = pat.post("/console/portals/own", &own("Eligibility")).await;
+        let (status, refused) = pat
+            .post("/console/portal-definitions", &own("Eligibility"))
+            .await;
         assert_eq!(status, 422, "{refused}");
         assert!(
             refused.contains("needs its kind of data after a comma"),
@@ -87,7 +89,7 @@ storage_test!(
         );
         let (status, to) = pat
             .post(
-                "/console/portals/own",
+                "/console/portal-definitions",
                 &own("Eligibility, eligibility\r\nClaims, claims\r\nAdministrator, admin"),
             )
             .await;

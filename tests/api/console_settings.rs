@@ -67,6 +67,7 @@ storage_test!(
 
         let ladder = |chain: &'static str| {
             vec![
+                ("version", "0"),
                 ("reminders", "25, 75"),
                 ("chain", chain),
                 ("interval", "2h"),
@@ -297,6 +298,32 @@ storage_test!(
         assert!(vic_row["removed_at"].is_string(), "{vic_row}");
         let (_, page) = pat.get("/console/settings").await;
         assert!(page.contains("removed "), "{page}");
+
+        // Nobody changes their own role.
+        let (status, refused) = pat
+            .post(
+                "/console/settings/admins",
+                &[
+                    ("email", "pat@acme.example"),
+                    ("name", "Pat"),
+                    ("role", "auditor"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422);
+        assert!(
+            refused.contains("you cannot change your own role"),
+            "{refused}"
+        );
+        let (_, admins_now) = p.get("/api/v1/admins").await;
+        assert!(
+            admins_now["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|a| a["email"] == "pat@acme.example" && a["role"] == "portal_admin"),
+            "{admins_now}"
+        );
 
         // Nobody removes themselves.
         let pat_id = admins["items"]

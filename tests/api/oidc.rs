@@ -248,12 +248,42 @@ storage_test!(
             .get(app.url("/console/sign-in"))
             .send()
             .await
+            .unwrap();
+        // Its form may lead on to the provider, and nowhere else.
+        let policy = landing.headers()["content-security-policy"]
+            .to_str()
             .unwrap()
-            .text()
+            .to_owned();
+        assert!(
+            policy.contains(&format!("form-action 'self' {};", _provider.issuer)),
+            "{policy}"
+        );
+        let landing = landing.text().await.unwrap();
+        // Two practices sign in through a provider: the page asks which, and lists neither.
+        assert!(landing.contains("s short name</label>"), "{landing}");
+        assert!(
+            !landing.contains("acme clinic") && !landing.contains("beta"),
+            "{landing}"
+        );
+        let chosen = client
+            .get(app.url("/console/sign-in-with?practice=ACME"))
+            .send()
             .await
             .unwrap();
-        assert!(landing.contains("Sign in with Test IdP"), "{landing}");
-        assert!(landing.contains("/console/sign-in/with/acme"), "{landing}");
+        assert_eq!(location(&chosen), "/console/sign-in/with/acme");
+        let unknown = client
+            .get(app.url("/console/sign-in/with/nobody"))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(unknown.status(), 404);
+        assert!(
+            unknown
+                .text()
+                .await
+                .unwrap()
+                .contains("No practice of that name")
+        );
 
         let started = client
             .get(app.url("/console/sign-in/with/acme"))
@@ -309,6 +339,43 @@ storage_test!(
             .unwrap();
         assert!(!queue.contains(">Claim<"), "an auditor is offered no claim");
 
+        // A session the provider opened reaches only the practices that trust that provider:
+        // Ada also administers beta (same provider) and gamma (none).
+        let beta = app.practice("beta").await;
+        let gamma = app.practice("gamma").await;
+        for practice in [&beta, &gamma] {
+            app.store
+                .add_admin(
+                    practice.id,
+                    "ada@acme.example",
+                    "Ada Auditor",
+                    portcullis::domain::admin::AdminRole::Auditor,
+                    app.clock.now_utc(),
+                )
+                .await
+                .unwrap();
+        }
+        let picker = client
+            .get(app.url("/console/practices"))
+            .send()
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap();
+        assert!(picker.contains("beta clinic"), "{picker}");
+        assert!(!picker.contains("gamma clinic"), "{picker}");
+        let csrf = crate::console::csrf_in(&picker);
+        let switch = |to: &'static str| {
+            client
+                .post(app.url("/console/practice"))
+                .header(reqwest::header::ORIGIN, &app.address)
+                .form(&[("csrf", csrf.as_str()), ("practice", to)])
+                .send()
+        };
+        assert_eq!(switch("gamma").await.unwrap().status(), 404);
+        assert_eq!(switch("beta").await.unwrap().status(), 303);
+
         let (_, audit) = p.get("/api/v1/audit?action=console.signed_in").await;
         let record = &audit["items"][0];
         assert!(
@@ -361,7 +428,7 @@ storage_test!(
         let client = browser();
         let back = through_provider(&client, app, "acme", "pat@acme.example", "deny").await;
         let (status, page, _) = come_back(&client, &back).await;
-        refused(status, &page, "did not sign you in");
+        refused(status, &page, "did not sign you in (access_denied)");
 
         // A good answer works once, and only in the browser that started it.
         let client = browser();
@@ -419,6 +486,17 @@ storage_test!(
             status,
             &page,
             "did not accept the sign-in code: invalid_client",
+        );
+
+        // Pat is bound to the provider account that first signed in as him: another account
+        // at the provider claiming his address (a reassigned mailbox) is turned away.
+        let client = browser();
+        let back = through_provider(&client, app, "acme", "PAT@acme.example", "continue").await;
+        let (status, page, _) = come_back(&client, &back).await;
+        refused(
+            status,
+            &page,
+            "is linked to another account at your identity provider",
         );
 
         // A deactivated administrator is turned away.

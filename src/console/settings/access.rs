@@ -56,6 +56,7 @@ pub async fn add_admin(act: Act<NewAdminForm>) -> Result<HttpResponse, WireError
         .await
     {
         Ok(added) => Ok(done(
+            me,
             "administrators",
             &format!(
                 "{} is a {} of the practice. They sign in with a link (portcullis admin \
@@ -81,6 +82,7 @@ pub async fn remove_admin(
     let id = Uuid::try_parse(&id).map_err(|_| WireError::not_found("administrator not found"))?;
     match me.store().remove_practice_admin(id, &me.actor()).await {
         Ok(removed) => Ok(done(
+            me,
             "administrators",
             &format!(
                 "{} can no longer act for the practice; their tokens here are revoked and \
@@ -142,6 +144,7 @@ pub async fn revoke_token(
     let token = store.token(id).await?;
     store.revoke_token(id, &me.actor()).await?;
     Ok(done(
+        me,
         "tokens",
         &format!("Token \"{}\" revoked; it no longer works.", token.name),
     ))

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::super::render;
 use super::super::session::{Act, SignedIn};
-use super::super::view::{Frame, When};
+use super::super::view::{Frame, When, notice_link, shown_notice};
 use super::{ShownSecret, done, refused, settings_page};
 use crate::engine::webhooks::{self, WebhookRequest};
 use crate::http::errors::WireError;
@@ -109,9 +109,10 @@ pub async fn test_webhook(
         )
         .await?;
     me.state.wake_delivery.notify_one();
-    Ok(super::super::see_other(&format!(
-        "/console/settings/webhooks/{id}?notice={}",
-        super::super::view::urlencode("Test event sent; its delivery appears below.")
+    Ok(super::super::see_other(&notice_link(
+        me,
+        &format!("/console/settings/webhooks/{id}"),
+        "Test event sent; its delivery appears below.",
     )))
 }
 
@@ -126,6 +127,7 @@ pub async fn delete_webhook(
     let hook = store.webhook(id).await?;
     store.delete_webhook(id, &act.me.actor()).await?;
     Ok(done(
+        &act.me,
         "webhooks",
         &format!("Webhook \"{}\" deleted.", hook.name),
     ))
@@ -162,6 +164,8 @@ struct DeliveryLog {
 #[derive(Debug, Default, Deserialize)]
 pub struct LogQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 /// `GET /console/settings/webhooks/{id}`: the webhook and its last 50 deliveries, each with
@@ -210,6 +214,6 @@ pub async fn delivery_log(
         format: hook.format,
         enabled: hook.enabled,
         deliveries,
-        notice: query.notice.clone(),
+        notice: shown_notice(&me, &query.notice, &query.ns),
     })
 }

@@ -16,7 +16,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{Act, SignedIn};
-use super::view::{Frame, When, urlencode, who};
+use super::view::{Frame, When, notice_link, shown_notice, who};
 use super::{render, see_other};
 use crate::domain::escalation::EscalationPolicy;
 use crate::domain::sla::{Sla, SlaChanges, SlaKey};
@@ -238,10 +238,11 @@ pub(super) async fn settings_page(
 }
 
 /// After a change: back to the page's section, saying what happened.
-pub(super) fn done(section: &str, notice: &str) -> HttpResponse {
-    see_other(&format!(
-        "/console/settings?notice={}#{section}",
-        urlencode(notice)
+pub(super) fn done(me: &SignedIn, section: &str, notice: &str) -> HttpResponse {
+    see_other(&notice_link(
+        me,
+        &format!("/console/settings#{section}"),
+        notice,
     ))
 }
 
@@ -263,6 +264,8 @@ pub(super) async fn refused(
 #[derive(Debug, Default, Deserialize)]
 pub struct SettingsQuery {
     notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    ns: Option<String>,
 }
 
 /// `GET /console/settings`.
@@ -271,7 +274,7 @@ pub async fn page(
     me: SignedIn,
     query: web::Query<SettingsQuery>,
 ) -> Result<HttpResponse, WireError> {
-    settings_page(&me, query.notice.clone(), None, None).await
+    settings_page(&me, shown_notice(&me, &query.notice, &query.ns), None, None).await
 }
 
 #[derive(Debug, Deserialize)]
@@ -307,7 +310,11 @@ pub async fn save_sla(act: Act<SlaForm>) -> Result<HttpResponse, WireError> {
     let store = me.store();
     let sla = store.practice().await?.sla.merged(&changes);
     match store.set_sla(&sla, &me.actor()).await {
-        Ok(()) => Ok(done("deadlines", "Deadlines saved; new tasks use them.")),
+        Ok(()) => Ok(done(
+            me,
+            "deadlines",
+            "Deadlines saved; new tasks use them.",
+        )),
         Err(e) => refused(me, "deadlines", e).await,
     }
 }
@@ -325,6 +332,7 @@ pub async fn save_verification(act: Act<VerificationForm>) -> Result<HttpRespons
     let on = act.form.four_eyes.is_some();
     match act.me.store().set_four_eyes(on, &act.me.actor()).await {
         Ok(()) => Ok(done(
+            &act.me,
             "verification",
             if on {
                 "A second person now verifies every completed task."
@@ -338,6 +346,8 @@ pub async fn save_verification(act: Act<VerificationForm>) -> Result<HttpRespons
 
 #[derive(Debug, Deserialize)]
 pub struct EscalationInput {
+    /// The version the form showed.
+    version: i32,
     reminders: String,
     chain: String,
     interval: String,
@@ -395,15 +405,27 @@ pub async fn save_escalation(act: Act<EscalationInput>) -> Result<HttpResponse, 
     };
     match me
         .store()
-        .replace_escalation_policy(&policy, &me.actor())
+        .replace_escalation_policy(&policy, &me.actor(), Some(act.form.version))
         .await
     {
         Ok(version) => Ok(done(
+            me,
             "escalation",
             &format!(
                 "Escalation saved as version {version}; open tasks follow it from the next sweep."
             ),
         )),
+        Err(StoreError::VersionMismatch { current }) => {
+            let message = format!(
+                "Someone saved the escalation ladder since this page was opened (it is now \
+                 version {current}); nothing was saved. The form shows the current ladder."
+            );
+            let refusal = Refusal {
+                section: "escalation",
+                message,
+            };
+            settings_page(me, None, Some(refusal), None).await
+        }
         Err(e) => refused(me, "escalation", e).await,
     }
 }
