@@ -11,7 +11,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{Act, SignedIn};
-use super::view::{Frame, When as Moment, notice_link, shown_notice, urlencode, who};
+use super::view::{Frame, NoticeQuery, When as Moment, notice_link, urlencode, who};
 use super::{render, see_other};
 use crate::domain::policy::{PolicyDocument, Rule, When};
 use crate::engine::policy::{self, RevocationGuard};
@@ -95,16 +95,9 @@ fn describe_grants(
         .join("; ")
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PolicyQuery {
-    notice: Option<String>,
-    /// Vouches that this console put `notice` in the URL.
-    ns: Option<String>,
-}
-
 /// `GET /console/policy`: the rules, the markers, and every version with who saved it.
 #[get("/policy")]
-pub async fn page(me: SignedIn, query: web::Query<PolicyQuery>) -> Result<HttpResponse, WireError> {
+pub async fn page(me: SignedIn, query: web::Query<NoticeQuery>) -> Result<HttpResponse, WireError> {
     let store = me.store();
     let current = store.policy().await?;
     let portals = store.practice_portals().await?;
@@ -145,7 +138,7 @@ pub async fn page(me: SignedIn, query: web::Query<PolicyQuery>) -> Result<HttpRe
         third_party: marker(&current.document.third_party),
         terminated: marker(&current.document.terminated),
         history,
-        notice: shown_notice(&me, &query.notice, &query.ns),
+        notice: query.shown(&me),
     })
 }
 

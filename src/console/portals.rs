@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use super::home::portal_load;
 use super::session::{Act, SignedIn};
-use super::view::{Frame, notice_link, shown_notice, urlencode};
+use super::view::{Frame, NoticeQuery, notice_link, urlencode};
 use super::{render, see_other};
 use crate::domain::sla::{Sla, SlaKey};
 use crate::engine::portals::checked;
@@ -43,19 +43,9 @@ struct Portals {
     error: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct PortalsQuery {
-    notice: Option<String>,
-    /// Vouches that this console put `notice` in the URL.
-    ns: Option<String>,
-}
-
 #[get("/portals")]
-pub async fn page(
-    me: SignedIn,
-    query: web::Query<PortalsQuery>,
-) -> Result<HttpResponse, WireError> {
-    directory_page(&me, shown_notice(&me, &query.notice, &query.ns), None).await
+pub async fn page(me: SignedIn, query: web::Query<NoticeQuery>) -> Result<HttpResponse, WireError> {
+    directory_page(&me, query.shown(&me), None).await
 }
 
 /// The directory, with what the last action said.
@@ -421,16 +411,9 @@ async fn portal_page(
 pub async fn detail(
     me: SignedIn,
     slug: web::Path<String>,
-    query: web::Query<PortalsQuery>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WireError> {
-    portal_page(
-        &me,
-        &slug,
-        None,
-        shown_notice(&me, &query.notice, &query.ns),
-        None,
-    )
-    .await
+    portal_page(&me, &slug, None, query.shown(&me), None).await
 }
 
 /// The form as a write, or what to fix.

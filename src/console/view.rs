@@ -247,6 +247,20 @@ pub fn notice_link(me: &SignedIn, path: &str, text: &str) -> String {
     )
 }
 
+/// The query of a page that only shows a status line after a POST.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct NoticeQuery {
+    pub notice: Option<String>,
+    /// Vouches that this console put `notice` in the URL.
+    pub ns: Option<String>,
+}
+
+impl NoticeQuery {
+    pub fn shown(&self, me: &SignedIn) -> Option<String> {
+        shown_notice(me, &self.notice, &self.ns)
+    }
+}
+
 /// The status line a URL carries, if this session's console put it there.
 pub fn shown_notice(me: &SignedIn, text: &Option<String>, seal: &Option<String>) -> Option<String> {
     match (text, seal) {

@@ -8,6 +8,18 @@ use crate::console::{Session, another_admin};
 use crate::helpers::{spawn_app, status_within_auth_ttl, storage_test};
 use crate::lifecycle::Practice;
 
+/// The practice's administrator with `email`, as `GET /api/v1/admins` lists them.
+async fn admin_row(p: &Practice, email: &str) -> serde_json::Value {
+    let (_, admins) = p.get("/api/v1/admins").await;
+    admins["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|a| a["email"] == email)
+        .unwrap_or_else(|| panic!("{email} in {admins}"))
+        .clone()
+}
+
 /// The text of the `<code id="shown-secret">` on a page.
 fn shown_secret(page: &str) -> String {
     let at = page
@@ -234,14 +246,7 @@ storage_test!(
             )
             .await;
         assert_eq!(status, 303, "{to}");
-        let (_, admins) = p.get("/api/v1/admins").await;
-        let nia = admins["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == "nia@acme.example")
-            .expect("Nia is listed")
-            .clone();
+        let nia = admin_row(&p, "nia@acme.example").await;
         assert_eq!(nia["role"], "manager");
         // Nia can sign in at once, with the role given here.
         let nia_session = Session::sign_in(&p.app, "acme", "nia@acme.example").await;
@@ -262,12 +267,7 @@ storage_test!(
 
         // Vic is taken off the practice: his token stops working, his session ends.
         let vic = Session::sign_in(&p.app, "acme", "vic@acme.example").await;
-        let vic_id = admins["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == "vic@acme.example")
-            .unwrap()["id"]
+        let vic_id = admin_row(&p, "vic@acme.example").await["id"]
             .as_str()
             .unwrap()
             .to_owned();
@@ -286,14 +286,7 @@ storage_test!(
         })
         .await;
         assert_eq!(status, 401);
-        let (_, admins) = p.get("/api/v1/admins").await;
-        let vic_row = admins["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == "vic@acme.example")
-            .unwrap()
-            .clone();
+        let vic_row = admin_row(&p, "vic@acme.example").await;
         assert_eq!(vic_row["active"], false, "{vic_row}");
         assert!(vic_row["removed_at"].is_string(), "{vic_row}");
         let (_, page) = pat.get("/console/settings").await;
@@ -315,26 +308,11 @@ storage_test!(
             refused.contains("you cannot change your own role"),
             "{refused}"
         );
-        let (_, admins_now) = p.get("/api/v1/admins").await;
-        assert!(
-            admins_now["items"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .any(|a| a["email"] == "pat@acme.example" && a["role"] == "portal_admin"),
-            "{admins_now}"
-        );
+        let pat_row = admin_row(&p, "pat@acme.example").await;
+        assert_eq!(pat_row["role"], "portal_admin", "{pat_row}");
 
         // Nobody removes themselves.
-        let pat_id = admins["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|a| a["email"] == "pat@acme.example")
-            .unwrap()["id"]
-            .as_str()
-            .unwrap()
-            .to_owned();
+        let pat_id = pat_row["id"].as_str().unwrap().to_owned();
         let (status, refused) = pat
             .post(&format!("/console/settings/admins/{pat_id}/remove"), &[])
             .await;

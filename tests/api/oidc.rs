@@ -137,6 +137,20 @@ fn wall_clock() -> chrono::DateTime<Utc> {
     Utc::now()
 }
 
+/// Ada, an auditor, in `practice`.
+async fn add_ada(app: &TestApp, practice: &portcullis::store::Practice) {
+    app.store
+        .add_admin(
+            practice.id,
+            "ada@acme.example",
+            "Ada Auditor",
+            portcullis::domain::admin::AdminRole::Auditor,
+            app.clock.now_utc(),
+        )
+        .await
+        .unwrap();
+}
+
 /// A browser without JavaScript that keeps cookies and follows nothing by itself.
 fn browser() -> reqwest::Client {
     portcullis::startup::install_crypto_provider();
@@ -232,16 +246,7 @@ storage_test!(
             .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
             .await
             .unwrap();
-        app.store
-            .add_admin(
-                acme.id,
-                "ada@acme.example",
-                "Ada Auditor",
-                portcullis::domain::admin::AdminRole::Auditor,
-                app.clock.now_utc(),
-            )
-            .await
-            .unwrap();
+        add_ada(app, &acme).await;
 
         let client = browser();
         let landing = client
@@ -344,16 +349,7 @@ storage_test!(
         let beta = app.practice("beta").await;
         let gamma = app.practice("gamma").await;
         for practice in [&beta, &gamma] {
-            app.store
-                .add_admin(
-                    practice.id,
-                    "ada@acme.example",
-                    "Ada Auditor",
-                    portcullis::domain::admin::AdminRole::Auditor,
-                    app.clock.now_utc(),
-                )
-                .await
-                .unwrap();
+            add_ada(app, practice).await;
         }
         let picker = client
             .get(app.url("/console/practices"))

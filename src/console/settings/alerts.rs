@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use super::super::render;
 use super::super::session::{Act, SignedIn};
-use super::super::view::{Frame, When, notice_link, shown_notice};
+use super::super::view::{Frame, NoticeQuery, When, notice_link};
 use super::{ShownSecret, done, refused, settings_page};
 use crate::engine::webhooks::{self, WebhookRequest};
 use crate::http::errors::WireError;
@@ -161,20 +161,13 @@ struct DeliveryLog {
     notice: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct LogQuery {
-    notice: Option<String>,
-    /// Vouches that this console put `notice` in the URL.
-    ns: Option<String>,
-}
-
 /// `GET /console/settings/webhooks/{id}`: the webhook and its last 50 deliveries, each with
 /// every attempt.
 #[get("/settings/webhooks/{id}")]
 pub async fn delivery_log(
     me: SignedIn,
     id: web::Path<String>,
-    query: web::Query<LogQuery>,
+    query: web::Query<NoticeQuery>,
 ) -> Result<HttpResponse, WireError> {
     let id = webhook_id(&id)?;
     let store = me.store();
@@ -214,6 +207,6 @@ pub async fn delivery_log(
         format: hook.format,
         enabled: hook.enabled,
         deliveries,
-        notice: shown_notice(&me, &query.notice, &query.ns),
+        notice: query.shown(&me),
     })
 }

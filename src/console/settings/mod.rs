@@ -16,7 +16,7 @@ use askama::Template;
 use serde::Deserialize;
 
 use super::session::{Act, SignedIn};
-use super::view::{Frame, When, notice_link, shown_notice, who};
+use super::view::{Frame, NoticeQuery, When, notice_link, who};
 use super::{render, see_other};
 use crate::domain::escalation::EscalationPolicy;
 use crate::domain::sla::{Sla, SlaChanges, SlaKey};
@@ -261,20 +261,10 @@ pub(super) async fn refused(
     }
 }
 
-#[derive(Debug, Default, Deserialize)]
-pub struct SettingsQuery {
-    notice: Option<String>,
-    /// Vouches that this console put `notice` in the URL.
-    ns: Option<String>,
-}
-
 /// `GET /console/settings`.
 #[get("/settings")]
-pub async fn page(
-    me: SignedIn,
-    query: web::Query<SettingsQuery>,
-) -> Result<HttpResponse, WireError> {
-    settings_page(&me, shown_notice(&me, &query.notice, &query.ns), None, None).await
+pub async fn page(me: SignedIn, query: web::Query<NoticeQuery>) -> Result<HttpResponse, WireError> {
+    settings_page(&me, query.shown(&me), None, None).await
 }
 
 #[derive(Debug, Deserialize)]
