@@ -10,7 +10,16 @@ use jsonwebtoken::jwk::{JwkSet, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use tokio::sync::{Mutex, RwLock};
 
-use super::jwt::JwtError;
+/// Why no key could be had for a token.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyError {
+    #[error("algorithm {0:?} is not accepted for this key")]
+    AlgorithmNotAllowed(Algorithm),
+    #[error("no signing key matches the token's key id")]
+    UnknownKey,
+    #[error("the signing keys could not be fetched: {0}")]
+    Unavailable(String),
+}
 
 #[derive(Debug)]
 pub(crate) struct JwksTiming {
@@ -51,7 +60,7 @@ impl JwksCache {
         &self,
         kid: Option<&str>,
         alg: Algorithm,
-    ) -> Result<DecodingKey, JwtError> {
+    ) -> Result<DecodingKey, KeyError> {
         if let Some(found) = self.lookup(kid, alg, false).await? {
             return Ok(found);
         }
@@ -72,7 +81,7 @@ impl JwksCache {
         }
         self.lookup(kid, alg, true)
             .await?
-            .ok_or(JwtError::UnknownKey)
+            .ok_or(KeyError::UnknownKey)
     }
 
     /// A cached key for `kid`, if the cache is fresh (or `accept_stale`).
@@ -81,7 +90,7 @@ impl JwksCache {
         kid: Option<&str>,
         alg: Algorithm,
         accept_stale: bool,
-    ) -> Result<Option<DecodingKey>, JwtError> {
+    ) -> Result<Option<DecodingKey>, KeyError> {
         let keys = self.keys.read().await;
         let Some(keys) = keys.as_ref() else {
             return Ok(None);
@@ -93,17 +102,17 @@ impl JwksCache {
             Some(kid) => keys.by_kid.get(kid),
             // Without a kid, only an unambiguous single-key set will do.
             None if keys.by_kid.len() == 1 => keys.by_kid.values().next(),
-            None => return Err(JwtError::UnknownKey),
+            None => return Err(KeyError::UnknownKey),
         };
         match entry {
-            Some((_, Some(key_alg))) if *key_alg != alg => Err(JwtError::AlgorithmNotAllowed(alg)),
+            Some((_, Some(key_alg))) if *key_alg != alg => Err(KeyError::AlgorithmNotAllowed(alg)),
             Some((key, _)) => Ok(Some(key.clone())),
             None => Ok(None),
         }
     }
 
-    async fn fetch(&self) -> Result<FetchedKeys, JwtError> {
-        let unavailable = |e: reqwest::Error| JwtError::KeysUnavailable(e.to_string());
+    async fn fetch(&self) -> Result<FetchedKeys, KeyError> {
+        let unavailable = |e: reqwest::Error| KeyError::Unavailable(e.to_string());
         let set: JwkSet = self
             .http
             .get(&self.url)

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
 use serde_json::Value;
 
-use super::jwks::{JwksCache, JwksTiming};
+use super::jwks::{JwksCache, JwksTiming, KeyError};
 use crate::config::{IssuerConfig, JwtSettings};
 use crate::domain::practice::PracticeSlug;
 use crate::domain::scope::{Scope, Scopes};
@@ -57,6 +57,16 @@ pub enum JwtError {
     NoPractice,
     #[error("the token grants none of the scopes this issuer may hold")]
     NoScopes,
+}
+
+impl From<KeyError> for JwtError {
+    fn from(e: KeyError) -> Self {
+        match e {
+            KeyError::AlgorithmNotAllowed(alg) => JwtError::AlgorithmNotAllowed(alg),
+            KeyError::UnknownKey => JwtError::UnknownKey,
+            KeyError::Unavailable(why) => JwtError::KeysUnavailable(why),
+        }
+    }
 }
 
 /// Verifies JWTs against the configured issuers.
