@@ -1,6 +1,7 @@
 //! sea-orm entities: one module per table. Plain data, no behaviour; the service's `store` layer
 //! is the only user.
 
+pub mod access_exclusion;
 pub mod access_policy;
 pub mod admin;
 pub mod admin_identity;
@@ -20,6 +21,8 @@ pub mod outbox_event;
 pub mod portal_account;
 pub mod practice;
 pub mod practice_portal;
+pub mod review_campaign;
+pub mod review_item;
 pub mod scim_group;
 pub mod scim_group_member;
 pub mod scim_user;

@@ -18,6 +18,7 @@ mod m20261207_000012_index_audit_target;
 mod m20261207_000013_create_console_oidc_login;
 mod m20261207_000014_end_admin_membership;
 mod m20261207_000015_create_admin_identity;
+mod m20261207_000016_create_review;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -41,6 +42,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000013_create_console_oidc_login::Migration),
             Box::new(m20261207_000014_end_admin_membership::Migration),
             Box::new(m20261207_000015_create_admin_identity::Migration),
+            Box::new(m20261207_000016_create_review::Migration),
         ]
     }
 }

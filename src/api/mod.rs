@@ -36,6 +36,7 @@ mod policy;
 mod portals;
 mod queue;
 mod reports;
+mod reviews;
 mod task_actions;
 mod tasks;
 mod tokens;
@@ -106,7 +107,14 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::update)
         .service(webhooks::remove)
         .service(webhooks::test)
-        .service(webhooks::deliveries);
+        .service(webhooks::deliveries)
+        .service(reviews::open)
+        .service(reviews::list)
+        .service(reviews::show)
+        .service(reviews::list_items)
+        .service(reviews::decide)
+        .service(reviews::decide_many)
+        .service(reviews::close);
 }
 
 // A task as every route that returns tasks shows it (tasks, task actions, the queue, a

@@ -44,7 +44,8 @@ fn required_api_scope(req: &ServiceRequest) -> Option<Scope> {
 }
 
 /// What a request needs from a named administrator's role: reading is for everyone;
-/// reassigning and cancelling is oversight (managers too); every other write is operating the
+/// reassigning and cancelling, and running and deciding access reviews, is oversight
+/// (managers too); every other write is operating the
 /// queue (portal administrators); minting one's own token is open to every administrator.
 fn role_need(req: &ServiceRequest) -> Need {
     let path = req.path().trim_end_matches('/');
@@ -52,6 +53,8 @@ fn role_need(req: &ServiceRequest) -> Need {
         Method::GET | Method::HEAD | Method::OPTIONS => Need::Read,
         _ if path == "/api/v1/me/tokens" || is_token_revocation(req) => Need::Read,
         _ if path.ends_with("/reassign") || path.ends_with("/cancel") => Need::Oversee,
+        // Access reviews are run and decided by managers and compliance officers too.
+        _ if path.starts_with("/api/v1/reviews") => Need::Oversee,
         _ => Need::Operate,
     }
 }
@@ -71,7 +74,8 @@ fn is_personal_act(req: &ServiceRequest) -> bool {
     let path = req.path().trim_end_matches('/');
     *req.method() == Method::POST
         && (path.starts_with("/api/v1/tasks/")
-            || (path.starts_with("/api/v1/people/") && path.ends_with("/accounts")))
+            || (path.starts_with("/api/v1/people/") && path.ends_with("/accounts"))
+            || path.starts_with("/api/v1/reviews"))
 }
 
 async fn guard<B: MessageBody>(

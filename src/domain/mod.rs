@@ -15,6 +15,7 @@ pub mod lifecycle;
 pub mod policy;
 pub mod practice;
 pub mod query;
+pub mod review;
 pub mod scope;
 pub mod session;
 pub mod sla;

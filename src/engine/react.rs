@@ -12,6 +12,7 @@ use uuid::Uuid;
 use crate::domain::actor::Actor;
 use crate::domain::ladder;
 use crate::domain::lifecycle::{self, PersonLabel, PlanInput};
+use crate::domain::review::without_excluded;
 use crate::domain::task::EventKind;
 use crate::store::audit::Entry;
 use crate::store::planning::{
@@ -145,13 +146,17 @@ fn plan_for(
     } else {
         event
     };
-    let desired: BTreeMap<String, BTreeSet<String>> = policy
+    let mut desired: BTreeMap<String, BTreeSet<String>> = policy
         .document
         .entitlements(facts)
         .into_iter()
         .filter(|(portal, _)| portals.contains_key(portal))
         .map(|(portal, roles)| (portal, roles.into_keys().collect()))
         .collect();
+    // What a reviewer took away stays away, whatever policy grants.
+    if let Some(exclusions) = ctx.exclusions.get(&person_id) {
+        without_excluded(&mut desired, exclusions);
+    }
     let label = PersonLabel {
         display: person.display.clone(),
         user_name: person.user_name.clone(),

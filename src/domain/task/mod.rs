@@ -210,6 +210,8 @@ vocabulary! {
         Policy => "policy",
         /// An administrator recorded an account that existed before Portcullis.
         AccountRecord => "account_record",
+        /// An access review decided to take access away (or to give back what it took).
+        Review => "review",
     }
 }
 

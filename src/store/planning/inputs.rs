@@ -142,7 +142,7 @@ impl TenantStore<'_> {
     }
 
     /// The names of the groups each of `people` belongs to.
-    async fn group_names_of(
+    pub(crate) async fn group_names_of(
         &self,
         db: &impl ConnectionTrait,
         people: &[Uuid],

@@ -9,10 +9,10 @@ mod writes;
 pub(crate) use inputs::PlanningPerson;
 pub(crate) use writes::{PlannedEvent, PlannedTask, PlannedWrites};
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{Arc, Mutex};
 
-use entities::practice;
+use entities::{access_exclusion, practice};
 use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 
@@ -21,6 +21,7 @@ use super::portals::PracticePortal;
 use super::{Practice, PracticeId, StoreError, TenantStore, WriteTx};
 use crate::domain::catalog::Portal;
 use crate::domain::escalation::EscalationPolicy;
+use crate::domain::review::Exclusion;
 
 /// The practice-wide inputs of the engine: its configuration as one snapshot.
 #[derive(Debug)]
@@ -34,6 +35,9 @@ pub(crate) struct PlanningContext {
     pub(crate) practice_portals: BTreeMap<String, PracticePortal>,
     /// The practice's portals, with its own admin minimum where set.
     pub(crate) portals: BTreeMap<String, Portal>,
+    /// What access reviews took away, per person: portal → the roles (`None`: the whole
+    /// portal). Few rows per practice; they change through reviews, which bump the version.
+    pub(crate) exclusions: HashMap<uuid::Uuid, Vec<Exclusion>>,
 }
 
 /// The last committed [`PlanningContext`] of each practice, valid while the practice's
@@ -109,6 +113,25 @@ impl TenantStore<'_> {
             })
             .collect();
 
+        let mut exclusions: HashMap<uuid::Uuid, Vec<Exclusion>> = HashMap::new();
+        for row in access_exclusion::Entity::find()
+            .filter(access_exclusion::Column::PracticeId.eq(self.practice.as_uuid()))
+            .all(db)
+            .await?
+        {
+            let roles: Option<BTreeSet<String>> = row
+                .roles
+                .map(|r| serde_json::from_value(r).map_err(|_| StoreError::Corrupt("exclusion")))
+                .transpose()?;
+            exclusions
+                .entry(row.person_id)
+                .or_default()
+                .push(Exclusion {
+                    portal: row.portal_slug,
+                    roles,
+                });
+        }
+
         Ok(Arc::new(PlanningContext {
             version,
             practice,
@@ -116,6 +139,7 @@ impl TenantStore<'_> {
             escalation,
             practice_portals,
             portals,
+            exclusions,
         }))
     }
 

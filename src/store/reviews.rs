@@ -1,0 +1,733 @@
+//! Access review campaigns as rows: opening one takes the snapshot of every account in scope
+//! (with what a reviewer needs to know) in the same transaction as the campaign; decisions
+//! and the exclusions they leave are written by `engine::reviews` through the `_in` functions.
+//! Every read and write is scoped to the practice.
+
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+use chrono::{DateTime, Utc};
+use entities::{
+    access_exclusion, admin, admin_membership, lifecycle_event, portal_account, review_campaign,
+    review_item, scim_user, task,
+};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use serde::Serialize;
+use serde_json::{Value, json};
+use uuid::Uuid;
+
+use super::{StoreError, TenantStore, WriteTx, audit};
+use crate::domain::actor::Actor;
+use crate::domain::admin::AdminRole;
+use crate::domain::directory::{ENTERPRISE_URN, display_name, person_facts};
+use crate::domain::review::{
+    CampaignState, NoAnswer, ReviewScope, ReviewerSource, choose_reviewer,
+};
+use crate::domain::task::{AccountStatus, EventKind, TaskState};
+
+/// What opening a campaign asks for.
+#[derive(Debug, Clone)]
+pub struct NewCampaign {
+    pub name: String,
+    pub scope: ReviewScope,
+    pub starts_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    pub no_answer: NoAnswer,
+    /// Portal slug → the administrator who reviews its items when no manager does.
+    pub portal_reviewers: BTreeMap<String, Uuid>,
+    pub period_key: Option<String>,
+}
+
+/// A campaign with its progress.
+#[derive(Debug, Clone, Serialize)]
+pub struct Campaign {
+    pub id: Uuid,
+    pub name: String,
+    pub scope: ReviewScope,
+    pub no_answer: NoAnswer,
+    pub starts_at: DateTime<Utc>,
+    pub deadline: DateTime<Utc>,
+    /// open or closed.
+    pub state: String,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub closed_at: Option<DateTime<Utc>>,
+    pub items: u64,
+    pub decided: u64,
+    /// Items nobody may review (everyone who could is the person themselves).
+    pub unassigned: u64,
+}
+
+/// One item: the account as it was at the snapshot, its reviewer, and the decision.
+#[derive(Debug, Clone, Serialize)]
+pub struct Item {
+    pub id: Uuid,
+    pub campaign_id: Uuid,
+    pub person_id: Uuid,
+    pub portal: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+    pub context: Value,
+    pub reviewer_id: Option<Uuid>,
+    pub reviewer_source: Option<String>,
+    pub decision: Option<String>,
+    pub removed_roles: Vec<String>,
+    pub comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<DateTime<Utc>>,
+    pub outcome: Option<String>,
+}
+
+impl TryFrom<review_item::Model> for Item {
+    type Error = StoreError;
+
+    fn try_from(m: review_item::Model) -> Result<Self, StoreError> {
+        let list = |v: Value| -> Result<Vec<String>, StoreError> {
+            serde_json::from_value(v).map_err(|_| StoreError::Corrupt("review item roles"))
+        };
+        Ok(Self {
+            id: m.id,
+            campaign_id: m.campaign_id,
+            person_id: m.person_id,
+            portal: m.portal_slug,
+            username: m.username,
+            roles: list(m.roles)?,
+            context: m.context,
+            reviewer_id: m.reviewer_id,
+            reviewer_source: m.reviewer_source,
+            decision: m.decision,
+            removed_roles: m.removed_roles.map(list).transpose()?.unwrap_or_default(),
+            comment: m.comment,
+            decided_by: m.decided_by,
+            decided_at: m.decided_at,
+            outcome: m.outcome,
+        })
+    }
+}
+
+/// Which items to list.
+#[derive(Debug, Clone, Default)]
+pub struct ItemFilter {
+    pub reviewer: Option<Uuid>,
+    pub portal: Option<String>,
+    /// `undecided`, or a decision.
+    pub decision: Option<String>,
+}
+
+/// An administrator as the snapshot sees them.
+#[derive(Debug, Clone)]
+struct Reviewer {
+    id: Uuid,
+    email: String,
+    role: AdminRole,
+}
+
+impl TenantStore<'_> {
+    /// The practice's active administrators.
+    async fn reviewers_in(&self, tx: &WriteTx) -> Result<Vec<Reviewer>, StoreError> {
+        let memberships = admin_membership::Entity::find()
+            .filter(admin_membership::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(admin_membership::Column::EndedAt.is_null())
+            .all(&tx.tx)
+            .await?;
+        let admins: HashMap<Uuid, admin::Model> = admin::Entity::find()
+            .filter(admin::Column::Id.is_in(memberships.iter().map(|m| m.admin_id)))
+            .filter(admin::Column::Active.eq(true))
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(|a| (a.id, a))
+            .collect();
+        let mut out: Vec<Reviewer> = memberships
+            .into_iter()
+            .filter_map(|m| {
+                let found = admins.get(&m.admin_id)?;
+                Some(Reviewer {
+                    id: found.id,
+                    email: found.email_key.clone(),
+                    role: m.role.parse().ok()?,
+                })
+            })
+            .collect();
+        out.sort_by(|a, b| a.email.cmp(&b.email));
+        Ok(out)
+    }
+
+    /// Opens a campaign and takes its snapshot: one item per active account in scope, each
+    /// with its reviewer and context, in one transaction (the snapshot is of one moment).
+    pub async fn open_campaign(
+        &self,
+        new: NewCampaign,
+        actor: &Actor,
+    ) -> Result<Campaign, StoreError> {
+        let tx = self.begin_write().await?;
+        let id = Uuid::now_v7();
+        let reviewers = self.reviewers_in(&tx).await?;
+        for (portal, reviewer) in &new.portal_reviewers {
+            if !reviewers.iter().any(|r| r.id == *reviewer) {
+                return Err(StoreError::Refused(format!(
+                    "the reviewer named for `{portal}` is not an active administrator of the \
+                     practice"
+                )));
+            }
+        }
+        review_campaign::Entity::insert(review_campaign::ActiveModel {
+            id: Set(id),
+            practice_id: Set(self.practice.as_uuid()),
+            name: Set(new.name.clone()),
+            scope: Set(serde_json::to_value(&new.scope).unwrap_or_default()),
+            no_answer: Set(new.no_answer.as_str().to_owned()),
+            portal_reviewers: Set(serde_json::to_value(&new.portal_reviewers).unwrap_or_default()),
+            starts_at: Set(new.starts_at),
+            deadline: Set(new.deadline),
+            state: Set(CampaignState::Open.as_str().to_owned()),
+            period_key: Set(new.period_key.clone()),
+            created_by: Set(actor.name.clone()),
+            created_at: Set(actor.at),
+            closed_at: Set(None),
+        })
+        .exec_without_returning(&tx.tx)
+        .await
+        .map_err(|e| super::map_unique(e, "a campaign for this period"))?;
+
+        let items = self.snapshot_in(&tx, &new, &reviewers).await?;
+        let count = items.len();
+        let unassigned = items.iter().filter(|i| i.reviewer_id.is_none()).count();
+        for chunk in items.chunks(500) {
+            let rows: Vec<review_item::ActiveModel> = chunk
+                .iter()
+                .map(|i| review_item::ActiveModel {
+                    id: Set(i.id),
+                    practice_id: Set(self.practice.as_uuid()),
+                    campaign_id: Set(id),
+                    person_id: Set(i.person_id),
+                    account_id: Set(i.account_id),
+                    portal_slug: Set(i.portal.clone()),
+                    username: Set(i.username.clone()),
+                    roles: Set(json!(i.roles)),
+                    context: Set(i.context.clone()),
+                    reviewer_id: Set(i.reviewer_id),
+                    reviewer_source: Set(i.reviewer_source.map(|s| s.as_str().to_owned())),
+                    decision: Set(None),
+                    removed_roles: Set(None),
+                    comment: Set(None),
+                    decided_by: Set(None),
+                    decided_at: Set(None),
+                    outcome: Set(None),
+                })
+                .collect();
+            review_item::Entity::insert_many(rows)
+                .exec_without_returning(&tx.tx)
+                .await?;
+        }
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "review.opened",
+            &format!("review {id}"),
+            Some(json!({
+                "name": new.name, "scope": new.scope, "deadline": new.deadline,
+                "no_answer": new.no_answer, "items": count, "unassigned": unassigned,
+            })),
+        )
+        .await?;
+        tx.commit().await?;
+        self.campaign(id).await
+    }
+
+    /// The items of a new campaign, read in its transaction.
+    async fn snapshot_in(
+        &self,
+        tx: &WriteTx,
+        new: &NewCampaign,
+        reviewers: &[Reviewer],
+    ) -> Result<Vec<NewItem>, StoreError> {
+        let db = &tx.tx;
+        let portals = self.practice_portals_in(db).await?;
+        let policy = self.policy_in(db).await?;
+        let accounts = portal_account::Entity::find()
+            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(portal_account::Column::Status.eq(AccountStatus::Active))
+            .order_by_asc(portal_account::Column::PersonId)
+            .order_by_asc(portal_account::Column::PortalSlug)
+            .all(db)
+            .await?;
+        let person_ids: Vec<Uuid> = accounts
+            .iter()
+            .map(|a| a.person_id)
+            .collect::<BTreeSet<_>>()
+            .into_iter()
+            .collect();
+        let mut people: HashMap<Uuid, scim_user::Model> = HashMap::new();
+        let mut groups: HashMap<Uuid, Vec<String>> = HashMap::new();
+        for chunk in person_ids.chunks(1000) {
+            people.extend(
+                scim_user::Entity::find()
+                    .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+                    .filter(scim_user::Column::Id.is_in(chunk.iter().copied()))
+                    .all(db)
+                    .await?
+                    .into_iter()
+                    .map(|p| (p.id, p)),
+            );
+            groups.extend(self.group_names_of(db, chunk).await?);
+        }
+        // Managers: the SCIM enterprise `manager` of each person, by id.
+        let manager_of = |p: &scim_user::Model| -> Option<Uuid> {
+            p.attributes
+                .get(ENTERPRISE_URN)?
+                .get("manager")?
+                .get("value")?
+                .as_str()
+                .and_then(|v| Uuid::try_parse(v).ok())
+        };
+        let manager_ids: Vec<Uuid> = people.values().filter_map(manager_of).collect();
+        let managers: HashMap<Uuid, scim_user::Model> = scim_user::Entity::find()
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(scim_user::Column::Id.is_in(manager_ids))
+            .all(db)
+            .await?
+            .into_iter()
+            .map(|m| (m.id, m))
+            .collect();
+        let open: Vec<(Uuid, Option<String>)> = task::Entity::find()
+            .select_only()
+            .column(task::Column::PersonId)
+            .column(task::Column::PortalSlug)
+            .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(task::Column::State.is_in(TaskState::OPEN))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut open_tasks: HashMap<(Uuid, String), u64> = HashMap::new();
+        for (person, portal) in open {
+            if let Some(portal) = portal {
+                *open_tasks.entry((person, portal)).or_default() += 1;
+            }
+        }
+        let leavers: Vec<(Uuid, DateTime<Utc>)> = lifecycle_event::Entity::find()
+            .select_only()
+            .column(lifecycle_event::Column::PersonId)
+            .column(lifecycle_event::Column::At)
+            .filter(lifecycle_event::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(lifecycle_event::Column::Kind.eq(EventKind::Leaver))
+            .into_tuple()
+            .all(db)
+            .await?;
+        let mut left_at: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        for (person, at) in leavers {
+            let entry = left_at.entry(person).or_insert(at);
+            if at > *entry {
+                *entry = at;
+            }
+        }
+        let by_email: HashMap<&str, &Reviewer> =
+            reviewers.iter().map(|r| (r.email.as_str(), r)).collect();
+        let fallback: Vec<Uuid> = reviewers
+            .iter()
+            .filter(|r| r.role == AdminRole::Manager)
+            .map(|r| r.id)
+            .collect();
+
+        let mut items = Vec::new();
+        for account in accounts {
+            let Some(portal) = portals.get(&account.portal_slug) else {
+                continue;
+            };
+            let Some(person) = people.get(&account.person_id) else {
+                continue;
+            };
+            let roles: Vec<String> =
+                serde_json::from_value(account.roles.clone()).unwrap_or_default();
+            let sensitivities = roles
+                .iter()
+                .filter_map(|r| portal.portal.roles.iter().find(|p| &p.slug == r))
+                .map(|r| r.sensitivity)
+                .collect();
+            if !new.scope.covers(&account.portal_slug, &sensitivities) {
+                continue;
+            }
+            let facts = person_facts(
+                &person.attributes,
+                groups.get(&person.id).cloned().unwrap_or_default(),
+            );
+            let granted = policy.document.entitlements(&facts);
+            let granted_here = granted.get(&account.portal_slug);
+            let emails = person_emails(person);
+            let manager = manager_of(person).and_then(|m| managers.get(&m));
+            let manager_reviewer = manager
+                .map(person_emails)
+                .and_then(|emails| emails.iter().find_map(|e| by_email.get(e.as_str())))
+                .map(|r| r.id);
+            let is_self = |candidate: Uuid| {
+                reviewers
+                    .iter()
+                    .any(|r| r.id == candidate && emails.contains(&r.email))
+            };
+            let chosen = choose_reviewer(
+                manager_reviewer,
+                new.portal_reviewers.get(&account.portal_slug).copied(),
+                &fallback,
+                is_self,
+            );
+            let ext = person.attributes.get(ENTERPRISE_URN);
+            let active = person.active && person.deleted_at.is_none();
+            let context = json!({
+                "person": display_name(&person.attributes, &person.user_name),
+                "user_name": person.user_name,
+                "status": if active { "active" } else { EventKind::Leaver.as_str() },
+                "left_at": (!active).then(|| left_at.get(&person.id)).flatten(),
+                "title": facts.title,
+                "department": facts.department,
+                "manager": manager.map(|m| display_name(&m.attributes, &m.user_name))
+                    .or_else(|| ext.and_then(|e| e.get("manager")).and_then(|m| m.get("displayName")).and_then(Value::as_str).map(str::to_owned)),
+                "portal_name": portal.portal.name,
+                "granted_by_policy": roles.iter().map(|r| (r.clone(), granted_here.is_some_and(|g| g.contains_key(r)))).collect::<BTreeMap<_, _>>(),
+                "recorded_at": account.created_at,
+                "last_login": Value::Null,
+                "open_tasks": open_tasks.get(&(person.id, account.portal_slug.clone())).copied().unwrap_or(0),
+            });
+            items.push(NewItem {
+                id: Uuid::now_v7(),
+                person_id: person.id,
+                account_id: account.id,
+                portal: account.portal_slug.clone(),
+                username: account.username.clone(),
+                roles,
+                context,
+                reviewer_id: chosen.map(|(r, _)| r),
+                reviewer_source: chosen.map(|(_, s)| s),
+            });
+        }
+        Ok(items)
+    }
+
+    /// One of the practice's campaigns, with its progress.
+    pub async fn campaign(&self, id: Uuid) -> Result<Campaign, StoreError> {
+        let row = review_campaign::Entity::find_by_id(id)
+            .filter(review_campaign::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound("review"))?;
+        let counts: Vec<(Option<String>, Option<Uuid>)> = review_item::Entity::find()
+            .select_only()
+            .column(review_item::Column::Decision)
+            .column(review_item::Column::ReviewerId)
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(review_item::Column::CampaignId.eq(id))
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        campaign_of(row, &counts)
+    }
+
+    /// The practice's campaigns, newest first.
+    pub async fn campaigns(&self) -> Result<Vec<Campaign>, StoreError> {
+        let rows = review_campaign::Entity::find()
+            .filter(review_campaign::Column::PracticeId.eq(self.practice.as_uuid()))
+            .order_by_desc(review_campaign::Column::CreatedAt)
+            .all(self.db)
+            .await?;
+        let mut out = Vec::with_capacity(rows.len());
+        for row in rows {
+            out.push(self.campaign(row.id).await?);
+        }
+        Ok(out)
+    }
+
+    /// A campaign's items, by portal then person.
+    pub async fn review_items(
+        &self,
+        campaign: Uuid,
+        filter: &ItemFilter,
+    ) -> Result<Vec<Item>, StoreError> {
+        self.campaign(campaign).await?;
+        let mut query = review_item::Entity::find()
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(review_item::Column::CampaignId.eq(campaign));
+        if let Some(reviewer) = filter.reviewer {
+            query = query.filter(review_item::Column::ReviewerId.eq(reviewer));
+        }
+        if let Some(portal) = &filter.portal {
+            query = query.filter(review_item::Column::PortalSlug.eq(portal));
+        }
+        match filter.decision.as_deref() {
+            Some("undecided") => query = query.filter(review_item::Column::Decision.is_null()),
+            Some(decision) => query = query.filter(review_item::Column::Decision.eq(decision)),
+            None => {}
+        }
+        query
+            .order_by_asc(review_item::Column::PortalSlug)
+            .order_by_asc(review_item::Column::PersonId)
+            .all(self.db)
+            .await?
+            .into_iter()
+            .map(Item::try_from)
+            .collect()
+    }
+
+    /// One of the practice's review items.
+    pub async fn review_item(&self, item: Uuid) -> Result<Item, StoreError> {
+        review_item::Entity::find_by_id(item)
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::NotFound("review item"))?
+            .try_into()
+    }
+
+    /// Whether the administrator is the person (one of the person's addresses is theirs).
+    pub(crate) async fn is_person_admin_in(
+        &self,
+        tx: &WriteTx,
+        person: Uuid,
+        admin_id: Uuid,
+    ) -> Result<bool, StoreError> {
+        let Some(found) = admin::Entity::find_by_id(admin_id).one(&tx.tx).await? else {
+            return Ok(false);
+        };
+        let Some(person) = scim_user::Entity::find_by_id(person)
+            .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(&tx.tx)
+            .await?
+        else {
+            return Ok(false);
+        };
+        Ok(person_emails(&person).contains(&found.email_key))
+    }
+
+    /// One item and its campaign's state, read in `tx`.
+    pub(crate) async fn review_item_in(
+        &self,
+        tx: &WriteTx,
+        item: Uuid,
+    ) -> Result<(Item, String), StoreError> {
+        let found = review_item::Entity::find_by_id(item)
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound("review item"))?;
+        let state: String = review_campaign::Entity::find_by_id(found.campaign_id)
+            .select_only()
+            .column(review_campaign::Column::State)
+            .into_tuple()
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::Corrupt("review item"))?;
+        Ok((found.try_into()?, state))
+    }
+
+    /// Records a decision on an item, audited.
+    pub(crate) async fn record_decision_in(
+        &self,
+        tx: &WriteTx,
+        item: &Item,
+        decision: Option<(&str, &BTreeSet<String>)>,
+        comment: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        review_item::Entity::update_many()
+            .col_expr(
+                review_item::Column::Decision,
+                Expr::value(decision.map(|(d, _)| d.to_owned())),
+            )
+            .col_expr(
+                review_item::Column::RemovedRoles,
+                Expr::value(decision.map(|(_, r)| json!(r))),
+            )
+            .col_expr(
+                review_item::Column::Comment,
+                Expr::value(comment.map(str::to_owned)),
+            )
+            .col_expr(
+                review_item::Column::DecidedBy,
+                Expr::value(Some(actor.name.clone())),
+            )
+            .col_expr(review_item::Column::DecidedAt, Expr::value(Some(actor.at)))
+            .filter(review_item::Column::Id.eq(item.id))
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .exec(&tx.tx)
+            .await?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "review.decided",
+            &format!("review_item {}", item.id),
+            Some(json!({
+                "review": item.campaign_id, "person": item.person_id, "portal": item.portal,
+                "decision": decision.map(|(d, _)| d), "removed_roles": decision.map(|(_, r)| r),
+                "comment": comment,
+            })),
+        )
+        .await
+    }
+
+    /// Sets (or with `roles` of `Some(None)`, clears) what a review took away from a person in
+    /// a portal, and marks the configuration changed so the planner sees it.
+    pub(crate) async fn set_exclusion_in(
+        &self,
+        tx: &WriteTx,
+        item: &Item,
+        roles: Option<Option<&BTreeSet<String>>>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        match roles {
+            None => {
+                access_exclusion::Entity::delete_many()
+                    .filter(access_exclusion::Column::PracticeId.eq(self.practice.as_uuid()))
+                    .filter(access_exclusion::Column::PersonId.eq(item.person_id))
+                    .filter(access_exclusion::Column::PortalSlug.eq(&item.portal))
+                    .exec(&tx.tx)
+                    .await?;
+            }
+            Some(roles) => {
+                access_exclusion::Entity::insert(access_exclusion::ActiveModel {
+                    practice_id: Set(self.practice.as_uuid()),
+                    person_id: Set(item.person_id),
+                    portal_slug: Set(item.portal.clone()),
+                    roles: Set(roles.map(|r| json!(r))),
+                    item_id: Set(item.id),
+                    created_at: Set(at),
+                })
+                .on_conflict(
+                    OnConflict::columns([
+                        access_exclusion::Column::PracticeId,
+                        access_exclusion::Column::PersonId,
+                        access_exclusion::Column::PortalSlug,
+                    ])
+                    .update_columns([
+                        access_exclusion::Column::Roles,
+                        access_exclusion::Column::ItemId,
+                        access_exclusion::Column::CreatedAt,
+                    ])
+                    .to_owned(),
+                )
+                .exec_without_returning(&tx.tx)
+                .await?;
+            }
+        }
+        self.bump_configuration(&tx.tx).await
+    }
+
+    /// Closes a campaign: each item gets its outcome (its decision, or for an undecided item
+    /// the campaign's `no_answer`), audited. Returns the undecided items to revoke.
+    pub(crate) async fn close_campaign_in(
+        &self,
+        tx: &WriteTx,
+        campaign: Uuid,
+        actor: &Actor,
+    ) -> Result<Vec<Item>, StoreError> {
+        let row = review_campaign::Entity::find_by_id(campaign)
+            .filter(review_campaign::Column::PracticeId.eq(self.practice.as_uuid()))
+            .one(&tx.tx)
+            .await?
+            .ok_or(StoreError::NotFound("review"))?;
+        if row.state != CampaignState::Open.as_str() {
+            return Err(StoreError::Refused("this review is already closed".into()));
+        }
+        let no_answer =
+            NoAnswer::parse(&row.no_answer).ok_or(StoreError::Corrupt("review no_answer"))?;
+        let items: Vec<Item> = review_item::Entity::find()
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(review_item::Column::CampaignId.eq(campaign))
+            .all(&tx.tx)
+            .await?
+            .into_iter()
+            .map(Item::try_from)
+            .collect::<Result<_, _>>()?;
+        let mut to_revoke = Vec::new();
+        for item in items {
+            let outcome = match (item.decision.as_deref(), no_answer) {
+                (Some("keep"), _) => "kept",
+                (Some("revoke"), _) => "revoked",
+                (Some("reduce"), _) => "reduced",
+                (_, NoAnswer::KeepAndFlag) => "flagged",
+                (_, NoAnswer::Revoke) => {
+                    to_revoke.push(item.clone());
+                    "revoked"
+                }
+            };
+            review_item::Entity::update_many()
+                .col_expr(review_item::Column::Outcome, Expr::value(outcome))
+                .filter(review_item::Column::Id.eq(item.id))
+                .exec(&tx.tx)
+                .await?;
+        }
+        review_campaign::Entity::update_many()
+            .col_expr(
+                review_campaign::Column::State,
+                Expr::value(CampaignState::Closed.as_str()),
+            )
+            .col_expr(
+                review_campaign::Column::ClosedAt,
+                Expr::value(Some(actor.at)),
+            )
+            .filter(review_campaign::Column::Id.eq(campaign))
+            .exec(&tx.tx)
+            .await?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "review.closed",
+            &format!("review {campaign}"),
+            Some(json!({"no_answer": no_answer, "revoked_unanswered": to_revoke.len()})),
+        )
+        .await?;
+        Ok(to_revoke)
+    }
+}
+
+/// An item before it is written.
+#[derive(Debug, Clone)]
+struct NewItem {
+    id: Uuid,
+    person_id: Uuid,
+    account_id: Uuid,
+    portal: String,
+    username: Option<String>,
+    roles: Vec<String>,
+    context: Value,
+    reviewer_id: Option<Uuid>,
+    reviewer_source: Option<ReviewerSource>,
+}
+
+/// A person's addresses as lower-case text: their userName and every `emails` value.
+fn person_emails(person: &scim_user::Model) -> BTreeSet<String> {
+    let mut out: BTreeSet<String> = [person.user_name.to_lowercase()].into();
+    if let Some(emails) = person.attributes.get("emails").and_then(Value::as_array) {
+        out.extend(
+            emails
+                .iter()
+                .filter_map(|e| e.get("value").and_then(Value::as_str))
+                .map(str::to_lowercase),
+        );
+    }
+    out
+}
+
+fn campaign_of(
+    row: review_campaign::Model,
+    items: &[(Option<String>, Option<Uuid>)],
+) -> Result<Campaign, StoreError> {
+    Ok(Campaign {
+        id: row.id,
+        name: row.name,
+        scope: serde_json::from_value(row.scope)
+            .map_err(|_| StoreError::Corrupt("review scope"))?,
+        no_answer: NoAnswer::parse(&row.no_answer)
+            .ok_or(StoreError::Corrupt("review no_answer"))?,
+        starts_at: row.starts_at,
+        deadline: row.deadline,
+        state: row.state,
+        created_by: row.created_by,
+        created_at: row.created_at,
+        closed_at: row.closed_at,
+        items: items.len() as u64,
+        decided: items.iter().filter(|(d, _)| d.is_some()).count() as u64,
+        unassigned: items.iter().filter(|(_, r)| r.is_none()).count() as u64,
+    })
+}

@@ -1,0 +1,334 @@
+//! Access reviews through the admin API, on both backends: opening a campaign takes the
+//! snapshot with each item's reviewer (the manager when an administrator, the portal's named
+//! reviewer, a manager of the practice; never oneself) and context; decisions need a comment
+//! to take access away, open the removal task at once (cause `review`), which policy does not
+//! grant back; a decision changed back to "Keep" cancels it; closing settles what nobody
+//! decided by the campaign's rule.
+
+use serde_json::{Value, json};
+
+use crate::helpers::{spawn_app, storage_test};
+use crate::lifecycle::Practice;
+
+const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
+
+/// A call to the admin API with `token`.
+async fn call(
+    p: &Practice,
+    token: &str,
+    method: &str,
+    path: &str,
+    body: Option<Value>,
+) -> (u16, Value) {
+    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
+    let mut request = p
+        .app
+        .client
+        .request(method, p.app.url(path))
+        .bearer_auth(token);
+    if let Some(body) = body {
+        request = request.json(&body);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
+}
+
+/// A person over SCIM, with a manager when given.
+async fn person(p: &Practice, user_name: &str, title: &str, manager: Option<&str>) -> String {
+    let mut body = json!({
+        "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User", ENTERPRISE],
+        "userName": user_name, "active": true, "displayName": user_name, "title": title,
+    });
+    if let Some(manager) = manager {
+        body[ENTERPRISE] = json!({"department": "Front Office", "manager": {"value": manager}});
+    }
+    p.scim.post("/Users", body).await.expect(201)["id"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
+
+fn item_of<'a>(items: &'a Value, user_name: &str, portal: &str) -> &'a Value {
+    items["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["context"]["user_name"] == user_name && i["portal"] == portal)
+        .unwrap_or_else(|| panic!("{user_name} in {portal}: {items}"))
+}
+
+storage_test!(
+    async fn a_review_is_opened_decided_and_closed(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let acme = p
+            .app
+            .store
+            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
+            .await
+            .unwrap();
+        let max_token = p
+            .app
+            .admin_token(&acme, "max@acme.example", "manager")
+            .await;
+        let ada_token = p
+            .app
+            .admin_token(&acme, "ada@acme.example", "auditor")
+            .await;
+        let max = person(&p, "max@acme.example", "Office Manager", None).await;
+        let jo = person(&p, "jo@acme.example", "Front Desk", Some(&max)).await;
+        let sam = person(&p, "sam@acme.example", "Front Desk", None).await;
+        let pat = person(&p, "pat@acme.example", "Front Desk", None).await;
+        for someone in [&jo, &sam, &pat] {
+            p.record(someone, "availity-essentials", &["eligibility-benefits"])
+                .await;
+        }
+        p.record(&jo, "noridian-nmp", &["eligibility"]).await;
+
+        // Opening it: a manager may; an auditor may not.
+        let opening = json!({
+            "name": "Q1 2027", "deadline": "2027-01-31",
+            "portal_reviewers": {"availity-essentials": "vic@acme.example"},
+        });
+        let (status, _) = call(
+            &p,
+            &ada_token,
+            "POST",
+            "/api/v1/reviews",
+            Some(opening.clone()),
+        )
+        .await;
+        assert_eq!(status, 403);
+        let (status, review) = call(&p, &max_token, "POST", "/api/v1/reviews", Some(opening)).await;
+        assert_eq!(status, 201, "{review}");
+        assert_eq!(review["items"], 4, "{review}");
+        assert_eq!(review["state"], "open");
+        let id = review["id"].as_str().unwrap().to_owned();
+        let (_, items) = p.get(&format!("/api/v1/reviews/{id}/items")).await;
+
+        // Reviewers: Jo's manager Max (an administrator); Sam's portal reviewer Vic; Pat's
+        // item is also Vic's, never Pat's own.
+        let jo_availity = item_of(&items, "jo@acme.example", "availity-essentials");
+        assert_eq!(jo_availity["reviewer_source"], "manager", "{jo_availity}");
+        let context = &jo_availity["context"];
+        assert_eq!(context["status"], "active");
+        assert_eq!(context["title"], "Front Desk");
+        assert_eq!(context["department"], "Front Office");
+        assert_eq!(context["manager"], "max@acme.example");
+        assert_eq!(context["granted_by_policy"]["eligibility-benefits"], true);
+        assert_eq!(context["open_tasks"], 0);
+        let sam_item = item_of(&items, "sam@acme.example", "availity-essentials");
+        assert_eq!(sam_item["reviewer_source"], "portal");
+        let pat_item = item_of(&items, "pat@acme.example", "availity-essentials");
+        assert_eq!(pat_item["reviewer_source"], "portal");
+        let (_, mine) = call(
+            &p,
+            &max_token,
+            "GET",
+            &format!("/api/v1/reviews/{id}/items?reviewer=me"),
+            None,
+        )
+        .await;
+        assert_eq!(mine["items"].as_array().unwrap().len(), 2, "{mine}");
+
+        // Revoke needs a comment; with one, the removal task opens at once.
+        let jo_item = jo_availity["id"].as_str().unwrap().to_owned();
+        let decide = |token: String, item: String, body: Value| {
+            let p = &p;
+            let id = id.clone();
+            async move {
+                call(
+                    p,
+                    &token,
+                    "POST",
+                    &format!("/api/v1/reviews/{id}/items/{item}/decision"),
+                    Some(body),
+                )
+                .await
+            }
+        };
+        let (status, refused) = decide(
+            max_token.clone(),
+            jo_item.clone(),
+            json!({"decision": "revoke"}),
+        )
+        .await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("comment"),
+            "{refused}"
+        );
+        let (status, decided) = decide(
+            max_token.clone(),
+            jo_item.clone(),
+            json!({"decision": "revoke", "comment": "moved to scheduling"}),
+        )
+        .await;
+        assert_eq!(status, 200, "{decided}");
+        assert_eq!(decided["decision"], "revoke");
+        assert!(
+            decided["decided_by"]
+                .as_str()
+                .unwrap()
+                .contains("max@acme.example")
+        );
+        let open = p.tasks(&jo, "open").await;
+        let removal = open
+            .iter()
+            .find(|t| t["kind"] == "deprovision" && t["portal"] == "availity-essentials")
+            .unwrap_or_else(|| panic!("a deprovision task: {open:?}"));
+        assert_eq!(removal["cause"], "review");
+        // Policy still grants Jo the role; the review's exclusion keeps it from coming back.
+        p.scim
+            .patch(
+                &format!("/Users/{jo}"),
+                json!({"schemas": ["urn:ietf:params:scim:api:messages:2.0:PatchOp"],
+                       "Operations": [{"op": "replace", "path": "displayName", "value": "Jo R."}]}),
+            )
+            .await
+            .expect(200);
+        let open = p.tasks(&jo, "open").await;
+        assert!(
+            !open
+                .iter()
+                .any(|t| t["kind"] == "provision" && t["portal"] == "availity-essentials"),
+            "{open:?}"
+        );
+
+        // Changed back to Keep: the removal is moot and cancelled; then revoked again.
+        let (status, _) = decide(
+            max_token.clone(),
+            jo_item.clone(),
+            json!({"decision": "keep"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+        let open = p.tasks(&jo, "open").await;
+        assert!(!open.iter().any(|t| t["kind"] == "deprovision"), "{open:?}");
+        let (status, _) = decide(
+            max_token.clone(),
+            jo_item.clone(),
+            json!({"decision": "revoke", "comment": "moved to scheduling"}),
+        )
+        .await;
+        assert_eq!(status, 200);
+
+        // Nobody reviews their own access, whatever their role; a scope-only token decides
+        // nothing; an auditor decides nothing.
+        let pat_item_id = pat_item["id"].as_str().unwrap().to_owned();
+        let (status, refused) = decide(
+            p.admin.clone(),
+            pat_item_id.clone(),
+            json!({"decision": "keep"}),
+        )
+        .await;
+        assert_eq!(status, 422, "{refused}");
+        assert!(
+            refused["detail"].as_str().unwrap().contains("own access"),
+            "{refused}"
+        );
+        let robot = p.app.token(&acme, "admin:read,admin:write").await;
+        let (status, _) = decide(robot, pat_item_id.clone(), json!({"decision": "keep"})).await;
+        assert_eq!(status, 403);
+        let (status, _) = decide(
+            ada_token.clone(),
+            pat_item_id.clone(),
+            json!({"decision": "keep"}),
+        )
+        .await;
+        assert_eq!(status, 403);
+
+        // Several at once need a comment; Vic keeps Pat's and Sam's.
+        let sam_item_id = sam_item["id"].as_str().unwrap().to_owned();
+        let both = json!({"items": [pat_item_id, sam_item_id], "decision": "keep"});
+        let (status, _) = call(
+            &p,
+            &p.verifier,
+            "POST",
+            &format!("/api/v1/reviews/{id}/decisions"),
+            Some(both),
+        )
+        .await;
+        assert_eq!(status, 400, "the comment is required by the body's shape");
+        let both = json!({"items": [pat_item_id, sam_item_id], "decision": "keep", "comment": "still on the front desk"});
+        let (status, kept) = call(
+            &p,
+            &p.verifier,
+            "POST",
+            &format!("/api/v1/reviews/{id}/decisions"),
+            Some(both),
+        )
+        .await;
+        assert_eq!(status, 200, "{kept}");
+        assert_eq!(kept["items"].as_array().unwrap().len(), 2);
+
+        // Closing: Jo's Noridian account, undecided, is kept and flagged.
+        let (status, closed) = call(
+            &p,
+            &max_token,
+            "POST",
+            &format!("/api/v1/reviews/{id}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{closed}");
+        assert_eq!(closed["state"], "closed");
+        assert_eq!(closed["decided"], 3);
+        let (_, items) = p.get(&format!("/api/v1/reviews/{id}/items")).await;
+        assert_eq!(
+            item_of(&items, "jo@acme.example", "noridian-nmp")["outcome"],
+            "flagged"
+        );
+        assert_eq!(
+            item_of(&items, "jo@acme.example", "availity-essentials")["outcome"],
+            "revoked"
+        );
+        let (status, _) = decide(
+            max_token.clone(),
+            jo_item.clone(),
+            json!({"decision": "keep"}),
+        )
+        .await;
+        assert_eq!(status, 422, "decisions are final once closed");
+
+        // Another review that revokes what nobody decided.
+        let (status, second) = call(
+            &p,
+            &max_token,
+            "POST",
+            "/api/v1/reviews",
+            Some(json!({
+                "name": "Noridian check", "deadline": "2027-02-28", "no_answer": "revoke",
+                "scope": {"portals": ["noridian-nmp"]},
+            })),
+        )
+        .await;
+        assert_eq!(status, 201, "{second}");
+        assert_eq!(second["items"], 1);
+        let second_id = second["id"].as_str().unwrap();
+        let (status, _) = call(
+            &p,
+            &max_token,
+            "POST",
+            &format!("/api/v1/reviews/{second_id}/close"),
+            None,
+        )
+        .await;
+        assert_eq!(status, 200);
+        let open = p.tasks(&jo, "open").await;
+        assert!(
+            open.iter().any(|t| t["kind"] == "deprovision"
+                && t["portal"] == "noridian-nmp"
+                && t["cause"] == "review"),
+            "{open:?}"
+        );
+
+        // The trail has every step under the person's name.
+        let (_, audit) = p.get("/api/v1/audit?action=review.decided").await;
+        assert_eq!(audit["items"].as_array().unwrap().len(), 5, "{audit}");
+        let (_, list) = p.get("/api/v1/reviews").await;
+        assert_eq!(list["items"].as_array().unwrap().len(), 2);
+    }
+);
