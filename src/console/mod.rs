@@ -21,6 +21,7 @@ mod policy;
 mod portals;
 mod queue;
 mod reports;
+mod reviews;
 mod session;
 mod settings;
 mod signin;
@@ -69,6 +70,12 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(policy::page)
             .service(policy::rule_form)
             .service(policy::submit)
+            .service(reviews::list)
+            .service(reviews::open_review)
+            .service(reviews::page)
+            .service(reviews::decide)
+            .service(reviews::keep_many)
+            .service(reviews::close)
             .service(settings::page)
             .service(settings::save_sla)
             .service(settings::save_verification)

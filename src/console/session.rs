@@ -263,7 +263,11 @@ pub struct Act<T> {
 /// the console's paths.
 fn need_for(path: &str) -> Need {
     let path = path.trim_end_matches('/');
-    if path.ends_with("/reassign") || path.ends_with("/cancel") {
+    if path.ends_with("/reassign")
+        || path.ends_with("/cancel")
+        || path.starts_with("/console/reviews")
+    {
+        // Access reviews are run and decided by managers and compliance officers too.
         Need::Oversee
     } else if path == "/console/sign-out"
         || path == "/console/practice"
@@ -397,5 +401,6 @@ mod tests {
         assert_eq!(need_for("/console/queue/reassign"), Need::Oversee);
         assert_eq!(need_for("/console/sign-out"), Need::Read);
         assert_eq!(need_for("/console/audit/export"), Need::Read);
+        assert_eq!(need_for("/console/reviews/x/items/y"), Need::Oversee);
     }
 }

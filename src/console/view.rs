@@ -91,12 +91,13 @@ pub struct Frame {
 }
 
 /// The navigation, in order: (label, href).
-pub const NAVIGATION: [(&str, &str); 8] = [
+pub const NAVIGATION: [(&str, &str); 9] = [
     ("Home", "/console"),
     ("Queue", "/console/queue"),
     ("People", "/console/people"),
     ("Portals", "/console/portals"),
     ("Policy", "/console/policy"),
+    ("Reviews", "/console/reviews"),
     ("Audit", "/console/audit"),
     ("Reports", "/console/reports"),
     ("Settings", "/console/settings"),

@@ -197,7 +197,7 @@ pub enum ReviewerSource {
     Manager,
     /// The campaign's named reviewer for the portal.
     Portal,
-    /// One of the practice's managers.
+    /// One of the practice's managers (or, without one, portal administrators).
     Fallback,
 }
 
@@ -212,8 +212,9 @@ impl ReviewerSource {
 }
 
 /// The reviewer of an item: the person's manager when that manager is an administrator of the
-/// practice, else the campaign's reviewer for the portal, else the first of the practice's
-/// managers; never the person themselves (`is_self`). `None`: nobody may review it.
+/// practice, else the campaign's reviewer for the portal, else the first of `fallback` (the
+/// practice's managers, then its portal administrators); never the person themselves
+/// (`is_self`). `None`: nobody is assigned.
 pub fn choose_reviewer<A: Copy + PartialEq>(
     manager: Option<A>,
     portal_reviewer: Option<A>,

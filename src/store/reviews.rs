@@ -325,9 +325,16 @@ impl TenantStore<'_> {
         }
         let by_email: HashMap<&str, &Reviewer> =
             reviewers.iter().map(|r| (r.email.as_str(), r)).collect();
+        // The practice's managers; a practice without one falls back to its portal
+        // administrators (a small office often has no manager in Portcullis).
         let fallback: Vec<Uuid> = reviewers
             .iter()
             .filter(|r| r.role == AdminRole::Manager)
+            .chain(
+                reviewers
+                    .iter()
+                    .filter(|r| r.role == AdminRole::PortalAdmin),
+            )
             .map(|r| r.id)
             .collect();
 

@@ -309,6 +309,17 @@ storage_test!(
             .as_str()
             .unwrap()
             .to_owned();
+        let sam = p.hire("sam@acme.example", "Front Desk").await;
+        p.record(&sam, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        let (status, review) = p
+            .post(
+                "/api/v1/reviews",
+                json!({"name": "Q1 access review", "deadline": "2027-01-31"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{review}");
+        let review = review["id"].as_str().unwrap().to_owned();
         let driver = Driver::start();
         let browser = driver.browser().await;
         let mut pages = Vec::new();
@@ -344,6 +355,8 @@ storage_test!(
                 Some("portal"),
             ),
             ("/console/policy".to_owned(), None),
+            ("/console/reviews".to_owned(), Some("reviews")),
+            (format!("/console/reviews/{review}"), Some("review")),
             ("/console/policy/rule?name=Front%20desk".to_owned(), None),
             ("/console/policy/rule".to_owned(), None),
             ("/console/settings".to_owned(), None),

@@ -332,3 +332,115 @@ storage_test!(
         assert_eq!(list["items"].as_array().unwrap().len(), 2);
     }
 );
+
+storage_test!(
+    /// The console's Reviews pages: a manager opens a review in a form, sees the accounts
+    /// that are theirs to decide, revokes one (a comment is required), keeps several at once,
+    /// and closes it; an auditor reads but cannot act.
+    async fn a_review_is_run_in_the_console(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        crate::console::another_admin(&p, "max@acme.example", "manager").await;
+        crate::console::another_admin(&p, "ada@acme.example", "auditor").await;
+        let max = person(&p, "max@acme.example", "Office Manager", None).await;
+        let jo = person(&p, "jo@acme.example", "Front Desk", Some(&max)).await;
+        let kim = person(&p, "kim@acme.example", "Front Desk", Some(&max)).await;
+        p.record(&jo, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        p.record(&kim, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        p.record(&kim, "noridian-nmp", &["eligibility"]).await;
+
+        let session = crate::console::Session::sign_in(&p.app, "acme", "max@acme.example").await;
+        let (status, page) = session.get("/console/reviews").await;
+        assert_eq!(status, 200, "{page}");
+        assert!(page.contains("Open a review"), "{page}");
+        let (status, to) = session
+            .post(
+                "/console/reviews",
+                &[
+                    ("name", "Q1"),
+                    ("deadline", "2027-01-31"),
+                    ("no_answer", "keep_and_flag"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{to}");
+        let review = to
+            .split('?')
+            .next()
+            .unwrap()
+            .trim_start_matches("/console/reviews/")
+            .to_owned();
+        let (_, mine) = session
+            .get(&format!("/console/reviews/{review}?mine=1"))
+            .await;
+        assert!(
+            mine.contains("jo@acme.example") && mine.contains("kim@acme.example"),
+            "{mine}"
+        );
+        assert!(mine.contains("0 of 3 decided"), "{mine}");
+        let (_, items) = p.get(&format!("/api/v1/reviews/{review}/items")).await;
+        let jo_item = item_of(&items, "jo@acme.example", "availity-essentials")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let path = format!("/console/reviews/{review}/items/{jo_item}");
+        let (_, to) = session
+            .post(&path, &[("decision", "revoke"), ("comment", "")])
+            .await;
+        let (_, page) = session.get(&to).await;
+        assert!(page.contains("Not recorded"), "{page}");
+        let (_, to) = session
+            .post(
+                &path,
+                &[("decision", "revoke"), ("comment", "moved to scheduling")],
+            )
+            .await;
+        let (_, page) = session.get(&to).await;
+        assert!(
+            page.contains("Revoked: the removal task is in the queue."),
+            "{page}"
+        );
+        assert!(
+            p.tasks(&jo, "open")
+                .await
+                .iter()
+                .any(|t| t["kind"] == "deprovision" && t["cause"] == "review")
+        );
+        let kim_items: Vec<String> = items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|i| i["context"]["user_name"] == "kim@acme.example")
+            .map(|i| i["id"].as_str().unwrap().to_owned())
+            .collect();
+        let mut keep: Vec<(&str, &str)> = kim_items.iter().map(|i| ("item", i.as_str())).collect();
+        keep.push(("comment", "still at the front desk"));
+        let (_, to) = session
+            .post(&format!("/console/reviews/{review}/keep"), &keep)
+            .await;
+        let (_, page) = session.get(&to).await;
+        assert!(page.contains("Kept 2 accounts."), "{page}");
+        assert!(page.contains("3 of 3 decided"), "{page}");
+
+        let ada = crate::console::Session::sign_in(&p.app, "acme", "ada@acme.example").await;
+        let (status, page) = ada.get(&format!("/console/reviews/{review}")).await;
+        assert_eq!(status, 200);
+        assert!(
+            !page.contains(">Revoke<"),
+            "an auditor is offered no decision: {page}"
+        );
+        let (status, _) = ada.post(&path, &[("decision", "keep")]).await;
+        assert_eq!(status, 403);
+
+        let (status, to) = session
+            .post(&format!("/console/reviews/{review}/close"), &[])
+            .await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&to).await;
+        assert!(page.contains("Review closed"), "{page}");
+        let (_, closed) = p.get(&format!("/api/v1/reviews/{review}")).await;
+        assert_eq!(closed["state"], "closed");
+    }
+);
