@@ -114,7 +114,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(reviews::list_items)
         .service(reviews::decide)
         .service(reviews::decide_many)
-        .service(reviews::close);
+        .service(reviews::close)
+        .service(reviews::report);
 }
 
 // A task as every route that returns tasks shows it (tasks, task actions, the queue, a

@@ -456,3 +456,20 @@ pub async fn close(call: Caller, id: web::Path<String>) -> Result<HttpResponse, 
     reviews::close(&store, id, &call.actor()).await?;
     Ok(HttpResponse::Ok().json(CampaignView::from(store.campaign(id).await?)))
 }
+
+/// The auditor's report: per account the decision, who, when and why, and for a removal the
+/// task with who did it, when, its evidence and verification; counts; exceptions (kept
+/// without an answer); `complete` once the review is closed and every removal verified.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The review's id")),
+    responses(
+        (status = 200, description = "The report", body = reviews::Report),
+        (status = 404, description = "No such review in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
+    )
+)]
+#[get("/reviews/{id}/report")]
+pub async fn report(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
+    let report = reviews::report(&call.store(), review_id(&id)?, call.state.clock.now()).await?;
+    Ok(HttpResponse::Ok().json(report))
+}

@@ -151,3 +151,131 @@ async fn is_own_access(
 ) -> Result<bool, StoreError> {
     store.is_person_admin_in(tx, item.person_id, admin).await
 }
+
+/// What happened to one item, for the auditor: the decision and, for a removal, the task that
+/// carried it out.
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct ReportLine {
+    pub item_id: Uuid,
+    pub person: String,
+    pub user_name: String,
+    pub portal: String,
+    pub username: Option<String>,
+    pub roles: Vec<String>,
+    pub reviewer_id: Option<Uuid>,
+    pub decision: Option<String>,
+    pub removed_roles: Vec<String>,
+    pub comment: Option<String>,
+    pub decided_by: Option<String>,
+    pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Once closed: kept, revoked, reduced, flagged.
+    pub outcome: Option<String>,
+    /// For a removal: the task, its state, who did it and who verified it.
+    pub task_id: Option<Uuid>,
+    pub task_state: Option<String>,
+    pub done_by: Option<String>,
+    pub done_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub verified_by: Option<String>,
+    pub verified_at: Option<chrono::DateTime<chrono::Utc>>,
+    /// Evidence recorded on completion (note, confirmation number, files with SHA-256).
+    #[schema(value_type = Option<Object>)]
+    pub evidence: Option<serde_json::Value>,
+    /// A removal decided but not yet verified: "revoked, not yet removed", for this long.
+    pub not_yet_removed_days: Option<i64>,
+}
+
+/// A campaign's report: the campaign, each item's line, the counts, and whether it is
+/// complete (closed, and every removal verified).
+#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+pub struct Report {
+    #[schema(value_type = Object)]
+    pub review: serde_json::Value,
+    pub lines: Vec<ReportLine>,
+    #[schema(value_type = Object)]
+    pub counts: std::collections::BTreeMap<String, u64>,
+    /// Items kept without an answer (`flagged`): the exceptions.
+    pub exceptions: u64,
+    pub complete: bool,
+}
+
+/// Builds a campaign's report at `now`.
+pub async fn report(
+    store: &TenantStore<'_>,
+    campaign: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Report, StoreError> {
+    let review = store.campaign(campaign).await?;
+    let items = store
+        .review_items(campaign, &crate::store::reviews::ItemFilter::default())
+        .await?;
+    let people: Vec<Uuid> = items
+        .iter()
+        .map(|i| i.person_id)
+        .collect::<BTreeSet<_>>()
+        .into_iter()
+        .collect();
+    let tasks = store.review_tasks(&people).await?;
+    let mut counts = std::collections::BTreeMap::new();
+    let mut lines = Vec::with_capacity(items.len());
+    let mut complete = review.state == crate::domain::review::CampaignState::Closed.as_str();
+    for item in items {
+        let key = item
+            .outcome
+            .clone()
+            .or_else(|| item.decision.clone())
+            .unwrap_or_else(|| "undecided".to_owned());
+        *counts.entry(key).or_insert(0u64) += 1;
+        let removal = matches!(item.outcome.as_deref(), Some("revoked" | "reduced"))
+            || (item.outcome.is_none()
+                && matches!(item.decision.as_deref(), Some("revoke" | "reduce")));
+        // The review's task for this account: the latest one since the decision (or close).
+        let since = item.decided_at.or(review.closed_at);
+        let task = removal
+            .then(|| {
+                tasks.iter().rev().find(|t| {
+                    t.person_id == item.person_id
+                        && t.portal.as_deref() == Some(item.portal.as_str())
+                        && since.is_none_or(|s| t.created_at >= s)
+                })
+            })
+            .flatten();
+        let verified = task.is_some_and(|t| t.verified_at.is_some());
+        if removal && !verified {
+            complete = false;
+        }
+        let text = |key: &str| item.context[key].as_str().unwrap_or_default().to_owned();
+        lines.push(ReportLine {
+            item_id: item.id,
+            person: text("person"),
+            user_name: text("user_name"),
+            portal: item.portal.clone(),
+            username: item.username.clone(),
+            roles: item.roles.clone(),
+            reviewer_id: item.reviewer_id,
+            decision: item.decision.clone(),
+            removed_roles: item.removed_roles.clone(),
+            comment: item.comment.clone(),
+            decided_by: item.decided_by.clone(),
+            decided_at: item.decided_at,
+            outcome: item.outcome.clone(),
+            task_id: task.map(|t| t.id),
+            task_state: task.map(|t| t.state.as_str().to_owned()),
+            done_by: task.and_then(|t| t.done_by.clone()),
+            done_at: task.and_then(|t| t.done_at),
+            verified_by: task.and_then(|t| t.verified_by.clone()),
+            verified_at: task.and_then(|t| t.verified_at),
+            evidence: task.and_then(|t| t.evidence.clone()),
+            not_yet_removed_days: (removal && !verified)
+                .then(|| since.map(|s| (now - s).num_days()))
+                .flatten(),
+        });
+    }
+    let exceptions = counts.get("flagged").copied().unwrap_or(0);
+    Ok(Report {
+        review: serde_json::to_value(&review).unwrap_or_default(),
+        lines,
+        counts,
+        exceptions,
+        complete,
+    })
+}

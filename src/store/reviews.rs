@@ -505,6 +505,27 @@ impl TenantStore<'_> {
         Ok(person_emails(&person).contains(&found.email_key))
     }
 
+    /// The tasks access reviews opened for these people (cause `review`), oldest first.
+    pub async fn review_tasks(
+        &self,
+        people: &[Uuid],
+    ) -> Result<Vec<crate::store::tasks::TaskRecord>, StoreError> {
+        let mut out = Vec::new();
+        for chunk in people.chunks(1000) {
+            out.extend(
+                task::Entity::find()
+                    .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
+                    .filter(task::Column::PersonId.is_in(chunk.iter().copied()))
+                    .filter(task::Column::Cause.eq(EventKind::Review))
+                    .order_by_asc(task::Column::CreatedAt)
+                    .into_model::<crate::store::tasks::TaskRecord>()
+                    .all(self.db)
+                    .await?,
+            );
+        }
+        Ok(out)
+    }
+
     /// One item and its campaign's state, read in `tx`.
     pub(crate) async fn review_item_in(
         &self,

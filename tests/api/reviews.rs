@@ -293,6 +293,56 @@ storage_test!(
         .await;
         assert_eq!(status, 422, "decisions are final once closed");
 
+        // The auditor's report: not complete while Jo's removal is not verified.
+        let (status, report) = p.get(&format!("/api/v1/reviews/{id}/report")).await;
+        assert_eq!(status, 200, "{report}");
+        assert_eq!(report["counts"]["revoked"], 1, "{report}");
+        assert_eq!(report["counts"]["kept"], 2);
+        assert_eq!(report["exceptions"], 1);
+        assert_eq!(report["complete"], false);
+        let line = |report: &Value| {
+            report["lines"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|l| {
+                    l["user_name"] == "jo@acme.example" && l["portal"] == "availity-essentials"
+                })
+                .unwrap()
+                .clone()
+        };
+        let jo_line = line(&report);
+        assert_eq!(jo_line["not_yet_removed_days"], 0, "{jo_line}");
+        assert_eq!(jo_line["comment"], "moved to scheduling");
+        let task = jo_line["task_id"].as_str().unwrap().to_owned();
+        let evidence = json!({"note": "removed in Availity", "confirmation_number": "AV-1"});
+        for (token, action, body) in [
+            (&p.admin, "claim", json!({})),
+            (&p.admin, "complete", evidence),
+            (&p.verifier, "verify", json!({})),
+        ] {
+            let (status, body) = call(
+                &p,
+                token,
+                "POST",
+                &format!("/api/v1/tasks/{task}/{action}"),
+                Some(body),
+            )
+            .await;
+            assert_eq!(status, 200, "{action}: {body}");
+        }
+        let (_, report) = p.get(&format!("/api/v1/reviews/{id}/report")).await;
+        assert_eq!(report["complete"], true, "{report}");
+        let jo_line = line(&report);
+        assert!(
+            jo_line["verified_by"]
+                .as_str()
+                .unwrap()
+                .contains("vic@acme.example"),
+            "{jo_line}"
+        );
+        assert!(jo_line["not_yet_removed_days"].is_null());
+
         // Another review that revokes what nobody decided.
         let (status, second) = call(
             &p,
