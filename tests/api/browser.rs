@@ -606,3 +606,71 @@ storage_test!(
         pat.close().await.unwrap();
     }
 );
+
+storage_test!(
+    /// A reviewer decides with the keyboard: `n` to the next account, `k` keeps it; `r` asks
+    /// why, and Enter revokes.
+    async fn a_reviewer_decides_with_the_keyboard(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        let jo = p.hire("jo@acme.example", "Front Desk").await;
+        let kim = p.hire("kim@acme.example", "Front Desk").await;
+        for someone in [&jo, &kim] {
+            p.record(someone, "availity-essentials", &["eligibility-benefits"])
+                .await;
+        }
+        let (status, review) = p
+            .post(
+                "/api/v1/reviews",
+                json!({"name": "Q1 access review", "deadline": "2027-01-31"}),
+            )
+            .await;
+        assert_eq!(status, 201, "{review}");
+        let review = review["id"].as_str().unwrap().to_owned();
+        let driver = Driver::start();
+        let browser = driver.browser().await;
+        sign_in(&browser, &p.app, "acme", "pat@acme.example").await;
+        browser
+            .goto(&p.app.url(&format!("/console/reviews/{review}")))
+            .await
+            .unwrap();
+        see(&browser, "Keys:").await;
+        let press = |keys: &'static str| {
+            let browser = &browser;
+            async move {
+                browser
+                    .find(Locator::Css("body"))
+                    .await
+                    .unwrap()
+                    .send_keys(keys)
+                    .await
+                    .unwrap();
+            }
+        };
+        press("n").await;
+        press("k").await;
+        see(&browser, "Kept.").await;
+        press("n").await;
+        press("n").await;
+        press("r").await;
+        let why = browser
+            .find(Locator::Css(
+                "tr[aria-selected='true'] input[name='comment']",
+            ))
+            .await
+            .unwrap();
+        why.send_keys("moved to scheduling\u{E007}").await.unwrap();
+        see(&browser, "Revoked: the removal task is in the queue.").await;
+        screenshot(&browser, &backend, "review-decided").await;
+        let (_, items) = p.get(&format!("/api/v1/reviews/{review}/items")).await;
+        let mut decisions: Vec<String> = items["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|i| i["decision"].as_str().unwrap_or("undecided").to_owned())
+            .collect();
+        decisions.sort();
+        assert_eq!(decisions, ["keep", "revoke"], "{items}");
+        browser.close().await.unwrap();
+    }
+);

@@ -1,24 +1,32 @@
 // Portcullis console: small enhancements on top of pages that work without JavaScript.
-// Copy buttons, the queue's keyboard (j/k move, c claim, d mark done, ? lists the keys), and
-// "select all" in the queue. No inline script anywhere: the page's CSP allows only this file
+// Copy buttons, the queue's keyboard (j/k move, c claim, d mark done, ? lists the keys), a
+// review's keyboard (n/p move, k keep, r revoke: type why, then Enter), and "select all" in
+// the queue. No inline script anywhere: the page's CSP allows only this file
 // and htmx.
 (function () {
   "use strict";
 
+  function reviewing() {
+    return document.querySelector("table.review") !== null;
+  }
+
   function rows() {
-    return Array.prototype.slice.call(document.querySelectorAll("table.queue tbody tr"));
+    return Array.prototype.slice.call(
+      document.querySelectorAll("table.queue tbody tr, table.review tbody tr"));
   }
 
   function selected() {
-    return document.querySelector("table.queue tbody tr[aria-selected='true']");
+    return document.querySelector(
+      "table.queue tbody tr[aria-selected='true'], table.review tbody tr[aria-selected='true']");
   }
 
   function select(row) {
     rows().forEach(function (r) { r.removeAttribute("aria-selected"); });
     if (row) {
       row.setAttribute("aria-selected", "true");
-      var link = row.querySelector("a.task-link");
+      var link = row.querySelector("a.task-link, input[name='item'], .person");
       if (link) { link.focus(); }
+      row.scrollIntoView({block: "nearest"});
     }
   }
 
@@ -42,6 +50,27 @@
       if (keys) { keys.classList.toggle("shown"); }
       return;
     }
+    if (reviewing()) {
+      if (event.key === "n") { move(1); return; }
+      if (event.key === "p") { move(-1); return; }
+      var item = selected();
+      if (!item) { return; }
+      if (event.key === "k") {
+        var keep = item.querySelector("button[data-key='keep']");
+        if (keep) { keep.click(); }
+        return;
+      }
+      if (event.key === "r") {
+        // Revoking needs a reason: the comment field takes it, and Enter there revokes.
+        var why = item.querySelector("form.decide input[name='comment']");
+        if (why) {
+          event.preventDefault();
+          why.setAttribute("data-enter", "revoke");
+          why.focus();
+        }
+      }
+      return;
+    }
     if (event.key === "j") { move(1); return; }
     if (event.key === "k") { move(-1); return; }
     var row = selected();
@@ -59,6 +88,17 @@
       if (link) { link.click(); return; }
       var note = page && page.querySelector("#done textarea");
       if (note) { event.preventDefault(); note.focus(); }
+    }
+  });
+
+  // Enter in a comment field opened by "r" revokes (the form's first button is Keep).
+  document.addEventListener("keydown", function (event) {
+    var field = event.target;
+    if (event.key !== "Enter" || !field || field.getAttribute("data-enter") !== "revoke") { return; }
+    var revoke = field.form && field.form.querySelector("button[data-key='revoke']");
+    if (revoke) {
+      event.preventDefault();
+      revoke.click();
     }
   });
 
