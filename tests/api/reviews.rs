@@ -5,35 +5,15 @@
 //! grant back; a decision changed back to "Keep" cancels it; closing settles what nobody
 //! decided by the campaign's rule.
 
+use reqwest::Method;
 use serde_json::{Value, json};
+
+use crate::admins::call;
 
 use crate::helpers::{spawn_app, storage_test};
 use crate::lifecycle::Practice;
 
 const ENTERPRISE: &str = "urn:ietf:params:scim:schemas:extension:enterprise:2.0:User";
-
-/// A call to the admin API with `token`.
-async fn call(
-    p: &Practice,
-    token: &str,
-    method: &str,
-    path: &str,
-    body: Option<Value>,
-) -> (u16, Value) {
-    let method = reqwest::Method::from_bytes(method.as_bytes()).unwrap();
-    let mut request = p
-        .app
-        .client
-        .request(method, p.app.url(path))
-        .bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    let status = response.status().as_u16();
-    let text = response.text().await.unwrap();
-    (status, serde_json::from_str(&text).unwrap_or(Value::Null))
-}
 
 /// A person over SCIM, with a manager when given.
 async fn person(p: &Practice, user_name: &str, title: &str, manager: Option<&str>) -> String {
@@ -95,13 +75,20 @@ storage_test!(
         let (status, _) = call(
             &p,
             &ada_token,
-            "POST",
+            Method::POST,
             "/api/v1/reviews",
             Some(opening.clone()),
         )
         .await;
         assert_eq!(status, 403);
-        let (status, review) = call(&p, &max_token, "POST", "/api/v1/reviews", Some(opening)).await;
+        let (status, review) = call(
+            &p,
+            &max_token,
+            Method::POST,
+            "/api/v1/reviews",
+            Some(opening),
+        )
+        .await;
         assert_eq!(status, 201, "{review}");
         assert_eq!(review["items"], 4, "{review}");
         assert_eq!(review["state"], "open");
@@ -126,7 +113,7 @@ storage_test!(
         let (_, mine) = call(
             &p,
             &max_token,
-            "GET",
+            Method::GET,
             &format!("/api/v1/reviews/{id}/items?reviewer=me"),
             None,
         )
@@ -142,7 +129,7 @@ storage_test!(
                 call(
                     p,
                     &token,
-                    "POST",
+                    Method::POST,
                     &format!("/api/v1/reviews/{id}/items/{item}/decision"),
                     Some(body),
                 )
@@ -246,7 +233,7 @@ storage_test!(
         let (status, _) = call(
             &p,
             &p.verifier,
-            "POST",
+            Method::POST,
             &format!("/api/v1/reviews/{id}/decisions"),
             Some(both),
         )
@@ -256,7 +243,7 @@ storage_test!(
         let (status, kept) = call(
             &p,
             &p.verifier,
-            "POST",
+            Method::POST,
             &format!("/api/v1/reviews/{id}/decisions"),
             Some(both),
         )
@@ -268,7 +255,7 @@ storage_test!(
         let (status, closed) = call(
             &p,
             &max_token,
-            "POST",
+            Method::POST,
             &format!("/api/v1/reviews/{id}/close"),
             None,
         )
@@ -324,7 +311,7 @@ storage_test!(
             let (status, body) = call(
                 &p,
                 token,
-                "POST",
+                Method::POST,
                 &format!("/api/v1/tasks/{task}/{action}"),
                 Some(body),
             )
@@ -347,7 +334,7 @@ storage_test!(
         let (status, second) = call(
             &p,
             &max_token,
-            "POST",
+            Method::POST,
             "/api/v1/reviews",
             Some(json!({
                 "name": "Noridian check", "deadline": "2027-02-28", "no_answer": "revoke",
@@ -361,7 +348,7 @@ storage_test!(
         let (status, _) = call(
             &p,
             &max_token,
-            "POST",
+            Method::POST,
             &format!("/api/v1/reviews/{second_id}/close"),
             None,
         )
