@@ -173,8 +173,9 @@ fn plan_for(
         departed: matches!(trigger.before, Before::Was(true)) && (person.deleted || !person.active),
     });
 
-    // A policy change that changes nothing for this person leaves no trace.
-    if plan.is_empty() && event == EventKind::Policy {
+    // A policy change or a review decision that changes nothing for this person leaves no
+    // trace here (the decision itself is in the trail).
+    if plan.is_empty() && matches!(event, EventKind::Policy | EventKind::Review) {
         return Vec::new();
     }
     let event_id = Uuid::now_v7();
