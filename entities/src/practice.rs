@@ -20,6 +20,8 @@ pub struct Model {
     pub sla: Option<Json>,
     /// A task's verifier must not be its completer.
     pub four_eyes: bool,
+    /// When access reviews open by themselves; `None` means the default (quarterly).
+    pub review_schedule: Option<Json>,
 }
 
 /// Rows that belong to a practice point at it (`api_token` → `practice`); the practice does

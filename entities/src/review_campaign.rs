@@ -22,6 +22,20 @@ pub struct Model {
     pub created_by: String,
     pub created_at: DateTimeUtc,
     pub closed_at: Option<DateTimeUtc>,
+    /// Reminder offsets before the deadline, in seconds, longest first.
+    pub reminders: Option<Json>,
+    pub reminders_sent: i32,
+    /// When undecided items were escalated to the fallback reviewers.
+    pub escalated_at: Option<DateTimeUtc>,
+    /// When the sweeper closes it by itself; `None`: an administrator does.
+    pub closes_at: Option<DateTimeUtc>,
+    /// When the sweeper next looks at it.
+    pub next_alert_at: Option<DateTimeUtc>,
+    /// Closed, and every removal verified.
+    pub completed_at: Option<DateTimeUtc>,
+    /// The report at completion, byte for byte; its SHA-256 is in the audit trail.
+    pub completed_report: Option<String>,
+    pub report_sha256: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

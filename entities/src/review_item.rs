@@ -24,6 +24,9 @@ pub struct Model {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTimeUtc>,
     pub outcome: Option<String>,
+    /// Who handed the item to its current reviewer, and when.
+    pub delegated_by: Option<String>,
+    pub delegated_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

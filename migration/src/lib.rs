@@ -19,6 +19,7 @@ mod m20261207_000013_create_console_oidc_login;
 mod m20261207_000014_end_admin_membership;
 mod m20261207_000015_create_admin_identity;
 mod m20261207_000016_create_review;
+mod m20261207_000017_schedule_review;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -43,6 +44,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000014_end_admin_membership::Migration),
             Box::new(m20261207_000015_create_admin_identity::Migration),
             Box::new(m20261207_000016_create_review::Migration),
+            Box::new(m20261207_000017_schedule_review::Migration),
         ]
     }
 }

@@ -36,6 +36,7 @@ mod policy;
 mod portals;
 mod queue;
 mod reports;
+mod review_schedule;
 mod reviews;
 mod task_actions;
 mod tasks;
@@ -108,12 +109,15 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::remove)
         .service(webhooks::test)
         .service(webhooks::deliveries)
+        .service(review_schedule::show)
+        .service(review_schedule::replace)
         .service(reviews::open)
         .service(reviews::list)
         .service(reviews::show)
         .service(reviews::list_items)
         .service(reviews::decide)
         .service(reviews::decide_many)
+        .service(reviews::delegate)
         .service(reviews::close)
         .service(reviews::report);
 }

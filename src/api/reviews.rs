@@ -13,6 +13,8 @@ use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::domain::admin::AdminRole;
+use crate::domain::escalation::Interval;
+use crate::domain::review::schedule::default_reminders;
 use crate::domain::review::{Decision, NoAnswer, ReviewScope};
 use crate::engine::reviews::{self, Decider, DecisionRequest};
 use crate::http::errors::WireError;
@@ -41,6 +43,14 @@ pub struct CampaignInput {
     /// manager is not an administrator of the practice.
     #[serde(default)]
     pub portal_reviewers: BTreeMap<String, String>,
+    /// Reminders to reviewers with undecided items, this long before the deadline (default
+    /// `["7d", "48h"]`; `[]` for none). At the deadline, what is undecided escalates to the
+    /// practice's managers (else its portal administrators).
+    #[schema(value_type = Option<Vec<String>>, example = json!(["7d", "48h"]))]
+    pub reminders: Option<Vec<Interval>>,
+    /// When the review closes by itself (a date or RFC 3339, after the deadline); left out,
+    /// an administrator closes it.
+    pub closes_at: Option<String>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -56,6 +66,20 @@ pub struct CampaignView {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// A scheduled review's period (`2027-Q1`); null for one opened by hand.
+    pub period: Option<String>,
+    /// Reminders before the deadline, and how many have gone.
+    #[schema(value_type = Vec<String>)]
+    pub reminders: Vec<Interval>,
+    pub reminders_sent: u32,
+    /// When undecided items escalated to the fallback reviewers.
+    pub escalated_at: Option<DateTime<Utc>>,
+    /// When it closes by itself; null: an administrator closes it.
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Closed, and every removal verified: the report is frozen from then on.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The SHA-256 (hex) of the frozen report, as the audit trail records it.
+    pub report_sha256: Option<String>,
     /// Accounts in the snapshot.
     pub items: u64,
     pub decided: u64,
@@ -76,6 +100,13 @@ impl From<Campaign> for CampaignView {
             created_by: c.created_by,
             created_at: c.created_at,
             closed_at: c.closed_at,
+            period: c.period_key,
+            reminders: c.reminders,
+            reminders_sent: c.reminders_sent,
+            escalated_at: c.escalated_at,
+            closes_at: c.closes_at,
+            completed_at: c.completed_at,
+            report_sha256: c.report_sha256,
             items: c.items,
             decided: c.decided,
             unassigned: c.unassigned,
@@ -104,8 +135,14 @@ pub struct ItemView {
     #[schema(value_type = Object)]
     pub context: serde_json::Value,
     pub reviewer_id: Option<Uuid>,
-    /// `manager`, `portal` or `fallback`.
+    /// `manager`, `portal`, `fallback` or `delegated`.
     pub reviewer_source: Option<String>,
+    /// Who handed the item to its reviewer, and when.
+    pub delegated_by: Option<String>,
+    pub delegated_at: Option<DateTime<Utc>>,
+    /// The person left after the snapshot was taken: when. The snapshot itself does not
+    /// change.
+    pub left_during_review: Option<DateTime<Utc>>,
     /// `keep`, `revoke`, `reduce`, or null while undecided.
     pub decision: Option<String>,
     pub removed_roles: Vec<String>,
@@ -129,6 +166,9 @@ impl From<Item> for ItemView {
             context: i.context,
             reviewer_id: i.reviewer_id,
             reviewer_source: i.reviewer_source,
+            delegated_by: i.delegated_by,
+            delegated_at: i.delegated_at,
+            left_during_review: i.left_during_review,
             decision: i.decision,
             removed_roles: i.removed_roles,
             comment: i.comment,
@@ -190,6 +230,14 @@ pub async fn open(call: Caller, body: Json<CampaignInput>) -> Result<HttpRespons
             "`deadline` must be after the start and in the future",
         ));
     }
+    let closes_at = instant_param("closes_at", input.closes_at.as_deref(), tz, PeriodEdge::End)?;
+    if closes_at.is_some_and(|at| at < deadline) {
+        return Err(unprocessable("`closes_at` must not be before the deadline"));
+    }
+    let reminders = input.reminders.unwrap_or_else(default_reminders);
+    if reminders.len() > 5 {
+        return Err(unprocessable("`reminders`: at most 5"));
+    }
     let mut portal_reviewers = BTreeMap::new();
     for (portal, email) in input.portal_reviewers {
         let admin = call.state.store.admin_by_email(&email).await.map_err(|_| {
@@ -199,20 +247,25 @@ pub async fn open(call: Caller, body: Json<CampaignInput>) -> Result<HttpRespons
         })?;
         portal_reviewers.insert(portal, admin.id);
     }
-    let campaign = store
-        .open_campaign(
-            NewCampaign {
-                name,
-                scope: input.scope,
-                starts_at,
-                deadline,
-                no_answer: input.no_answer,
-                portal_reviewers,
-                period_key: None,
-            },
-            &call.actor(),
-        )
-        .await?;
+    let new = NewCampaign {
+        name,
+        scope: input.scope,
+        starts_at,
+        deadline,
+        no_answer: input.no_answer,
+        portal_reviewers,
+        period_key: None,
+        reminders,
+        closes_at,
+    };
+    let campaign = reviews::open(
+        &store,
+        &practice,
+        new,
+        &call.actor(),
+        &call.state.public_url,
+    )
+    .await?;
     Ok(HttpResponse::Created().json(CampaignView::from(campaign)))
 }
 
@@ -438,6 +491,70 @@ pub async fn decide_many(
     Ok(HttpResponse::Ok().json(ItemList::whole(views)))
 }
 
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DelegationInput {
+    /// The administrator who decides it from now on: their id or e-mail.
+    pub to: String,
+    /// Why, for the trail.
+    #[schema(max_length = 2000)]
+    pub comment: Option<String>,
+}
+
+/// Hand an item to another administrator of the practice (its reviewer, a manager or a
+/// portal administrator may; never to the person under review). Audited.
+#[utoipa::path(
+    tag = "admin",
+    params(("id" = String, Path, description = "The review's id"), ("item" = String, Path, description = "The item's id")),
+    request_body = DelegationInput,
+    responses(
+        (status = 200, description = "Handed over", body = ItemView),
+        (status = 403, description = "Not a named administrator's credential", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 404, description = "No such item in this review", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "Not an administrator of the practice, the person themselves, another reviewer's item, or a closed review", content_type = "application/problem+json", body = crate::http::errors::Problem),
+    )
+)]
+#[post("/reviews/{id}/items/{item}/delegate")]
+pub async fn delegate(
+    call: Caller,
+    path: web::Path<(String, String)>,
+    body: Json<DelegationInput>,
+) -> Result<HttpResponse, WireError> {
+    let (id, item) = path.into_inner();
+    let review = review_id(&id)?;
+    let item = Uuid::try_parse(&item).map_err(|_| WireError::not_found("review item not found"))?;
+    let store = call.store();
+    if store.review_item(item).await?.campaign_id != review {
+        return Err(WireError::not_found("review item not found"));
+    }
+    let input = body.into_inner();
+    let to = match Uuid::try_parse(input.to.trim()) {
+        Ok(id) => id,
+        Err(_) => {
+            call.state
+                .store
+                .admin_by_email(input.to.trim())
+                .await
+                .map_err(|_| unprocessable(format!("`to`: no administrator {}", input.to)))?
+                .id
+        }
+    };
+    let handed = reviews::delegate(
+        &store,
+        item,
+        to,
+        input
+            .comment
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty()),
+        decider(&call)?,
+        &call.actor(),
+    )
+    .await?;
+    Ok(HttpResponse::Ok().json(ItemView::from(handed)))
+}
+
 /// Close a review: decisions become final; an item nobody decided is kept and flagged
 /// (`keep_and_flag`) or revoked (`revoke`), as the review says.
 #[utoipa::path(
@@ -457,19 +574,57 @@ pub async fn close(call: Caller, id: web::Path<String>) -> Result<HttpResponse, 
     Ok(HttpResponse::Ok().json(CampaignView::from(store.campaign(id).await?)))
 }
 
+#[derive(Debug, Deserialize, IntoParams)]
+#[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
+pub struct ReportQuery {
+    /// `json` (default) or `csv`.
+    pub format: Option<String>,
+}
+
 /// The auditor's report: per account the decision, who, when and why, and for a removal the
 /// task with who did it, when, its evidence and verification; counts; exceptions (kept
-/// without an answer); `complete` once the review is closed and every removal verified.
+/// without an answer); `complete` once the review is closed and every removal verified. From
+/// then on the report is frozen: the JSON served is byte for byte the report whose SHA-256
+/// the audit trail records (`review.completed`), and the `X-Report-SHA256` header repeats it.
 #[utoipa::path(
     tag = "admin",
-    params(("id" = String, Path, description = "The review's id")),
+    params(("id" = String, Path, description = "The review's id"), ReportQuery),
     responses(
-        (status = 200, description = "The report", body = reviews::Report),
+        (status = 200, description = "The report (JSON, or CSV with format=csv)", body = reviews::Report),
+        (status = 400, description = "Unknown format", content_type = "application/problem+json", body = crate::http::errors::Problem),
         (status = 404, description = "No such review in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[get("/reviews/{id}/report")]
-pub async fn report(call: Caller, id: web::Path<String>) -> Result<HttpResponse, WireError> {
-    let report = reviews::report(&call.store(), review_id(&id)?, call.state.clock.now()).await?;
-    Ok(HttpResponse::Ok().json(report))
+pub async fn report(
+    call: Caller,
+    id: web::Path<String>,
+    query: Query<ReportQuery>,
+) -> Result<HttpResponse, WireError> {
+    let csv = match query.into_inner().format.as_deref() {
+        None | Some("json") => false,
+        Some("csv") => true,
+        Some(_) => return Err(WireError::bad_request("`format` must be json or csv")),
+    };
+    let id = review_id(&id)?;
+    let store = call.store();
+    let (report, frozen) =
+        reviews::stored_or_live_report(&store, id, call.state.clock.now()).await?;
+    if csv {
+        return Ok(HttpResponse::Ok()
+            .content_type("text/csv; charset=utf-8")
+            .insert_header((
+                "Content-Disposition",
+                format!("attachment; filename=\"review-{id}.csv\""),
+            ))
+            .body(report.csv()));
+    }
+    match frozen {
+        Some((bytes, sha)) => Ok(HttpResponse::Ok()
+            .content_type("application/json")
+            .insert_header(("X-Report-SHA256", sha))
+            .body(bytes)),
+        None => Ok(HttpResponse::Ok().json(report)),
+    }
 }

@@ -17,6 +17,7 @@ pub mod policy;
 pub mod portals;
 pub mod react;
 pub mod reports;
+pub mod review_alerts;
 pub mod reviews;
 pub mod sweep;
 pub mod tasks;

@@ -9,11 +9,69 @@ use std::collections::BTreeSet;
 use uuid::Uuid;
 
 use super::react::{self, Trigger};
+use super::review_alerts::{self, ReviewEvent};
 use crate::domain::actor::Actor;
 use crate::domain::review::{CampaignState, Decision, checked_decision};
 use crate::domain::task::EventKind;
-use crate::store::reviews::Item;
-use crate::store::{StoreError, TenantStore, WriteTx};
+use crate::store::reviews::{Campaign, Item, NewCampaign};
+use crate::store::{Practice, StoreError, TenantStore, WriteTx};
+
+/// Opens a campaign: its snapshot, and the `review.opened` alert naming each reviewer with
+/// the link to their page, in one transaction.
+pub async fn open(
+    store: &TenantStore<'_>,
+    practice: &Practice,
+    new: NewCampaign,
+    actor: &Actor,
+    base_url: &str,
+) -> Result<Campaign, StoreError> {
+    let tx = store.begin_write().await?;
+    let (id, per_reviewer) = store.open_campaign_in(&tx, new, actor).await?;
+    review_alerts::record(
+        store,
+        &tx,
+        practice,
+        id,
+        ReviewEvent::Opened(&per_reviewer),
+        base_url,
+        actor,
+    )
+    .await?;
+    tx.commit().await?;
+    store.campaign(id).await
+}
+
+/// Hands an item to another administrator: its reviewer or an overseer may, while the
+/// review is open; never to the person under review.
+pub async fn delegate(
+    store: &TenantStore<'_>,
+    item: Uuid,
+    to: Uuid,
+    comment: Option<&str>,
+    decider: Decider,
+    actor: &Actor,
+) -> Result<Item, StoreError> {
+    let tx = store.begin_write().await?;
+    let (found, state) = store.review_item_in(&tx, item).await?;
+    if state != CampaignState::Open.as_str() {
+        return Err(StoreError::Refused(
+            "this review is closed: its items can no longer be handed over".into(),
+        ));
+    }
+    if found.reviewer_id != Some(decider.admin_id) && !decider.oversees {
+        return Err(StoreError::Refused(
+            "only the item's reviewer, a manager or a portal administrator may hand it over".into(),
+        ));
+    }
+    if comment.is_some_and(|c| c.chars().count() > 2000) {
+        return Err(StoreError::Refused(
+            "a comment is at most 2,000 characters".into(),
+        ));
+    }
+    store.delegate_in(&tx, &found, to, comment, actor).await?;
+    tx.commit().await?;
+    store.review_item(item).await
+}
 
 /// Who is deciding: the administrator, and whether they oversee the practice (a manager or
 /// portal administrator may decide any item but their own; a reviewer decides theirs).
@@ -100,6 +158,7 @@ pub async fn decide(
 }
 
 /// Closes a campaign; undecided items of a `revoke` campaign lose their access as if decided.
+/// The sweeper closes a scheduled campaign by itself at its `closes_at`.
 pub async fn close(
     store: &TenantStore<'_>,
     campaign: Uuid,
@@ -154,7 +213,7 @@ async fn is_own_access(
 
 /// What happened to one item, for the auditor: the decision and, for a removal, the task that
 /// carried it out.
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct ReportLine {
     pub item_id: Uuid,
     pub person: String,
@@ -170,6 +229,8 @@ pub struct ReportLine {
     pub decided_at: Option<chrono::DateTime<chrono::Utc>>,
     /// Once closed: kept, revoked, reduced, flagged.
     pub outcome: Option<String>,
+    /// The person left after the snapshot: when.
+    pub left_during_review: Option<chrono::DateTime<chrono::Utc>>,
     /// For a removal: the task, its state, who did it and who verified it.
     pub task_id: Option<Uuid>,
     pub task_state: Option<String>,
@@ -186,7 +247,7 @@ pub struct ReportLine {
 
 /// A campaign's report: the campaign, each item's line, the counts, and whether it is
 /// complete (closed, and every removal verified).
-#[derive(Debug, Clone, serde::Serialize, utoipa::ToSchema)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize, utoipa::ToSchema)]
 pub struct Report {
     #[schema(value_type = Object)]
     pub review: serde_json::Value,
@@ -258,6 +319,7 @@ pub async fn report(
             decided_by: item.decided_by.clone(),
             decided_at: item.decided_at,
             outcome: item.outcome.clone(),
+            left_during_review: item.left_during_review,
             task_id: task.map(|t| t.id),
             task_state: task.map(|t| t.state.as_str().to_owned()),
             done_by: task.and_then(|t| t.done_by.clone()),
@@ -278,4 +340,81 @@ pub async fn report(
         exceptions,
         complete,
     })
+}
+
+/// The report of a completed campaign as it was frozen (with the bytes and their SHA-256), or
+/// else the report as it stands at `now`.
+pub async fn stored_or_live_report(
+    store: &TenantStore<'_>,
+    campaign: Uuid,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<(Report, Option<(String, String)>), StoreError> {
+    if let Some(bytes) = store.completed_report(campaign).await? {
+        let frozen: Report =
+            serde_json::from_str(&bytes).map_err(|_| StoreError::Corrupt("review report"))?;
+        let sha = store
+            .campaign(campaign)
+            .await?
+            .report_sha256
+            .unwrap_or_default();
+        return Ok((frozen, Some((bytes, sha))));
+    }
+    Ok((report(store, campaign, now).await?, None))
+}
+
+impl Report {
+    /// One CSV line per item, for a spreadsheet: the decision, who, when and why, and for a
+    /// removal its task, who did it, who verified it, and how long it has waited.
+    pub fn csv(&self) -> String {
+        let time = |t: Option<chrono::DateTime<chrono::Utc>>| {
+            t.map(|t| t.to_rfc3339()).unwrap_or_default()
+        };
+        let text = |t: &Option<String>| t.clone().unwrap_or_default();
+        crate::domain::csv::csv_document(
+            &[
+                "person",
+                "user_name",
+                "portal",
+                "username",
+                "roles",
+                "decision",
+                "removed_roles",
+                "comment",
+                "decided_by",
+                "decided_at",
+                "outcome",
+                "task_id",
+                "task_state",
+                "done_by",
+                "done_at",
+                "verified_by",
+                "verified_at",
+                "not_yet_removed_days",
+            ],
+            self.lines.iter().map(|l| {
+                vec![
+                    l.person.clone(),
+                    l.user_name.clone(),
+                    l.portal.clone(),
+                    text(&l.username),
+                    l.roles.join(" "),
+                    text(&l.decision),
+                    l.removed_roles.join(" "),
+                    text(&l.comment),
+                    text(&l.decided_by),
+                    time(l.decided_at),
+                    text(&l.outcome),
+                    l.task_id.map(|t| t.to_string()).unwrap_or_default(),
+                    text(&l.task_state),
+                    text(&l.done_by),
+                    time(l.done_at),
+                    text(&l.verified_by),
+                    time(l.verified_at),
+                    l.not_yet_removed_days
+                        .map(|d| d.to_string())
+                        .unwrap_or_default(),
+                ]
+            }),
+        )
+    }
 }

@@ -9,10 +9,14 @@ use crate::store::webhooks::NewWebhook;
 use crate::webhook::WebhookClient;
 
 /// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
-pub const EVENT_TYPES: [&str; 8] = [
+pub const EVENT_TYPES: [&str; 12] = [
     "task.reminder",
     "task.overdue",
     "task.escalated",
+    "review.opened",
+    "review.reminder",
+    "review.escalated",
+    "review.completed",
     "digest.daily",
     "practice_portal.below_min_admins",
     "practice_portal.admins_restored",
@@ -22,11 +26,12 @@ pub const EVENT_TYPES: [&str; 8] = [
 
 pub const FORMATS: [&str; 3] = ["json", "slack", "teams"];
 
-/// What a subscription hears unless it says otherwise: every task alert, digests,
-/// administrator-count and dead-letter alerts.
+/// What a subscription hears unless it says otherwise: every task and review alert,
+/// digests, administrator-count and dead-letter alerts.
 pub fn default_event_types() -> Vec<String> {
     [
         "task.*",
+        "review.*",
         "digest.daily",
         "practice_portal.*",
         "webhook.dead_lettered",

@@ -38,6 +38,10 @@ impl Sweeper {
                         digests = report.digests,
                         admin_alerts = report.admin_alerts,
                         checkpoints = report.checkpoints,
+                        reviews_opened = report.reviews.opened,
+                        review_alerts = report.reviews.alerts,
+                        reviews_closed = report.reviews.closed,
+                        reviews_completed = report.reviews.completed,
                         "sweep recorded notifications"
                     );
                     self.wake_delivery.notify_one();

@@ -23,6 +23,7 @@ pub mod policy;
 pub mod portals;
 mod practices;
 pub mod reports;
+pub mod review_runs;
 pub mod reviews;
 pub mod sweep;
 pub mod task_actions;

@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use super::{Store, StoreError, TenantStore, map_unique};
 use crate::domain::practice::{BusinessHours, PracticeName, PracticeSlug, TimeZone};
+use crate::domain::review::schedule::ReviewSchedule;
 use crate::domain::sla::SlaSettings;
 
 /// A practice's primary key. Only the store and authentication hand these out.
@@ -46,6 +47,8 @@ pub struct Practice {
     pub created_at: DateTime<Utc>,
     pub sla: SlaSettings,
     pub four_eyes: bool,
+    /// When access reviews open by themselves.
+    pub review_schedule: ReviewSchedule,
 }
 
 impl TryFrom<practice::Model> for Practice {
@@ -72,6 +75,14 @@ impl TryFrom<practice::Model> for Practice {
                         .ok()
                 })
                 .unwrap_or_default(),
+            review_schedule: m
+                .review_schedule
+                .and_then(|json| {
+                    serde_json::from_value(json)
+                        .inspect_err(|e| tracing::error!(error = %e, "stored review schedule is invalid; using the default"))
+                        .ok()
+                })
+                .unwrap_or_default(),
         })
     }
 }
@@ -94,6 +105,7 @@ impl Store {
             sla: Set(None),
             // A second person verifies by default; a single-administrator practice opts out.
             four_eyes: Set(true),
+            review_schedule: Set(None),
         };
         let inserted = practice::Entity::insert(model)
             .exec_with_returning(self.connection())

@@ -21,6 +21,8 @@ use super::{StoreError, TenantStore, WriteTx, audit};
 use crate::domain::actor::Actor;
 use crate::domain::admin::AdminRole;
 use crate::domain::directory::{ENTERPRISE_URN, display_name, person_facts};
+use crate::domain::escalation::Interval;
+use crate::domain::review::schedule::campaign_alerts;
 use crate::domain::review::{
     CampaignState, NoAnswer, ReviewScope, ReviewerSource, choose_reviewer,
 };
@@ -37,6 +39,10 @@ pub struct NewCampaign {
     /// Portal slug → the administrator who reviews its items when no manager does.
     pub portal_reviewers: BTreeMap<String, Uuid>,
     pub period_key: Option<String>,
+    /// Reminders to reviewers with undecided items, this long before the deadline.
+    pub reminders: Vec<Interval>,
+    /// When the sweeper closes it by itself; `None`: an administrator closes it.
+    pub closes_at: Option<DateTime<Utc>>,
 }
 
 /// A campaign with its progress.
@@ -53,6 +59,17 @@ pub struct Campaign {
     pub created_by: String,
     pub created_at: DateTime<Utc>,
     pub closed_at: Option<DateTime<Utc>>,
+    /// A scheduled review's period (`2027-Q1`); `None` for one opened by hand.
+    pub period_key: Option<String>,
+    /// Reminder offsets before the deadline, longest first.
+    pub reminders: Vec<Interval>,
+    pub reminders_sent: u32,
+    pub escalated_at: Option<DateTime<Utc>>,
+    pub closes_at: Option<DateTime<Utc>>,
+    /// Closed, and every removal verified.
+    pub completed_at: Option<DateTime<Utc>>,
+    /// The SHA-256 (hex) of the report as it stood at completion.
+    pub report_sha256: Option<String>,
     pub items: u64,
     pub decided: u64,
     /// Items nobody may review (everyone who could is the person themselves).
@@ -77,6 +94,10 @@ pub struct Item {
     pub decided_by: Option<String>,
     pub decided_at: Option<DateTime<Utc>>,
     pub outcome: Option<String>,
+    pub delegated_by: Option<String>,
+    pub delegated_at: Option<DateTime<Utc>>,
+    /// When the person left, if after the snapshot (read live, not from the snapshot).
+    pub left_during_review: Option<DateTime<Utc>>,
 }
 
 impl TryFrom<review_item::Model> for Item {
@@ -102,6 +123,9 @@ impl TryFrom<review_item::Model> for Item {
             decided_by: m.decided_by,
             decided_at: m.decided_at,
             outcome: m.outcome,
+            delegated_by: m.delegated_by,
+            delegated_at: m.delegated_at,
+            left_during_review: None,
         })
     }
 }
@@ -154,16 +178,17 @@ impl TenantStore<'_> {
         Ok(out)
     }
 
-    /// Opens a campaign and takes its snapshot: one item per active account in scope, each
-    /// with its reviewer and context, in one transaction (the snapshot is of one moment).
-    pub async fn open_campaign(
+    /// Opens a campaign and takes its snapshot in `tx`: one item per active account in
+    /// scope, each with its reviewer and context (the snapshot is of one moment). Returns
+    /// its id and how many items each reviewer has (`None`: nobody may review them).
+    pub(crate) async fn open_campaign_in(
         &self,
+        tx: &WriteTx,
         new: NewCampaign,
         actor: &Actor,
-    ) -> Result<Campaign, StoreError> {
-        let tx = self.begin_write().await?;
+    ) -> Result<(Uuid, BTreeMap<Option<Uuid>, u64>), StoreError> {
         let id = Uuid::now_v7();
-        let reviewers = self.reviewers_in(&tx).await?;
+        let reviewers = self.reviewers_in(tx).await?;
         for (portal, reviewer) in &new.portal_reviewers {
             if !reviewers.iter().any(|r| r.id == *reviewer) {
                 return Err(StoreError::Refused(format!(
@@ -186,12 +211,38 @@ impl TenantStore<'_> {
             created_by: Set(actor.name.clone()),
             created_at: Set(actor.at),
             closed_at: Set(None),
+            reminders: Set(Some(json!(
+                new.reminders
+                    .iter()
+                    .map(|r| r.0.num_seconds())
+                    .collect::<Vec<_>>()
+            ))),
+            reminders_sent: Set(0),
+            escalated_at: Set(None),
+            closes_at: Set(new.closes_at),
+            next_alert_at: Set(campaign_alerts(
+                &new.reminders.iter().map(|r| r.0).collect::<Vec<_>>(),
+                0,
+                new.deadline,
+                false,
+                new.closes_at,
+                actor.at,
+            )
+            .next_at
+            .or(Some(actor.at))),
+            completed_at: Set(None),
+            completed_report: Set(None),
+            report_sha256: Set(None),
         })
         .exec_without_returning(&tx.tx)
         .await
         .map_err(|e| super::map_unique(e, "a campaign for this period"))?;
 
-        let items = self.snapshot_in(&tx, &new, &reviewers).await?;
+        let items = self.snapshot_in(tx, &new, &reviewers).await?;
+        let mut per_reviewer: BTreeMap<Option<Uuid>, u64> = BTreeMap::new();
+        for item in &items {
+            *per_reviewer.entry(item.reviewer_id).or_default() += 1;
+        }
         let count = items.len();
         let unassigned = items.iter().filter(|i| i.reviewer_id.is_none()).count();
         for chunk in items.chunks(500) {
@@ -215,6 +266,8 @@ impl TenantStore<'_> {
                     decided_by: Set(None),
                     decided_at: Set(None),
                     outcome: Set(None),
+                    delegated_by: Set(None),
+                    delegated_at: Set(None),
                 })
                 .collect();
             review_item::Entity::insert_many(rows)
@@ -230,11 +283,11 @@ impl TenantStore<'_> {
             Some(json!({
                 "name": new.name, "scope": new.scope, "deadline": new.deadline,
                 "no_answer": new.no_answer, "items": count, "unassigned": unassigned,
+                "period": new.period_key, "closes_at": new.closes_at,
             })),
         )
         .await?;
-        tx.commit().await?;
-        self.campaign(id).await
+        Ok((id, per_reviewer))
     }
 
     /// The items of a new campaign, read in its transaction.
@@ -418,16 +471,8 @@ impl TenantStore<'_> {
             .one(self.db)
             .await?
             .ok_or(StoreError::NotFound("review"))?;
-        let counts: Vec<(Option<String>, Option<Uuid>)> = review_item::Entity::find()
-            .select_only()
-            .column(review_item::Column::Decision)
-            .column(review_item::Column::ReviewerId)
-            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(review_item::Column::CampaignId.eq(id))
-            .into_tuple()
-            .all(self.db)
-            .await?;
-        campaign_of(row, &counts)
+        let counts = self.progress(Some(id)).await?;
+        campaign_of(row, counts.get(&id).copied().unwrap_or_default())
     }
 
     /// The practice's campaigns, newest first.
@@ -437,11 +482,65 @@ impl TenantStore<'_> {
             .order_by_desc(review_campaign::Column::CreatedAt)
             .all(self.db)
             .await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for row in rows {
-            out.push(self.campaign(row.id).await?);
+        let counts = self.progress(None).await?;
+        rows.into_iter()
+            .map(|row| {
+                let progress = counts.get(&row.id).copied().unwrap_or_default();
+                campaign_of(row, progress)
+            })
+            .collect()
+    }
+
+    /// Per campaign (one, or all the practice's): items, decided, assigned; one grouped read.
+    async fn progress(
+        &self,
+        campaign: Option<Uuid>,
+    ) -> Result<HashMap<Uuid, Progress>, StoreError> {
+        let mut query = review_item::Entity::find()
+            .select_only()
+            .column(review_item::Column::CampaignId)
+            .column_as(review_item::Column::Id.count(), "items")
+            .column_as(review_item::Column::Decision.count(), "decided")
+            .column_as(review_item::Column::ReviewerId.count(), "assigned")
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .group_by(review_item::Column::CampaignId);
+        if let Some(id) = campaign {
+            query = query.filter(review_item::Column::CampaignId.eq(id));
         }
-        Ok(out)
+        let rows: Vec<(Uuid, i64, i64, i64)> = query.into_tuple().all(self.db).await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, items, decided, assigned)| {
+                let n = |v: i64| u64::try_from(v).unwrap_or(0);
+                (
+                    id,
+                    Progress {
+                        items: n(items),
+                        decided: n(decided),
+                        unassigned: n(items - assigned),
+                    },
+                )
+            })
+            .collect())
+    }
+
+    /// How many undecided items of each open campaign are the reviewer's.
+    pub async fn undecided_for(&self, reviewer: Uuid) -> Result<HashMap<Uuid, u64>, StoreError> {
+        let rows: Vec<(Uuid, i64)> = review_item::Entity::find()
+            .select_only()
+            .column(review_item::Column::CampaignId)
+            .column_as(review_item::Column::Id.count(), "n")
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(review_item::Column::ReviewerId.eq(reviewer))
+            .filter(review_item::Column::Decision.is_null())
+            .group_by(review_item::Column::CampaignId)
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(id, n)| (id, u64::try_from(n).unwrap_or(0)))
+            .collect())
     }
 
     /// A campaign's items, by portal then person.
@@ -450,7 +549,7 @@ impl TenantStore<'_> {
         campaign: Uuid,
         filter: &ItemFilter,
     ) -> Result<Vec<Item>, StoreError> {
-        self.campaign(campaign).await?;
+        let opened = self.campaign(campaign).await?.created_at;
         let mut query = review_item::Entity::find()
             .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(review_item::Column::CampaignId.eq(campaign));
@@ -465,24 +564,68 @@ impl TenantStore<'_> {
             Some(decision) => query = query.filter(review_item::Column::Decision.eq(decision)),
             None => {}
         }
-        query
+        let mut items = query
             .order_by_asc(review_item::Column::PortalSlug)
             .order_by_asc(review_item::Column::PersonId)
             .all(self.db)
             .await?
             .into_iter()
             .map(Item::try_from)
-            .collect()
+            .collect::<Result<Vec<_>, _>>()?;
+        self.mark_leavers(&mut items, opened).await?;
+        Ok(items)
     }
 
     /// One of the practice's review items.
     pub async fn review_item(&self, item: Uuid) -> Result<Item, StoreError> {
-        review_item::Entity::find_by_id(item)
+        let mut found: Item = review_item::Entity::find_by_id(item)
             .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
             .one(self.db)
             .await?
             .ok_or(StoreError::NotFound("review item"))?
-            .try_into()
+            .try_into()?;
+        let opened: DateTime<Utc> = review_campaign::Entity::find_by_id(found.campaign_id)
+            .select_only()
+            .column(review_campaign::Column::CreatedAt)
+            .into_tuple()
+            .one(self.db)
+            .await?
+            .ok_or(StoreError::Corrupt("review item"))?;
+        self.mark_leavers(std::slice::from_mut(&mut found), opened)
+            .await?;
+        Ok(found)
+    }
+
+    /// Marks the items whose person left after the snapshot (`since`): the snapshot does not
+    /// change, but the reviewer must see that the person has gone.
+    async fn mark_leavers(
+        &self,
+        items: &mut [Item],
+        since: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        if items.is_empty() {
+            return Ok(());
+        }
+        // Leavers since the snapshot are few, whatever the campaign's size: read them all.
+        let leavers: Vec<(Uuid, DateTime<Utc>)> = lifecycle_event::Entity::find()
+            .select_only()
+            .column(lifecycle_event::Column::PersonId)
+            .column(lifecycle_event::Column::At)
+            .filter(lifecycle_event::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(lifecycle_event::Column::Kind.eq(EventKind::Leaver))
+            .filter(lifecycle_event::Column::At.gte(since))
+            .into_tuple()
+            .all(self.db)
+            .await?;
+        let mut left: HashMap<Uuid, DateTime<Utc>> = HashMap::new();
+        for (person, at) in leavers {
+            let entry = left.entry(person).or_insert(at);
+            *entry = (*entry).max(at);
+        }
+        for item in items {
+            item.left_during_review = left.get(&item.person_id).copied();
+        }
+        Ok(())
     }
 
     /// Whether the administrator is the person (one of the person's addresses is theirs).
@@ -640,6 +783,64 @@ impl TenantStore<'_> {
         self.bump_configuration(&tx.tx).await
     }
 
+    /// Hands an item to another administrator of the practice, audited. The caller has
+    /// checked who may; here: the new reviewer is an active administrator, and not the
+    /// person under review.
+    pub(crate) async fn delegate_in(
+        &self,
+        tx: &WriteTx,
+        item: &Item,
+        to: Uuid,
+        comment: Option<&str>,
+        actor: &Actor,
+    ) -> Result<(), StoreError> {
+        if !self.reviewers_in(tx).await?.iter().any(|r| r.id == to) {
+            return Err(StoreError::Refused(
+                "an item can be handed only to an active administrator of the practice".into(),
+            ));
+        }
+        if self.is_person_admin_in(tx, item.person_id, to).await? {
+            return Err(StoreError::Refused(
+                "nobody reviews their own access: pick someone else".into(),
+            ));
+        }
+        if item.reviewer_id == Some(to) {
+            return Err(StoreError::Refused(
+                "this item is already theirs to decide".into(),
+            ));
+        }
+        review_item::Entity::update_many()
+            .col_expr(review_item::Column::ReviewerId, Expr::value(Some(to)))
+            .col_expr(
+                review_item::Column::ReviewerSource,
+                Expr::value(Some(ReviewerSource::Delegated.as_str())),
+            )
+            .col_expr(
+                review_item::Column::DelegatedBy,
+                Expr::value(Some(actor.name.clone())),
+            )
+            .col_expr(
+                review_item::Column::DelegatedAt,
+                Expr::value(Some(actor.at)),
+            )
+            .filter(review_item::Column::Id.eq(item.id))
+            .filter(review_item::Column::PracticeId.eq(self.practice.as_uuid()))
+            .exec(&tx.tx)
+            .await?;
+        audit::append(
+            &tx.tx,
+            self.practice,
+            actor,
+            "review.delegated",
+            &format!("review_item {}", item.id),
+            Some(json!({
+                "review": item.campaign_id, "person": item.person_id, "portal": item.portal,
+                "from": item.reviewer_id, "to": to, "comment": comment,
+            })),
+        )
+        .await
+    }
+
     /// Closes a campaign: each item gets its outcome (its decision, or for an undecided item
     /// the campaign's `no_answer`), audited. Returns the undecided items to revoke.
     pub(crate) async fn close_campaign_in(
@@ -709,6 +910,14 @@ impl TenantStore<'_> {
     }
 }
 
+/// A campaign's progress: its items, how many are decided, how many nobody may review.
+#[derive(Debug, Clone, Copy, Default)]
+struct Progress {
+    items: u64,
+    decided: u64,
+    unassigned: u64,
+}
+
 /// An item before it is written.
 #[derive(Debug, Clone)]
 struct NewItem {
@@ -737,10 +946,7 @@ fn person_emails(person: &scim_user::Model) -> BTreeSet<String> {
     out
 }
 
-fn campaign_of(
-    row: review_campaign::Model,
-    items: &[(Option<String>, Option<Uuid>)],
-) -> Result<Campaign, StoreError> {
+fn campaign_of(row: review_campaign::Model, progress: Progress) -> Result<Campaign, StoreError> {
     Ok(Campaign {
         id: row.id,
         name: row.name,
@@ -754,8 +960,15 @@ fn campaign_of(
         created_by: row.created_by,
         created_at: row.created_at,
         closed_at: row.closed_at,
-        items: items.len() as u64,
-        decided: items.iter().filter(|(d, _)| d.is_some()).count() as u64,
-        unassigned: items.iter().filter(|(_, r)| r.is_none()).count() as u64,
+        period_key: row.period_key,
+        reminders: super::review_runs::reminders_of(row.reminders),
+        reminders_sent: u32::try_from(row.reminders_sent).unwrap_or(0),
+        escalated_at: row.escalated_at,
+        closes_at: row.closes_at,
+        completed_at: row.completed_at,
+        report_sha256: row.report_sha256,
+        items: progress.items,
+        decided: progress.decided,
+        unassigned: progress.unassigned,
     })
 }

@@ -28,6 +28,7 @@ use crate::domain::task::{AccountStatus, TaskState};
 /// An administrator of the practice, as alerts name them.
 #[derive(Debug, Clone)]
 pub struct AdminContact {
+    pub id: Uuid,
     pub name: String,
     pub email: String,
     /// Their role in this practice (`portal_admin`, `practice_manager`, …).
@@ -271,6 +272,7 @@ impl TenantStore<'_> {
             .into_iter()
             .filter_map(|m| {
                 admins.get(&m.admin_id).map(|a| AdminContact {
+                    id: a.id,
                     name: a.name.clone(),
                     email: a.email.clone(),
                     role: m.role,

@@ -115,6 +115,73 @@ fn describe(event: &Value, escape: fn(&str) -> String) -> (String, String, Optio
             );
             (title, detail, url)
         }
+        kind @ ("review.opened" | "review.reminder" | "review.escalated") => {
+            let review = &event["review"];
+            let detail = &event["detail"];
+            let names = |list: &Value| {
+                list.as_array()
+                    .map(|people| {
+                        people
+                            .iter()
+                            .map(|p| {
+                                let who = escape(
+                                    p["name"].as_str().or(p["email"].as_str()).unwrap_or("?"),
+                                );
+                                match p["items"].as_u64() {
+                                    Some(n) if n > 0 => format!("{who} ({n})"),
+                                    _ => who,
+                                }
+                            })
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    })
+                    .unwrap_or_default()
+            };
+            let name = text(&review["name"]);
+            let due = text(&review["deadline"]);
+            let (title, body) = match kind {
+                "review.opened" => (
+                    format!("Access review opened: {name}"),
+                    format!(
+                        "{practice}. Decisions are due {due}. Reviewers: {}.",
+                        names(&event["notify"]["people"])
+                    ),
+                ),
+                "review.reminder" => (
+                    format!(
+                        "Reminder: {} access review items undecided in {name}",
+                        detail["undecided"]
+                    ),
+                    format!(
+                        "{practice}. Due {due}. Still to decide: {}.",
+                        names(&event["notify"]["people"])
+                    ),
+                ),
+                _ => (
+                    format!(
+                        "Escalated: {name} passed its deadline with {} items undecided",
+                        detail["undecided"]
+                    ),
+                    format!(
+                        "{practice}. Due {due}. Late: {}. Decide them or hand them on: {}.",
+                        names(&detail["late_reviewers"]),
+                        names(&event["notify"]["people"])
+                    ),
+                ),
+            };
+            (title, body, url)
+        }
+        "review.completed" => (
+            format!("Access review complete: {}", text(&event["review"]["name"])),
+            format!(
+                "{practice}. Every decision is in and every removal verified. Report SHA-256: {}",
+                text(&event["detail"]["report_sha256"])
+            ),
+            event["detail"]["report_url"]
+                .as_str()
+                .map(str::to_owned)
+                .or(url),
+        ),
         "digest.daily" => {
             let d = &event["digest"];
             let oldest = match d["oldest_overdue"].as_object() {

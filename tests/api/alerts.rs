@@ -649,6 +649,7 @@ storage_test!(
             created["event_types"],
             json!([
                 "task.*",
+                "review.*",
                 "digest.daily",
                 "practice_portal.*",
                 "webhook.dead_lettered"

@@ -28,6 +28,7 @@ mod openapi;
 mod operations;
 mod rate_limit;
 mod readme;
+mod review_runs;
 mod reviews;
 mod scim_filters;
 mod scim_idp;

@@ -1,5 +1,7 @@
-//! Sweeping: for each practice, move every task whose next alert is due along its escalation
-//! ladder (`domain::escalation`) and record each alert in the outbox with its audit record;
+//! Sweeping: for each practice, run its access reviews (`engine::review_alerts`: open the
+//! scheduled one, remind, escalate, close, complete), move every task whose next alert is due
+//! along its escalation ladder (`domain::escalation`) and record each alert in the outbox
+//! with its audit record;
 //! record the daily signed checkpoint of the audit chain and the daily digest; notice a practice portal falling below (or back to) its minimum
 //! administrator count. Each batch is one write transaction under the practice's lock, so an
 //! alert is decided once and recorded with its task's new position.
@@ -17,6 +19,7 @@ use crate::domain::audit::checkpoint::{AuditSigner, Reason};
 use crate::domain::escalation::LadderPosition;
 use crate::domain::ladder::task_window;
 use crate::engine::checkpoint::{chain_moved, checkpoint_in, daily_due};
+use crate::engine::review_alerts::{self, ReviewSweep};
 use crate::store::outbox::NewEvent;
 use crate::store::tasks::{TaskFilter, TaskRecord};
 use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
@@ -33,6 +36,8 @@ pub struct SweepReport {
     pub admin_alerts: usize,
     /// Signed checkpoints of audit chains.
     pub checkpoints: usize,
+    /// Access reviews opened, alerted, closed and completed.
+    pub reviews: ReviewSweep,
 }
 
 impl std::ops::AddAssign for SweepReport {
@@ -41,6 +46,10 @@ impl std::ops::AddAssign for SweepReport {
         self.digests += other.digests;
         self.admin_alerts += other.admin_alerts;
         self.checkpoints += other.checkpoints;
+        self.reviews.opened += other.reviews.opened;
+        self.reviews.alerts += other.reviews.alerts;
+        self.reviews.closed += other.reviews.closed;
+        self.reviews.completed += other.reviews.completed;
     }
 }
 
@@ -72,6 +81,7 @@ async fn sweep_practice(
     base_url: &str,
     signer: &AuditSigner,
 ) -> Result<SweepReport, StoreError> {
+    let reviews = review_alerts::sweep(store, practice, now, base_url).await?;
     let tz = practice.time_zone.tz();
     // Cheap reads first: most passes find nothing, and take no lock.
     let tasks_due = !store.tasks_due(now, 1).await?.is_empty();
@@ -92,11 +102,17 @@ async fn sweep_practice(
         now,
     );
     if !tasks_due && digest.is_none() && !admin_changes && !checkpoint {
-        return Ok(SweepReport::default());
+        return Ok(SweepReport {
+            reviews,
+            ..SweepReport::default()
+        });
     }
 
     let actor = Actor::system(now);
-    let mut report = SweepReport::default();
+    let mut report = SweepReport {
+        reviews,
+        ..SweepReport::default()
+    };
     // One transaction per batch, so the practice's lock (on SQLite, the one writer) is never
     // held for long. Each batch reads the policy under the lock, so a policy replaced
     // meanwhile applies at once.

@@ -3,6 +3,8 @@
 //! reviewer takes away becomes an exclusion the planner honours, so policy does not grant it
 //! straight back. Here: the rules, with no storage and no clock of their own.
 
+pub mod schedule;
+
 use std::collections::BTreeSet;
 
 use serde::{Deserialize, Serialize};
@@ -199,6 +201,8 @@ pub enum ReviewerSource {
     Portal,
     /// One of the practice's managers (or, without one, portal administrators).
     Fallback,
+    /// Handed over by the reviewer (or an overseer) to another administrator.
+    Delegated,
 }
 
 impl ReviewerSource {
@@ -207,6 +211,7 @@ impl ReviewerSource {
             ReviewerSource::Manager => "manager",
             ReviewerSource::Portal => "portal",
             ReviewerSource::Fallback => "fallback",
+            ReviewerSource::Delegated => "delegated",
         }
     }
 }
