@@ -11,7 +11,8 @@ use super::chart::{Bar, bars};
 use super::render;
 use super::reports::{Shown, hours_text, shown};
 use super::session::SignedIn;
-use super::view::Frame;
+use super::view::{Frame, When};
+use crate::domain::review::CampaignState;
 use crate::domain::task::TaskState;
 use crate::engine::reports::{leaver_lines, removal_stats};
 use crate::http::errors::WireError;
@@ -38,6 +39,19 @@ struct Home {
     removals: Shown,
     removal_chart: String,
     work_chart: String,
+    /// Open access reviews: name, progress, deadline, and how many are mine to decide.
+    open_reviews: Vec<OpenReview>,
+    /// The next review the schedule opens, and its deadline.
+    next_review: Option<(String, When, When)>,
+}
+
+struct OpenReview {
+    id: String,
+    name: String,
+    decided: u64,
+    items: u64,
+    deadline: When,
+    mine: u64,
 }
 
 /// Open and overdue work per portal, busiest first, from one pass over the open work.
@@ -141,7 +155,31 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
             })
             .collect::<Vec<_>>(),
     );
+    let mine_to_review = store.undecided_for(me.session.admin.id).await?;
+    let open_reviews = store
+        .campaigns()
+        .await?
+        .into_iter()
+        .filter(|c| c.state == CampaignState::Open.as_str())
+        .map(|c| OpenReview {
+            id: c.id.to_string(),
+            deadline: When::due(c.deadline, now, tz, true),
+            mine: mine_to_review.get(&c.id).copied().unwrap_or(0),
+            name: c.name,
+            decided: c.decided,
+            items: c.items,
+        })
+        .collect();
+    let next_review = me.session.practice.review_schedule.next(now, tz).map(|p| {
+        (
+            p.key,
+            When::at(p.starts_at, now, tz),
+            When::at(p.deadline, now, tz),
+        )
+    });
     render(&Home {
+        open_reviews,
+        next_review,
         removals: shown(&stats),
         removal_chart,
         work_chart,

@@ -87,10 +87,22 @@ impl ScheduleRow {
             reminders: schedule
                 .reminders
                 .iter()
-                .map(|r| String::from(*r))
+                .map(|r| spoken(r.0))
                 .collect::<Vec<_>>()
                 .join(", "),
         }
+    }
+}
+
+/// A reminder offset as a person writes it and the form reads it back: `7d`, `48h`, `90m`.
+fn spoken(span: chrono::Duration) -> String {
+    let seconds = span.num_seconds();
+    if seconds % 86_400 == 0 && seconds >= 3 * 86_400 {
+        format!("{}d", seconds / 86_400)
+    } else if seconds % 3600 == 0 {
+        format!("{}h", seconds / 3600)
+    } else {
+        format!("{}m", seconds / 60)
     }
 }
 

@@ -357,6 +357,10 @@ storage_test!(
             ("/console/policy".to_owned(), None),
             ("/console/reviews".to_owned(), Some("reviews")),
             (format!("/console/reviews/{review}"), Some("review")),
+            (
+                format!("/console/reviews/{review}/report"),
+                Some("review-report"),
+            ),
             ("/console/policy/rule?name=Front%20desk".to_owned(), None),
             ("/console/policy/rule".to_owned(), None),
             ("/console/settings".to_owned(), None),

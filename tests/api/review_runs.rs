@@ -458,3 +458,120 @@ storage_test!(
         assert_eq!(p.app.sweep().await.reviews.opened, 0);
     }
 );
+
+storage_test!(
+    /// The console: the schedule on the Reviews page (changed in a form that says what to
+    /// fix), the next review and open progress on Home, an item handed to someone else, and
+    /// the printable report with its CSV.
+    async fn reviews_are_scheduled_handed_over_and_reported_in_the_console(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let p = Practice::new(app, "acme").await;
+        crate::console::another_admin(&p, "max@acme.example", "manager").await;
+        let max = person(&p, "max@acme.example", None).await;
+        let jo = person(&p, "jo@acme.example", Some(&max)).await;
+        p.record(&jo, "availity-essentials", &["eligibility-benefits"])
+            .await;
+        let session = crate::console::Session::sign_in(&p.app, "acme", "max@acme.example").await;
+
+        let (_, home) = session.get("/console").await;
+        assert!(home.contains("Next review (2027-Q1) opens"), "{home}");
+        let (_, page) = session.get("/console/reviews").await;
+        assert!(page.contains("Every quarter"), "{page}");
+        let (status, to) = session
+            .post(
+                "/console/reviews/schedule",
+                &[
+                    ("cadence", "every_months"),
+                    ("months", ""),
+                    ("from", "2027-02-01"),
+                    ("open_days", "21"),
+                    ("close_after_days", "7"),
+                    ("no_answer", "keep_and_flag"),
+                    ("reminders", "7d, 48h"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 422, "{to}");
+        assert!(to.contains("months"), "{to}");
+        let (status, to) = session
+            .post(
+                "/console/reviews/schedule",
+                &[
+                    ("cadence", "every_months"),
+                    ("months", "6"),
+                    ("from", "2027-02-01"),
+                    ("open_days", "21"),
+                    ("close_after_days", "7"),
+                    ("no_answer", "keep_and_flag"),
+                    ("reminders", "7d, 48h"),
+                ],
+            )
+            .await;
+        assert_eq!(status, 303, "{to}");
+        let (_, page) = session.get(&to).await;
+        assert!(page.contains("Review schedule saved."), "{page}");
+        assert!(page.contains("Every 6 months from 2027-02-01"), "{page}");
+        let (_, schedule) = p.get("/api/v1/reviews/schedule").await;
+        assert_eq!(schedule["schedule"]["open_days"], 21);
+
+        // A review opened in the console; Max hands Jo's account to Vic.
+        let (_, to) = session
+            .post(
+                "/console/reviews",
+                &[
+                    ("name", "Q1"),
+                    ("deadline", "2027-01-31"),
+                    ("no_answer", "keep_and_flag"),
+                ],
+            )
+            .await;
+        let review = to
+            .split('?')
+            .next()
+            .unwrap()
+            .trim_start_matches("/console/reviews/")
+            .to_owned();
+        let (_, home) = session.get("/console").await;
+        assert!(home.contains("0 of 1 decided"), "{home}");
+        let (_, items) = p.get(&format!("/api/v1/reviews/{review}/items")).await;
+        let jo_item = item(&items, "jo@acme.example")["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (_, admins) = p.get("/api/v1/admins").await;
+        let vic = admins["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["email"] == "vic@acme.example")
+            .unwrap()["id"]
+            .as_str()
+            .unwrap()
+            .to_owned();
+        let (status, to) = session
+            .post(
+                &format!("/console/reviews/{review}/items/{jo_item}/delegate"),
+                &[("to", vic.as_str()), ("comment", "Vic knows Jo's work")],
+            )
+            .await;
+        assert_eq!(status, 303);
+        let (_, page) = session.get(&to).await;
+        assert!(page.contains("Handed over"), "{page}");
+        let (_, items) = p.get(&format!("/api/v1/reviews/{review}/items")).await;
+        assert_eq!(item(&items, "jo@acme.example")["reviewer_id"], vic);
+
+        // The report page and its CSV.
+        let (status, report) = session
+            .get(&format!("/console/reviews/{review}/report"))
+            .await;
+        assert_eq!(status, 200, "{report}");
+        assert!(report.contains("Access review report: Q1"), "{report}");
+        assert!(report.contains("every portal account"), "{report}");
+        assert!(report.contains("jo@acme.example"), "{report}");
+        let (status, csv) = session
+            .get(&format!("/console/reviews/{review}/report.csv"))
+            .await;
+        assert_eq!(status, 200);
+        assert!(csv.starts_with("person,user_name,portal,"), "{csv}");
+    }
+);
