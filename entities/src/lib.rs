@@ -19,6 +19,7 @@ pub mod evidence_file;
 pub mod lifecycle_event;
 pub mod outbox_event;
 pub mod portal_account;
+pub mod portal_duty;
 pub mod practice;
 pub mod practice_portal;
 pub mod review_campaign;

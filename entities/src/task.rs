@@ -8,7 +8,9 @@ pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
     pub practice_id: Uuid,
-    pub person_id: Uuid,
+    /// The person whose access the task changes; `None` for work on a portal as a whole
+    /// (a recertification).
+    pub person_id: Option<Uuid>,
     pub portal_slug: Option<String>,
     pub kind: String,
     /// open, claimed, done, verified, failed, cancelled.
@@ -40,6 +42,8 @@ pub struct Model {
     pub reminders_sent: i32,
     /// When the sweeper next looks at this task; NULL: not worked out yet.
     pub next_alert_at: Option<DateTimeUtc>,
+    /// The portal duty a `recertify` task meets.
+    pub duty_key: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

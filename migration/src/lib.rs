@@ -20,6 +20,8 @@ mod m20261207_000014_end_admin_membership;
 mod m20261207_000015_create_admin_identity;
 mod m20261207_000016_create_review;
 mod m20261207_000017_schedule_review;
+mod m20261207_000018_create_portal_duty;
+mod m20261207_000019_portal_tasks;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -45,6 +47,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000015_create_admin_identity::Migration),
             Box::new(m20261207_000016_create_review::Migration),
             Box::new(m20261207_000017_schedule_review::Migration),
+            Box::new(m20261207_000018_create_portal_duty::Migration),
+            Box::new(m20261207_000019_portal_tasks::Migration),
         ]
     }
 }

@@ -28,6 +28,7 @@ macro_rules! list_of {
 
 mod admins;
 mod audit;
+mod duties;
 mod escalation;
 mod evidence;
 mod me;
@@ -109,6 +110,8 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::remove)
         .service(webhooks::test)
         .service(webhooks::deliveries)
+        .service(duties::list)
+        .service(duties::change)
         .service(review_schedule::show)
         .service(review_schedule::replace)
         .service(reviews::open)
@@ -127,12 +130,12 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
     pub id: Uuid,
-    /// provision, modify, deprovision, transfer_admin, notify_third_party.
+    /// provision, modify, deprovision, transfer_admin, notify_third_party, recertify.
     pub kind: String,
     /// open, claimed, done, verified, failed, cancelled.
     pub state: String,
-    /// The person's SCIM id.
-    pub person_id: Uuid,
+    /// The person's SCIM id; null for work on a portal as a whole (`recertify`).
+    pub person_id: Option<Uuid>,
     pub person_display: String,
     /// Portal slug; absent for work outside a portal (notify_third_party).
     pub portal: Option<String>,
@@ -145,8 +148,11 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
     /// Past due and not finished (derived, never stored).
     pub overdue: bool,
-    /// joiner, mover, leaver, rehire, policy, account_record.
+    /// joiner, mover, leaver, rehire, policy, account_record, review, duty.
     pub cause: String,
+    /// For a `recertify` task: the portal duty it meets (see
+    /// `/api/v1/practice-portals/{portal}/duties`).
+    pub duty: Option<String>,
     pub event_id: Uuid,
     pub policy_version: Option<i32>,
     /// A task that must be done first (a deprovision waits for its transfer_admin).
@@ -201,6 +207,7 @@ pub fn task_view(
         action: record.action,
         due_at: record.due_at,
         cause: record.cause.to_string(),
+        duty: record.duty_key,
         event_id: record.event_id,
         policy_version: record.policy_version,
         blocked_by: record.blocked_by,

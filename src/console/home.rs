@@ -12,6 +12,7 @@ use super::render;
 use super::reports::{Shown, hours_text, shown};
 use super::session::SignedIn;
 use super::view::{Frame, When};
+use crate::domain::duty::DutyState;
 use crate::domain::review::CampaignState;
 use crate::domain::task::TaskState;
 use crate::engine::reports::{leaver_lines, removal_stats};
@@ -43,6 +44,16 @@ struct Home {
     open_reviews: Vec<OpenReview>,
     /// The next review the schedule opens, and its deadline.
     next_review: Option<(String, When, When)>,
+    /// Portal duties due in the next 60 days (or overdue): portal slug and name, duty, due.
+    duties: Vec<DutyDue>,
+}
+
+struct DutyDue {
+    portal: String,
+    portal_name: String,
+    name: String,
+    due: When,
+    open: bool,
 }
 
 struct OpenReview {
@@ -177,7 +188,21 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
             When::at(p.deadline, now, tz),
         )
     });
+    let duties = store
+        .duties(None, now)
+        .await?
+        .into_iter()
+        .filter(|d| d.due_at <= now + chrono::Duration::days(60))
+        .map(|d| DutyDue {
+            due: When::due(d.due_at, now, tz, true),
+            open: d.state != DutyState::Ok,
+            portal: d.portal,
+            portal_name: d.portal_name,
+            name: d.name,
+        })
+        .collect();
     render(&Home {
+        duties,
         open_reviews,
         next_review,
         removals: shown(&stats),

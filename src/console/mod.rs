@@ -61,6 +61,7 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(portals::add_own)
             .service(portals::detail)
             .service(portals::update)
+            .service(portals::duty_met)
             .service(reports::page)
             .service(reports::leavers_csv)
             .service(reports::access_csv)

@@ -10,12 +10,15 @@ use serde::Deserialize;
 
 use super::home::portal_load;
 use super::session::{Act, SignedIn};
-use super::view::{Frame, NoticeQuery, notice_link, urlencode};
+use super::view::{Frame, NoticeQuery, When, notice_link, urlencode};
 use super::{render, see_other};
+use crate::domain::duty::DutyState;
 use crate::domain::sla::{Sla, SlaKey};
 use crate::engine::portals::checked;
 use crate::engine::reports::access_lines;
 use crate::http::errors::WireError;
+use crate::store::StoreError;
+use crate::store::duties::DutyChange;
 use crate::store::portals::{OrgScope, PracticePortalWrite};
 
 pub(super) struct PortalRow {
@@ -238,8 +241,30 @@ struct PortalPage {
     user_admin_place: String,
     open: u64,
     overdue: u64,
+    duties: Vec<DutyRow>,
+    /// Today's date in the practice's time zone, the "met on" default.
+    today: String,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// A standing duty as the portal page shows it.
+struct DutyRow {
+    key: String,
+    name: String,
+    consequence: String,
+    every_days: u32,
+    window_days: u32,
+    /// The practice's own value differs from the catalogue's: say so.
+    corrected: bool,
+    last_met: String,
+    due: When,
+    window_opens: When,
+    state: &'static str,
+    alarming: bool,
+    /// The deadline a review started from this duty gets: the duty's own, or a week from
+    /// today when that has passed.
+    review_deadline: String,
 }
 
 /// The form's values as typed, for showing them again with a refusal.
@@ -360,8 +385,52 @@ async fn portal_page(
             admin: r.is_admin,
         })
         .collect();
+    let now = me.now();
+    let tz = me.session.practice.time_zone.tz();
+    let duties = me
+        .store()
+        .duties(Some(slug), now)
+        .await?
+        .into_iter()
+        .map(|d| DutyRow {
+            corrected: d.every_days != d.catalogue_every_days
+                || d.window_days != d.catalogue_window_days,
+            last_met: match (&d.last_met_at, &d.met_by) {
+                (Some(at), Some(by)) => format!(
+                    "{}, recorded by {}",
+                    When::at(*at, now, tz).text,
+                    super::view::who(by)
+                ),
+                (Some(at), None) => When::at(*at, now, tz).text,
+                _ => "never recorded: counted from when the portal was added".to_owned(),
+            },
+            due: When::due(d.due_at, now, tz, true),
+            window_opens: When::at(d.window_opens_at, now, tz),
+            state: match d.state {
+                DutyState::Ok => "not yet open",
+                DutyState::WindowOpen => "window open",
+                DutyState::Overdue => "overdue",
+            },
+            alarming: d.state != DutyState::Ok,
+            review_deadline: if d.due_at > now + chrono::Duration::days(1) {
+                d.due_at.with_timezone(&tz).date_naive()
+            } else {
+                (now + chrono::Duration::days(7))
+                    .with_timezone(&tz)
+                    .date_naive()
+            }
+            .to_string(),
+            key: d.key,
+            name: d.name,
+            consequence: d.consequence,
+            every_days: d.every_days,
+            window_days: d.window_days,
+        })
+        .collect();
     let frame = Frame::load(me, p.portal.name.clone(), "Portals").await?;
     let shown = PortalPage {
+        duties,
+        today: now.with_timezone(&tz).date_naive().to_string(),
         frame,
         slug: p.portal.slug.clone(),
         name: p.portal.name.clone(),
@@ -458,6 +527,56 @@ fn portal_write(
         sla_overrides,
         url: (!url.is_empty()).then(|| url.to_owned()),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct DutyMetForm {
+    met_on: String,
+}
+
+/// `POST /console/portals/{slug}/duties/{key}`: record a duty met on a date.
+#[post("/portals/{slug}/duties/{key}")]
+pub async fn duty_met(
+    act: Act<DutyMetForm>,
+    path: web::Path<(String, String)>,
+) -> Result<HttpResponse, WireError> {
+    let me = &act.me;
+    let (slug, key) = path.into_inner();
+    let tz = me.session.practice.time_zone.tz();
+    let store = me.store();
+    let said = match chrono::NaiveDate::parse_from_str(act.form.met_on.trim(), "%Y-%m-%d") {
+        Err(_) => "Not recorded: write the date like 2027-01-04.".to_owned(),
+        Ok(day) => {
+            let current = store
+                .duties(Some(&slug), me.now())
+                .await?
+                .into_iter()
+                .find(|d| d.key == key)
+                .ok_or(WireError::not_found("duty not found"))?;
+            // Keeps the practice's own cadence and window as they are.
+            let change = DutyChange {
+                last_met_at: Some(crate::http::instant::day_start(day, tz).min(me.now())),
+                every_days: (current.every_days != current.catalogue_every_days)
+                    .then_some(current.every_days),
+                window_days: (current.window_days != current.catalogue_window_days)
+                    .then_some(current.window_days),
+            };
+            match store.change_duty(&slug, &key, change, &me.actor()).await {
+                Ok(d) => format!(
+                    "Recorded: {} met. Next due {}.",
+                    d.name,
+                    When::at(d.due_at, me.now(), tz).text
+                ),
+                Err(StoreError::Refused(why)) => format!("Not recorded: {why}."),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    Ok(see_other(&notice_link(
+        me,
+        &format!("/console/portals/{slug}#duties"),
+        &said,
+    )))
 }
 
 /// `POST /console/portals/{slug}`: the organization's identifiers, administrator limits,
@@ -604,6 +723,7 @@ pub async fn add_own(act: Act<OwnPortalForm>) -> Result<HttpResponse, WireError>
                     .filter(|p| !p.is_empty()),
                 admin_limits: Default::default(),
                 lifecycle: Default::default(),
+                duties: Vec::new(),
                 roles,
             }),
             org_scope: OrgScope::default(),

@@ -150,7 +150,10 @@ pub async fn page(
     let record = store.task(id).await?;
     let portals = store.practice_portals().await?;
     let row = TaskRow::new(&record, &portals, now, tz);
-    let person = store.user(record.person_id, false).await.ok();
+    let person = match record.person_id {
+        Some(id) => store.user(id, false).await.ok(),
+        None => None,
+    };
     let attribute = |key: &str| {
         person
             .as_ref()
@@ -164,13 +167,13 @@ pub async fn page(
         .and_then(|e| e.get("department"))
         .and_then(|v| v.as_str())
         .map(str::to_owned);
-    let account = match &record.portal {
-        Some(portal) => store
-            .accounts_of(record.person_id)
+    let account = match (&record.portal, record.person_id) {
+        (Some(portal), Some(person)) => store
+            .accounts_of(person)
             .await?
             .into_iter()
             .find(|a| &a.portal == portal),
-        None => None,
+        _ => None,
     };
     let evidence: Option<Evidence> = record
         .evidence
@@ -246,7 +249,7 @@ pub async fn page(
     render(&TaskPage {
         frame: Frame::load(&me, record.action.clone(), "Queue").await?,
         notice: shown_notice(&me, &query.notice, &query.ns),
-        person_id: record.person_id.to_string(),
+        person_id: record.person_id.map(|p| p.to_string()).unwrap_or_default(),
         person_user_name: person
             .as_ref()
             .map(|p| p.user_name.clone())

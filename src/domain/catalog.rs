@@ -43,6 +43,9 @@ pub struct Portal {
     pub admin_limits: AdminLimits,
     #[serde(default)]
     pub lifecycle: LifecycleRules,
+    /// Standing duties: recertifications and training, with their cadence and window.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub duties: Vec<super::duty::Duty>,
     pub roles: Vec<PortalRole>,
 }
 
@@ -69,10 +72,6 @@ pub struct AdminLimits {
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct LifecycleRules {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recertification_days: Option<u32>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub recertification_window_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub inactivity_cutoff_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -180,6 +179,26 @@ pub fn check_portal(portal: &Portal) -> Result<(), String> {
     }
     if portal.roles.is_empty() {
         return Err(format!("portal `{}` needs at least one role", portal.slug));
+    }
+    if portal.duties.len() > 10 {
+        return Err(format!("portal `{}`: at most 10 duties", portal.slug));
+    }
+    let mut duties = HashSet::new();
+    for duty in &portal.duties {
+        duty.check()
+            .map_err(|e| format!("portal `{}`: {e}", portal.slug))?;
+        if too_long(&duty.name, 200) || too_long(&duty.consequence, 1000) {
+            return Err(format!(
+                "portal `{}`: a duty's name is at most 200 characters, its consequence 1000",
+                portal.slug
+            ));
+        }
+        if !duties.insert(duty.key.as_str()) {
+            return Err(format!(
+                "portal `{}`: duty `{}` twice",
+                portal.slug, duty.key
+            ));
+        }
     }
     let mut roles = HashSet::new();
     for role in &portal.roles {

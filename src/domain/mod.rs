@@ -9,6 +9,7 @@ pub mod csv;
 pub mod delivery;
 pub mod directory;
 pub mod duration;
+pub mod duty;
 pub mod escalation;
 pub mod ladder;
 pub mod lifecycle;

@@ -294,7 +294,7 @@ pub async fn report(
         let task = removal
             .then(|| {
                 tasks.iter().rev().find(|t| {
-                    t.person_id == item.person_id
+                    t.person_id == Some(item.person_id)
                         && t.portal.as_deref() == Some(item.portal.as_str())
                         && since.is_none_or(|s| t.created_at >= s)
                 })

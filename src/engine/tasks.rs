@@ -149,6 +149,10 @@ pub async fn act_on_task(
     }
     if let TaskAction::Complete(evidence) = &action {
         update_account(store, &tx, &current, evidence, actor).await?;
+        // A recertification done is its portal duty met: the next deadline counts from now.
+        if let (Some(portal), Some(duty)) = (&current.portal, &current.duty_key) {
+            store.duty_met_in(&tx, portal, duty, actor).await?;
+        }
     }
     let entry = Entry {
         action: format!("task.{name}"),
@@ -188,10 +192,11 @@ async fn update_account(
     evidence: &Evidence,
     actor: &Actor,
 ) -> Result<(), StoreError> {
-    let Some(portal) = &done.portal else {
+    // A portal's recertification changes no one account.
+    let (Some(portal), Some(person)) = (&done.portal, done.person_id) else {
         return Ok(());
     };
-    let existing = store.account_in(tx, done.person_id, portal).await?;
+    let existing = store.account_in(tx, person, portal).await?;
     let held = existing
         .as_ref()
         .filter(|a| a.active)
@@ -218,7 +223,7 @@ async fn update_account(
             .is_some_and(|a| a.record.other_affiliations),
     };
     store
-        .write_account(tx, done.person_id, &record, status, actor.at)
+        .write_account(tx, person, &record, status, actor.at)
         .await
 }
 

@@ -42,6 +42,7 @@ impl Sweeper {
                         review_alerts = report.reviews.alerts,
                         reviews_closed = report.reviews.closed,
                         reviews_completed = report.reviews.completed,
+                        duty_tasks = report.duty_tasks,
                         "sweep recorded notifications"
                     );
                     self.wake_delivery.notify_one();

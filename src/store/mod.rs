@@ -13,6 +13,7 @@ pub mod console_oidc;
 pub mod credentials;
 pub mod deliveries;
 pub mod directory;
+pub mod duties;
 pub mod escalation;
 pub mod evidence;
 mod open;

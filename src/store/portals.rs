@@ -111,6 +111,7 @@ impl TenantStore<'_> {
                         user_admin_place: None,
                         admin_limits: Default::default(),
                         lifecycle: Default::default(),
+                        duties: Vec::new(),
                         roles: Vec::new(),
                     },
                     false,

@@ -351,6 +351,8 @@ impl TenantStore<'_> {
             .column(task::Column::PortalSlug)
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(task::Column::State.is_in(TaskState::OPEN))
+            // A portal's own tasks (a recertification) are no one account's.
+            .filter(task::Column::PersonId.is_not_null())
             .into_tuple()
             .all(db)
             .await?;

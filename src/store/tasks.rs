@@ -13,12 +13,17 @@ use crate::domain::directory::display_name;
 use crate::domain::ladder::ladder_finished;
 use crate::domain::task::{Cause, Outcome, RoleList, TaskKind, TaskState};
 
+/// Who a task on a portal as a whole (a `recertify` task) is shown as being for.
+pub const PORTAL_AS_A_WHOLE: &str = "the portal's users";
+
 /// A task as the store reads it: sea-orm reads the row straight into this, the states, kinds
 /// and causes as the domain's enums (`store::vocabulary`).
 #[derive(Debug, Clone, PartialEq, FromQueryResult)]
 pub struct TaskRecord {
     pub id: Uuid,
-    pub person_id: Uuid,
+    /// The person whose access it changes; `None` for work on a portal as a whole (a
+    /// `recertify` task).
+    pub person_id: Option<Uuid>,
     /// The person's displayName, else userName (deleted people included: their tasks live
     /// on). Filled by the reads that show tasks ([`TenantStore::tasks`], [`TenantStore::task`]).
     #[sea_orm(skip)]
@@ -52,6 +57,8 @@ pub struct TaskRecord {
     /// When the sweeper next looks at the task; `None` when it is not yet worked out (and, as
     /// shown, when its ladder is finished; stored then as a far-future sentinel).
     pub next_alert_at: Option<DateTime<Utc>>,
+    /// The portal duty a `recertify` task meets.
+    pub duty_key: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -239,14 +246,18 @@ impl TenantStore<'_> {
 
     /// Attaches each task's person's display name (deleted people included: their tasks live on).
     async fn with_people(&self, rows: Vec<TaskRecord>) -> Result<Vec<TaskRecord>, StoreError> {
-        let mut people: Vec<Uuid> = rows.iter().map(|t| t.person_id).collect();
+        let mut people: Vec<Uuid> = rows.iter().filter_map(|t| t.person_id).collect();
         people.sort_unstable();
         people.dedup();
         let names = self.display_names(&people).await?;
         Ok(rows
             .into_iter()
             .map(|t| {
-                let display = names.get(&t.person_id).cloned().unwrap_or_default();
+                // A task on a portal as a whole names no person.
+                let display = match t.person_id {
+                    Some(p) => names.get(&p).cloned().unwrap_or_default(),
+                    None => PORTAL_AS_A_WHOLE.to_owned(),
+                };
                 t.shown(display)
             })
             .collect())

@@ -82,10 +82,14 @@ fn describe(event: &Value, escape: fn(&str) -> String) -> (String, String, Optio
             let task = &event["task"];
             let person = text(&task["person"]["display_name"]);
             let portal = task["portal"].as_str().unwrap_or("no portal").to_owned();
-            let what = format!(
-                "{} for {person} in {portal}",
-                text(&task["kind"]).replace('_', " ")
-            );
+            let what = if person.is_empty() || person == "?" {
+                format!("{} in {portal}", text(&task["kind"]).replace('_', " "))
+            } else {
+                format!(
+                    "{} for {person} in {portal}",
+                    text(&task["kind"]).replace('_', " ")
+                )
+            };
             let people = event["notify"]["people"]
                 .as_array()
                 .map(|people| {

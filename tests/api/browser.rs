@@ -354,6 +354,10 @@ storage_test!(
                 "/console/portals/availity-essentials".to_owned(),
                 Some("portal"),
             ),
+            (
+                "/console/portals/noridian-nmp#duties".to_owned(),
+                Some("portal-duties"),
+            ),
             ("/console/policy".to_owned(), None),
             ("/console/reviews".to_owned(), Some("reviews")),
             (format!("/console/reviews/{review}"), Some("review")),

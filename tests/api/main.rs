@@ -19,6 +19,7 @@ mod console;
 mod console_policy;
 mod console_portals;
 mod console_settings;
+mod duties;
 mod errors;
 mod first_hour;
 mod jwt;

@@ -185,6 +185,9 @@ vocabulary! {
         Deprovision => "deprovision",
         TransferAdmin => "transfer_admin",
         NotifyThirdParty => "notify_third_party",
+        /// Meet one of a portal's standing duties (recertify its users or administrators,
+        /// see to its training): work on the portal as a whole, for no one person.
+        Recertify => "recertify",
     }
 }
 
@@ -212,6 +215,8 @@ vocabulary! {
         AccountRecord => "account_record",
         /// An access review decided to take access away (or to give back what it took).
         Review => "review",
+        /// A portal duty's window opened (no person: the task is the portal's).
+        Duty => "duty",
     }
 }
 
@@ -340,7 +345,7 @@ pub fn account_after_completion(
 ) -> Option<(BTreeSet<String>, AccountStatus)> {
     match kind {
         TaskKind::Deprovision => Some((BTreeSet::new(), AccountStatus::Revoked)),
-        TaskKind::NotifyThirdParty => None,
+        TaskKind::NotifyThirdParty | TaskKind::Recertify => None,
         TaskKind::Provision | TaskKind::Modify | TaskKind::TransferAdmin => {
             let mut roles = held.clone();
             roles.extend(add.iter().cloned());

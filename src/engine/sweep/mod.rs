@@ -6,6 +6,7 @@
 //! administrator count. Each batch is one write transaction under the practice's lock, so an
 //! alert is decided once and recorded with its task's new position.
 
+mod duties;
 mod payloads;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -38,6 +39,8 @@ pub struct SweepReport {
     pub checkpoints: usize,
     /// Access reviews opened, alerted, closed and completed.
     pub reviews: ReviewSweep,
+    /// `recertify` tasks opened as portal duties' windows opened.
+    pub duty_tasks: usize,
 }
 
 impl std::ops::AddAssign for SweepReport {
@@ -50,6 +53,7 @@ impl std::ops::AddAssign for SweepReport {
         self.reviews.alerts += other.reviews.alerts;
         self.reviews.closed += other.reviews.closed;
         self.reviews.completed += other.reviews.completed;
+        self.duty_tasks += other.duty_tasks;
     }
 }
 
@@ -82,6 +86,8 @@ async fn sweep_practice(
     signer: &AuditSigner,
 ) -> Result<SweepReport, StoreError> {
     let reviews = review_alerts::sweep(store, practice, now, base_url).await?;
+    // Before the ladder, so a duty task opened now gets its alerts in this very pass.
+    let duty_tasks = duties::open_due(store, practice, now, base_url).await?;
     let tz = practice.time_zone.tz();
     // Cheap reads first: most passes find nothing, and take no lock.
     let tasks_due = !store.tasks_due(now, 1).await?.is_empty();
@@ -104,6 +110,7 @@ async fn sweep_practice(
     if !tasks_due && digest.is_none() && !admin_changes && !checkpoint {
         return Ok(SweepReport {
             reviews,
+            duty_tasks,
             ..SweepReport::default()
         });
     }
@@ -111,6 +118,7 @@ async fn sweep_practice(
     let actor = Actor::system(now);
     let mut report = SweepReport {
         reviews,
+        duty_tasks,
         ..SweepReport::default()
     };
     // One transaction per batch, so the practice's lock (on SQLite, the one writer) is never
@@ -127,10 +135,13 @@ async fn sweep_practice(
             now,
         };
         let batch = store.tasks_due_in(&tx, now, BATCH).await?;
-        let people: Vec<Uuid> = batch.iter().map(|t| t.person_id).collect();
+        let people: Vec<Uuid> = batch.iter().filter_map(|t| t.person_id).collect();
         let names = store.display_names(&people).await?;
         for row in &batch {
-            let person = names.get(&row.person_id).map_or("", String::as_str);
+            let person = row
+                .person_id
+                .and_then(|p| names.get(&p))
+                .map_or("", String::as_str);
             report.alerts += sweep_task(store, &tx, &context, row, person, &actor).await?;
         }
         let more = batch.len() as u64 == BATCH;

@@ -226,7 +226,8 @@ impl TenantStore<'_> {
             .all(db)
             .await?
             .into_iter()
-            .map(|t| {
+            .filter_map(|t| {
+                let person = t.person_id?;
                 let open = OpenTask {
                     id: t.id,
                     portal: t.portal,
@@ -235,7 +236,7 @@ impl TenantStore<'_> {
                     roles_add: t.roles_add.0.into_iter().collect(),
                     roles_remove: t.roles_remove.0.into_iter().collect(),
                 };
-                (t.person_id, open)
+                Some((person, open))
             });
         Ok(grouped(rows))
     }

@@ -117,7 +117,7 @@ impl TenantStore<'_> {
         let tasks = writes.tasks.into_iter().map(|t| task::ActiveModel {
             id: Set(t.id),
             practice_id: Set(self.practice.as_uuid()),
-            person_id: Set(t.person_id),
+            person_id: Set(Some(t.person_id)),
             portal_slug: Set(t.portal),
             kind: Set(text(t.kind)),
             state: Set(text(TaskState::Open)),
@@ -142,6 +142,7 @@ impl TenantStore<'_> {
             escalation_level: Set(0),
             reminders_sent: Set(0),
             next_alert_at: Set(t.next_alert_at),
+            duty_key: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),
