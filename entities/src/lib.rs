@@ -28,6 +28,7 @@ pub mod scim_group;
 pub mod scim_group_member;
 pub mod scim_user;
 pub mod task;
+pub mod training_record;
 pub mod webhook;
 pub mod webhook_attempt;
 pub mod webhook_delivery;

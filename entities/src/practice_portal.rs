@@ -20,6 +20,10 @@ pub struct Model {
     pub url: Option<String>,
     /// Since when the portal has had fewer administrators than `min_admins` (alerted once).
     pub admins_below_min_since: Option<DateTimeUtc>,
+    /// Training before access, where the practice sets it; `None`: the catalogue's rule.
+    pub training_required: Option<bool>,
+    /// Days a training stays valid, where the practice sets it; `None`: the catalogue's.
+    pub training_valid_days: Option<i32>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -44,6 +44,9 @@ pub struct Model {
     pub next_alert_at: Option<DateTimeUtc>,
     /// The portal duty a `recertify` task meets.
     pub duty_key: Option<String>,
+    /// What must happen before it can be done: "training" (the person's training for the
+    /// portal); `None`: nothing.
+    pub waiting_for: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

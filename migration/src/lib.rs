@@ -22,6 +22,8 @@ mod m20261207_000016_create_review;
 mod m20261207_000017_schedule_review;
 mod m20261207_000018_create_portal_duty;
 mod m20261207_000019_portal_tasks;
+mod m20261207_000020_index_person_tasks;
+mod m20261207_000021_create_training;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -49,6 +51,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000017_schedule_review::Migration),
             Box::new(m20261207_000018_create_portal_duty::Migration),
             Box::new(m20261207_000019_portal_tasks::Migration),
+            Box::new(m20261207_000020_index_person_tasks::Migration),
+            Box::new(m20261207_000021_create_training::Migration),
         ]
     }
 }

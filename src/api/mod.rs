@@ -42,6 +42,7 @@ mod reviews;
 mod task_actions;
 mod tasks;
 mod tokens;
+mod training;
 mod webhooks;
 mod whoami;
 
@@ -112,6 +113,9 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::deliveries)
         .service(duties::list)
         .service(duties::change)
+        .service(training::list)
+        .service(training::record)
+        .service(training::set_rule)
         .service(review_schedule::show)
         .service(review_schedule::replace)
         .service(reviews::open)
@@ -130,7 +134,7 @@ pub fn routes(cfg: &mut ServiceConfig) {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Task {
     pub id: Uuid,
-    /// provision, modify, deprovision, transfer_admin, notify_third_party, recertify.
+    /// provision, modify, deprovision, transfer_admin, notify_third_party, recertify, training.
     pub kind: String,
     /// open, claimed, done, verified, failed, cancelled.
     pub state: String,
@@ -148,7 +152,7 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
     /// Past due and not finished (derived, never stored).
     pub overdue: bool,
-    /// joiner, mover, leaver, rehire, policy, account_record, review, duty.
+    /// joiner, mover, leaver, rehire, policy, account_record, review, duty, training.
     pub cause: String,
     /// For a `recertify` task: the portal duty it meets (see
     /// `/api/v1/practice-portals/{portal}/duties`).
@@ -157,6 +161,9 @@ pub struct Task {
     pub policy_version: Option<i32>,
     /// A task that must be done first (a deprovision waits for its transfer_admin).
     pub blocked_by: Option<Uuid>,
+    /// `training`: a provision waiting for the person's training for the portal (see
+    /// `/api/v1/people/{id}/training`); it cannot be completed until that is recorded.
+    pub waiting_for: Option<String>,
     pub assignee: Option<String>,
     /// Who claimed it (the named administrator or credential), and when.
     pub claimed_by: Option<String>,
@@ -211,6 +218,7 @@ pub fn task_view(
         event_id: record.event_id,
         policy_version: record.policy_version,
         blocked_by: record.blocked_by,
+        waiting_for: record.waiting_for,
         assignee: record.assignee,
         claimed_by: record.claimed_by,
         claimed_at: record.claimed_at,

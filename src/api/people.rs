@@ -29,7 +29,7 @@ pub struct AccountInput {
     pub other_affiliations: bool,
 }
 
-fn person_id(raw: &str) -> Result<Uuid, WireError> {
+pub(super) fn person_id(raw: &str) -> Result<Uuid, WireError> {
     Uuid::try_parse(raw).map_err(|_| WireError::not_found("person not found"))
 }
 

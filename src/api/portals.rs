@@ -10,6 +10,7 @@ use uuid::Uuid;
 
 use crate::domain::catalog::Portal;
 use crate::domain::sla::SlaOverrides;
+use crate::domain::training::TrainingRule;
 use crate::engine::portals::checked;
 use crate::http::conditional::if_match;
 use crate::http::errors::WireError;
@@ -56,6 +57,9 @@ pub struct PracticePortalView {
     /// Task kind → SLA (preset or ISO 8601 duration), overriding the practice's.
     #[schema(value_type = Object)]
     pub sla_overrides: SlaOverrides,
+    /// Training before access as it applies here (the catalogue's rule with the practice's
+    /// choices over it; `PUT /api/v1/practice-portals/{portal}/training` sets them).
+    pub training: TrainingRule,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -72,6 +76,7 @@ impl From<PracticePortal> for PracticePortalView {
             min_admins: p.min_admins,
             max_admins: p.max_admins,
             sla_overrides: p.sla_overrides,
+            training: p.training,
             created_at: p.created_at,
             updated_at: p.updated_at,
             version: p.version,

@@ -65,6 +65,11 @@ pub struct AccessLine {
     pub username: Option<String>,
     pub roles: Vec<String>,
     pub updated_at: DateTime<Utc>,
+    /// The portal requires training before access.
+    pub training_required: bool,
+    /// The person's training for the portal, when recorded, and when it lapses.
+    pub training_completed_at: Option<DateTime<Utc>>,
+    pub training_expires_at: Option<DateTime<Utc>>,
 }
 
 enum Format {
@@ -177,6 +182,9 @@ pub async fn access(call: Caller, query: Query<FormatQuery>) -> Result<HttpRespo
                     username: l.username,
                     roles: l.roles,
                     updated_at: l.updated_at,
+                    training_required: l.training_required,
+                    training_completed_at: l.training_completed_at,
+                    training_expires_at: l.training_expires_at,
                 })
                 .collect(),
         )),

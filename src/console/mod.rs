@@ -56,6 +56,8 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(people::list)
             .service(people::page)
             .service(people::record)
+            .service(people::record_training)
+            .service(portals::training_rule)
             .service(portals::page)
             .service(portals::add)
             .service(portals::add_own)

@@ -12,11 +12,14 @@ use super::session::{Act, SignedIn};
 use super::view::{Frame, TaskRow, When, notice_link, shown_notice};
 use super::{render, see_other};
 use crate::domain::lifecycle::Account;
+use crate::domain::training::TrainingState;
 use crate::engine::access::person_access;
 use crate::engine::accounts::record_account;
 use crate::http::errors::WireError;
+use crate::store::StoreError;
 use crate::store::people::PersonSummary;
 use crate::store::tasks::TaskFilter;
+use crate::store::training::TrainingSource;
 
 #[derive(Debug, Default, Deserialize)]
 pub struct SearchQuery {
@@ -66,7 +69,20 @@ struct Person {
     events: Vec<EventRow>,
     /// The practice's portals and their roles, for "Record an account": (slug, name, roles).
     portals: Vec<(String, String, String)>,
+    training: Vec<TrainingRow>,
+    /// Today's date in the practice's time zone, the "completed on" default.
+    today: String,
     notice: Option<String>,
+}
+
+/// A person's training for one portal, as their page shows it.
+struct TrainingRow {
+    portal: String,
+    required: bool,
+    completed: String,
+    lapses: String,
+    state: &'static str,
+    alarming: bool,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -158,7 +174,36 @@ pub async fn page(
             )
         })
         .collect();
+    let training = store
+        .training_of(id, now)
+        .await?
+        .into_iter()
+        .map(|t| TrainingRow {
+            completed: match (&t.completed_at, &t.source, &t.recorded_by) {
+                (Some(at), Some(source), Some(by)) => format!(
+                    "{} ({source}, recorded by {})",
+                    When::at(*at, now, tz).text,
+                    super::view::who(by)
+                ),
+                _ => "not recorded".to_owned(),
+            },
+            lapses: t
+                .expires_at
+                .map_or_else(|| "—".to_owned(), |at| When::at(at, now, tz).text),
+            state: match t.state {
+                TrainingState::Current => "current",
+                TrainingState::Expiring => "lapses soon",
+                TrainingState::Expired => "lapsed",
+                TrainingState::Missing => "missing",
+            },
+            alarming: t.required && !matches!(t.state, TrainingState::Current),
+            required: t.required,
+            portal: t.portal_name,
+        })
+        .collect();
     render(&Person {
+        training,
+        today: now.with_timezone(&tz).date_naive().to_string(),
         portals: portal_choices,
         notice: shown_notice(&me, &query.notice, &query.ns),
         frame: Frame::load(&me, person.display.clone(), "People").await?,
@@ -183,6 +228,58 @@ pub struct AccountForm {
     /// Role slugs, separated by commas or spaces.
     roles: Option<String>,
     other_affiliations: Option<String>,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrainingForm {
+    portal: String,
+    completed_on: String,
+}
+
+/// `POST /console/people/{id}/training`: record the person's training for a portal on a
+/// date; provision tasks waiting for it can be done from then on.
+#[post("/people/{id}/training")]
+pub async fn record_training(
+    act: Act<TrainingForm>,
+    id: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    let person = Uuid::try_parse(&id).map_err(|_| WireError::not_found("person not found"))?;
+    let me = &act.me;
+    let tz = me.session.practice.time_zone.tz();
+    let said = match chrono::NaiveDate::parse_from_str(act.form.completed_on.trim(), "%Y-%m-%d") {
+        Err(_) => "Not recorded: write the date like 2027-01-04.".to_owned(),
+        Ok(day) => {
+            let at = crate::http::instant::day_start(day, tz).min(me.now());
+            match me
+                .store()
+                .record_training(
+                    person,
+                    act.form.portal.trim(),
+                    at,
+                    TrainingSource::Console,
+                    &me.actor(),
+                )
+                .await
+            {
+                Ok(t) => match t.expires_at {
+                    Some(lapses) => format!(
+                        "Training for {} recorded; it lapses {}.",
+                        t.portal_name,
+                        When::at(lapses, me.now(), tz).text
+                    ),
+                    None => format!("Training for {} recorded.", t.portal_name),
+                },
+                Err(StoreError::Refused(why)) => format!("Not recorded: {why}."),
+                Err(StoreError::NotFound(what)) => format!("Not recorded: {what} not found."),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    Ok(see_other(&notice_link(
+        me,
+        &format!("/console/people/{person}#training"),
+        &said,
+    )))
 }
 
 /// `POST /console/people/{id}/accounts`: record an account the person already holds; a task

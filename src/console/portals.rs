@@ -14,6 +14,7 @@ use super::view::{Frame, NoticeQuery, When, notice_link, urlencode};
 use super::{render, see_other};
 use crate::domain::duty::DutyState;
 use crate::domain::sla::{Sla, SlaKey};
+use crate::domain::training::TrainingRule;
 use crate::engine::portals::checked;
 use crate::engine::reports::access_lines;
 use crate::http::errors::WireError;
@@ -242,10 +243,21 @@ struct PortalPage {
     open: u64,
     overdue: u64,
     duties: Vec<DutyRow>,
+    training: TrainingShown,
     /// Today's date in the practice's time zone, the "met on" default.
     today: String,
     notice: Option<String>,
     error: Option<String>,
+}
+
+/// The portal's training rule, as its page shows and edits it.
+struct TrainingShown {
+    required: bool,
+    /// "catalogue", "yes" or "no": the practice's choice, for the form.
+    choice: &'static str,
+    catalogue_required: bool,
+    valid_days: String,
+    catalogue_valid_days: String,
 }
 
 /// A standing duty as the portal page shows it.
@@ -427,9 +439,23 @@ async fn portal_page(
             window_days: d.window_days,
         })
         .collect();
+    let catalogue = TrainingRule::of_catalogue(&p.portal);
+    let days = |d: Option<u32>| d.map(|d| d.to_string()).unwrap_or_default();
+    let training = TrainingShown {
+        required: p.training.required,
+        choice: match p.training_required_set {
+            None => "catalogue",
+            Some(true) => "yes",
+            Some(false) => "no",
+        },
+        catalogue_required: catalogue.required,
+        valid_days: days(p.training_valid_days_set),
+        catalogue_valid_days: days(catalogue.valid_days),
+    };
     let frame = Frame::load(me, p.portal.name.clone(), "Portals").await?;
     let shown = PortalPage {
         duties,
+        training,
         today: now.with_timezone(&tz).date_naive().to_string(),
         frame,
         slug: p.portal.slug.clone(),
@@ -527,6 +553,58 @@ fn portal_write(
         sla_overrides,
         url: (!url.is_empty()).then(|| url.to_owned()),
     })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct TrainingRuleForm {
+    /// "catalogue", "yes" or "no".
+    required: String,
+    valid_days: String,
+}
+
+/// `POST /console/portals/{slug}/training`: whether the portal requires training before
+/// access, and for how long a training stays valid.
+#[post("/portals/{slug}/training")]
+pub async fn training_rule(
+    act: Act<TrainingRuleForm>,
+    slug: web::Path<String>,
+) -> Result<HttpResponse, WireError> {
+    let me = &act.me;
+    let required = match act.form.required.as_str() {
+        "yes" => Some(true),
+        "no" => Some(false),
+        _ => None,
+    };
+    let days = act.form.valid_days.trim();
+    let said = match (days.is_empty(), days.parse::<u32>()) {
+        (false, Err(_)) => {
+            "Not saved: write the days as a number, like 365, or leave it empty.".to_owned()
+        }
+        (empty, parsed) => {
+            let valid_days = if empty { None } else { parsed.ok() };
+            match me
+                .store()
+                .set_training_rule(&slug, required, valid_days, &me.actor())
+                .await
+            {
+                Ok(p) if p.training.required => format!(
+                    "Saved: training is required before access{}.",
+                    p.training
+                        .valid_days
+                        .map(|d| format!(", valid {d} days"))
+                        .unwrap_or_default()
+                ),
+                Ok(_) => "Saved: training is not required before access.".to_owned(),
+                Err(StoreError::Refused(why)) => format!("Not saved: {why}."),
+                Err(other) => return Err(other.into()),
+            }
+        }
+    };
+    Ok(see_other(&notice_link(
+        me,
+        &format!("/console/portals/{slug}#training"),
+        &said,
+    )))
 }
 
 #[derive(Debug, Deserialize)]

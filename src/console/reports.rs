@@ -11,6 +11,7 @@ use super::session::SignedIn;
 use super::view::{Frame, When, urlencode, who};
 use crate::domain::csv::csv_document;
 use crate::domain::task::DeadlineVerdict;
+use crate::domain::training::TrainingState;
 use crate::engine::reports::{
     AccessLine, LeaverLine, RemovalStats, access_lines, leaver_lines, removal_stats,
 };
@@ -41,6 +42,9 @@ pub(super) struct AccessRow {
     username: String,
     roles: String,
     since: When,
+    /// The person's training for the portal: "—" where none is required or recorded.
+    training: String,
+    untrained: bool,
 }
 
 #[derive(Template)]
@@ -130,6 +134,23 @@ pub async fn page(me: SignedIn, query: web::Query<PeriodQuery>) -> Result<HttpRe
             username: a.username.unwrap_or_default(),
             roles: a.roles.join(", "),
             since: When::at(a.updated_at, now, tz),
+            untrained: a.training_required
+                && !TrainingState::at(
+                    a.training_completed_at.is_some(),
+                    a.training_expires_at,
+                    now,
+                )
+                .counts(),
+            training: match (a.training_completed_at, a.training_expires_at) {
+                (Some(done), Some(lapses)) => format!(
+                    "{}, lapses {}",
+                    When::at(done, now, tz).text,
+                    When::at(lapses, now, tz).text
+                ),
+                (Some(done), None) => When::at(done, now, tz).text,
+                (None, _) if a.training_required => "required, not recorded".to_owned(),
+                (None, _) => "—".to_owned(),
+            },
         })
         .collect();
     let day =

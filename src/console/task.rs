@@ -56,6 +56,8 @@ struct TaskPage {
     /// Who claimed, completed, verified, and why it failed or was cancelled.
     record: Vec<(String, String)>,
     blocked_by: Option<String>,
+    /// Waits for the person's training for the portal.
+    waiting_for_training: bool,
     files: Vec<FileRow>,
     can_claim: bool,
     can_release: bool,
@@ -263,6 +265,8 @@ pub async fn page(
         reminders_sent: record.reminders_sent,
         record: facts,
         blocked_by: record.blocked_by.map(|b| b.to_string()),
+        waiting_for_training: record.waiting_for.as_deref()
+            == Some(crate::domain::training::WAITING_FOR_TRAINING),
         files,
         can_claim: allowed(ActionName::Claim),
         can_release: allowed(ActionName::Unclaim),

@@ -36,6 +36,10 @@ pub struct Duty {
     pub window_days: u32,
     /// What happens when it is missed.
     pub consequence: String,
+    /// A `training` duty the portal requires before it grants an account at all (not only
+    /// yearly for the users it has).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub before_access: bool,
 }
 
 fn default_window_days() -> u32 {

@@ -22,3 +22,4 @@ pub mod session;
 pub mod sla;
 pub mod task;
 pub mod token;
+pub mod training;

@@ -23,6 +23,11 @@ pub struct PolicyDocument {
     /// `{"employeeType": ["Terminated"]}`): whoever matches is a leaver, active or not.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminated: Option<When>,
+    /// Portal slug → the SCIM group (displayName, case ignored) whose members have done that
+    /// portal's training, e.g. `{"noridian-nmp": "Noridian training complete"}`: joining it
+    /// records the training (once; renewals are recorded by their task, the console or the API).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub training_groups: BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -130,6 +135,20 @@ impl PolicyDocument {
             .is_some_and(|w| w != &When::default() && w.matches(person))
     }
 
+    /// The portals whose training group (`training_groups`) the person is in, with the group.
+    pub fn training_claims<'a>(
+        &'a self,
+        person: &'a PersonFacts,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+        self.training_groups.iter().filter_map(|(portal, group)| {
+            person
+                .groups
+                .iter()
+                .any(|g| g.trim().eq_ignore_ascii_case(group.trim()))
+                .then_some((portal.as_str(), group.as_str()))
+        })
+    }
+
     pub fn is_third_party(&self, person: &PersonFacts) -> bool {
         self.third_party
             .as_ref()
@@ -143,6 +162,28 @@ impl PolicyDocument {
         roles_of: impl Fn(&str) -> Option<BTreeSet<String>>,
     ) -> Result<(), PolicyError> {
         self.check_sizes()?;
+        for (portal, group) in &self.training_groups {
+            let plain = |message: String| PolicyError {
+                rule: None,
+                message,
+            };
+            if roles_of(portal).is_none() {
+                return Err(plain(format!(
+                    "`training_groups`: portal `{portal}` is not one of the practice's portals"
+                )));
+            }
+            if group.trim().is_empty() || group.len() > MAX_VALUE_BYTES {
+                return Err(plain(format!(
+                    "`training_groups`: the group for `{portal}` must be a name of 1 to {MAX_VALUE_BYTES} bytes"
+                )));
+            }
+        }
+        if self.training_groups.len() > 100 {
+            return Err(PolicyError {
+                rule: None,
+                message: "`training_groups` names at most 100 portals".into(),
+            });
+        }
         let mut names = BTreeSet::new();
         for rule in &self.rules {
             let fail = |message: String| PolicyError {

@@ -21,4 +21,5 @@ pub mod review_alerts;
 pub mod reviews;
 pub mod sweep;
 pub mod tasks;
+pub(crate) mod training;
 pub mod webhooks;

@@ -9,6 +9,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use serde_json::json;
 use uuid::Uuid;
 
+use super::training;
 use crate::domain::actor::Actor;
 use crate::domain::ladder;
 use crate::domain::lifecycle::{self, PersonLabel, PlanInput};
@@ -80,9 +81,12 @@ pub(crate) async fn react_all(
     let mut removals = 0;
     for batch in people.chunks(PEOPLE_PER_BATCH) {
         let mut writes = PlannedWrites::default();
+        let mut claims = Vec::new();
         for person in store.planning_people(tx, batch).await? {
+            claims.extend(training::group_claims(ctx, &person));
             trail.extend(plan_for(ctx, person, trigger, actor, &mut writes));
         }
+        trail.extend(training::settle(store, tx, ctx, claims, &mut writes, actor).await?);
         removals += writes.tasks.iter().filter(|t| t.removes_access()).count();
         store.write_plans(tx, writes, actor.at).await?;
     }
@@ -103,7 +107,9 @@ pub(crate) async fn react_to(
 ) -> Result<(), StoreError> {
     let mut writes = PlannedWrites::default();
     let mut trail = leading;
+    let claims = training::group_claims(ctx, &person);
     trail.extend(plan_for(ctx, person, trigger, actor, &mut writes));
+    trail.extend(training::settle(store, tx, ctx, claims, &mut writes, actor).await?);
     store.write_plans(tx, writes, actor.at).await?;
     store.append_audit(tx, actor, trail).await
 }
@@ -249,6 +255,8 @@ fn plan_for(
             due_at,
             blocked_by: new.blocked_by.and_then(|k| ids.get(&k).copied()),
             next_alert_at,
+            // Decided after planning, with the training records (`engine::training`).
+            waiting_for: None,
         });
     }
     trail

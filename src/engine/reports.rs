@@ -77,13 +77,16 @@ impl LeaverLine {
 }
 
 impl AccessLine {
-    pub const CSV_HEADER: [&'static str; 6] = [
+    pub const CSV_HEADER: [&'static str; 9] = [
         "person_id",
         "person",
         "portal",
         "username",
         "roles",
         "updated_at",
+        "training_required",
+        "training_completed_at",
+        "training_expires_at",
     ];
 
     pub fn csv_row(&self) -> Vec<String> {
@@ -94,6 +97,13 @@ impl AccessLine {
             self.username.clone().unwrap_or_default(),
             self.roles.join(" "),
             self.updated_at.to_rfc3339(),
+            self.training_required.to_string(),
+            self.training_completed_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
+            self.training_expires_at
+                .map(|t| t.to_rfc3339())
+                .unwrap_or_default(),
         ]
     }
 }
@@ -107,6 +117,11 @@ pub struct AccessLine {
     pub username: Option<String>,
     pub roles: Vec<String>,
     pub updated_at: DateTime<Utc>,
+    /// The portal requires training before access.
+    pub training_required: bool,
+    /// The person's training for the portal, when recorded, and when it lapses.
+    pub training_completed_at: Option<DateTime<Utc>>,
+    pub training_expires_at: Option<DateTime<Utc>>,
 }
 
 async fn names(
@@ -154,15 +169,23 @@ pub async fn leaver_lines(
 pub async fn access_lines(store: &TenantStore<'_>) -> Result<Vec<AccessLine>, StoreError> {
     let rows = store.access_rows().await?;
     let names = names(store, rows.iter().map(|r| r.person_id)).await?;
+    let portals = store.practice_portals().await?;
+    let training = store.training_records().await?;
     Ok(rows
         .into_iter()
-        .map(|r| AccessLine {
-            person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
-            person_id: r.person_id,
-            portal: r.portal,
-            username: r.username,
-            roles: r.roles,
-            updated_at: r.updated_at,
+        .map(|r| {
+            let trained = training.get(&(r.person_id, r.portal.clone()));
+            AccessLine {
+                training_required: portals.get(&r.portal).is_some_and(|p| p.training.required),
+                training_completed_at: trained.map(|t| t.completed_at),
+                training_expires_at: trained.and_then(|t| t.expires_at),
+                person_display: names.get(&r.person_id).cloned().unwrap_or_default(),
+                person_id: r.person_id,
+                portal: r.portal,
+                username: r.username,
+                roles: r.roles,
+                updated_at: r.updated_at,
+            }
         })
         .collect())
 }

@@ -12,10 +12,12 @@ use uuid::Uuid;
 use crate::domain::actor::Actor;
 use crate::domain::admin::AdminRole;
 use crate::domain::lifecycle::Account;
-use crate::domain::task::{self, ActionName, Evidence, Move, TaskState};
+use crate::domain::task::{self, ActionName, Evidence, Move, TaskKind, TaskState};
+use crate::domain::training::WAITING_FOR_TRAINING;
 use crate::store::audit::Entry;
 use crate::store::task_actions::TaskChange;
 use crate::store::tasks::TaskRecord;
+use crate::store::training::TrainingSource;
 use crate::store::{PracticeId, Store, StoreError, TenantStore, WriteTx};
 
 /// What an administrator does to a task, with what the action carries.
@@ -129,6 +131,11 @@ pub async fn act_on_task(
     {
         return Err(StoreError::EvidenceRequired);
     }
+    if let (TaskAction::Complete(_), Some(WAITING_FOR_TRAINING), Some(portal)) =
+        (&action, current.waiting_for.as_deref(), &current.portal)
+    {
+        return Err(StoreError::WaitingForTraining(portal.clone()));
+    }
     if let (TaskAction::Complete(_), Some(blocker)) = (&action, current.blocked_by) {
         let settled = store
             .task_state_in(&tx, blocker)
@@ -147,11 +154,35 @@ pub async fn act_on_task(
             state: "changed meanwhile".into(),
         });
     }
+    // Records the completion leads to, after the completion's own.
+    let mut follows = Vec::new();
     if let TaskAction::Complete(evidence) = &action {
         update_account(store, &tx, &current, evidence, actor).await?;
         // A recertification done is its portal duty met: the next deadline counts from now.
         if let (Some(portal), Some(duty)) = (&current.portal, &current.duty_key) {
             store.duty_met_in(&tx, portal, duty, actor).await?;
+        }
+        // A renewal done is the person's training recorded, valid from now.
+        if let (TaskKind::Training, Some(portal), Some(person)) =
+            (current.kind, &current.portal, current.person_id)
+        {
+            let rule = store
+                .practice_portals_in(&tx.tx)
+                .await?
+                .get(portal)
+                .map(|p| p.training)
+                .unwrap_or_default();
+            follows = store
+                .record_training_in(
+                    &tx,
+                    person,
+                    portal,
+                    rule,
+                    actor.at,
+                    &TrainingSource::Task,
+                    actor,
+                )
+                .await?;
         }
     }
     let entry = Entry {
@@ -159,7 +190,9 @@ pub async fn act_on_task(
         target: format!("task {id}"),
         detail: Some(action.detail()),
     };
-    store.append_audit(&tx, actor, vec![entry]).await?;
+    let mut entries = vec![entry];
+    entries.extend(follows);
+    store.append_audit(&tx, actor, entries).await?;
     tx.commit().await?;
     store.task(id).await
 }

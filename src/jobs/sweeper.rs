@@ -43,6 +43,7 @@ impl Sweeper {
                         reviews_closed = report.reviews.closed,
                         reviews_completed = report.reviews.completed,
                         duty_tasks = report.duty_tasks,
+                        training_tasks = report.training_tasks,
                         "sweep recorded notifications"
                     );
                     self.wake_delivery.notify_one();

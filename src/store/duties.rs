@@ -248,6 +248,7 @@ impl TenantStore<'_> {
             reminders_sent: Set(0),
             next_alert_at: Set(new.next_alert_at),
             duty_key: Set(Some(new.duty_key.clone())),
+            waiting_for: Set(None),
             created_at: Set(actor.at),
             updated_at: Set(actor.at),
             version: Set(1),

@@ -30,6 +30,7 @@ pub mod sweep;
 pub mod task_actions;
 pub mod tasks;
 mod tokens;
+pub mod training;
 pub(crate) mod vocabulary;
 pub mod webhooks;
 
@@ -87,6 +88,13 @@ pub enum StoreError {
     /// The task waits for another one (a deprovision for its transfer_admin).
     #[error("the task is blocked by task {0}, which is not done yet")]
     Blocked(uuid::Uuid),
+    /// A provision task for a portal that requires training, whose person's training is not
+    /// recorded yet.
+    #[error(
+        "the task is waiting for training: record the person's training for portal `{0}` first \
+         (POST /api/v1/people/{{id}}/training, or the person's page)"
+    )]
+    WaitingForTraining(String),
     /// A filter the store cannot express; the resolver should have refused it.
     #[error(transparent)]
     Unsupported(#[from] directory::sql::Unsupported),

@@ -18,6 +18,7 @@ use super::{StoreError, TenantStore, map_unique};
 use crate::domain::actor::Actor;
 use crate::domain::catalog::Portal;
 use crate::domain::sla::SlaOverrides;
+use crate::domain::training::TrainingRule;
 
 /// Which organization the practice is in a portal: the identifiers portals key access on.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
@@ -48,6 +49,12 @@ pub struct PracticePortal {
     pub min_admins: Option<u32>,
     pub max_admins: Option<u32>,
     pub sla_overrides: SlaOverrides,
+    /// Training before access as it applies to this practice: the catalogue's rule with the
+    /// practice's choices over it.
+    pub training: TrainingRule,
+    /// The practice's own choices (`None`: the catalogue's), for showing which is which.
+    pub training_required_set: Option<bool>,
+    pub training_valid_days_set: Option<u32>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,
@@ -122,7 +129,12 @@ impl TenantStore<'_> {
             portal.url = url.clone();
         }
         let as_u32 = |v: Option<i32>| v.and_then(|n| u32::try_from(n).ok());
+        let training = TrainingRule::of_catalogue(&portal)
+            .with_practice(row.training_required, as_u32(row.training_valid_days));
         Ok(PracticePortal {
+            training,
+            training_required_set: row.training_required,
+            training_valid_days_set: as_u32(row.training_valid_days),
             id: row.id,
             portal,
             custom,
@@ -155,6 +167,8 @@ impl TenantStore<'_> {
             sla_overrides: Set(to_json(&write.sla_overrides)),
             url: Set(write.url.clone()),
             admins_below_min_since: Set(None),
+            training_required: Set(None),
+            training_valid_days: Set(None),
             created_at: Set(actor.at),
             updated_at: Set(actor.at),
             version: Set(1),

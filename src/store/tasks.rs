@@ -59,6 +59,9 @@ pub struct TaskRecord {
     pub next_alert_at: Option<DateTime<Utc>>,
     /// The portal duty a `recertify` task meets.
     pub duty_key: Option<String>,
+    /// What must happen before it can be done: `training` (the person's training for the
+    /// portal); `None`: nothing.
+    pub waiting_for: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

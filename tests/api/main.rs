@@ -38,3 +38,4 @@ mod storage;
 mod task_actions;
 mod tls;
 mod tokens;
+mod training;

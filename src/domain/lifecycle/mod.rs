@@ -110,7 +110,10 @@ fn expected(account: Option<&Account>, open: &[&OpenTask]) -> AccountState {
                 roles.retain(|r| !task.roles_remove.contains(r));
             }
             TaskKind::Deprovision => state = None,
-            TaskKind::TransferAdmin | TaskKind::NotifyThirdParty | TaskKind::Recertify => {}
+            TaskKind::TransferAdmin
+            | TaskKind::NotifyThirdParty
+            | TaskKind::Recertify
+            | TaskKind::Training => {}
         }
     }
     state

@@ -188,6 +188,8 @@ vocabulary! {
         /// Meet one of a portal's standing duties (recertify its users or administrators,
         /// see to its training): work on the portal as a whole, for no one person.
         Recertify => "recertify",
+        /// Have the person renew a portal's training before it lapses.
+        Training => "training",
     }
 }
 
@@ -217,6 +219,8 @@ vocabulary! {
         Review => "review",
         /// A portal duty's window opened (no person: the task is the portal's).
         Duty => "duty",
+        /// The person's training for a portal is about to lapse.
+        Training => "training",
     }
 }
 
@@ -345,7 +349,7 @@ pub fn account_after_completion(
 ) -> Option<(BTreeSet<String>, AccountStatus)> {
     match kind {
         TaskKind::Deprovision => Some((BTreeSet::new(), AccountStatus::Revoked)),
-        TaskKind::NotifyThirdParty | TaskKind::Recertify => None,
+        TaskKind::NotifyThirdParty | TaskKind::Recertify | TaskKind::Training => None,
         TaskKind::Provision | TaskKind::Modify | TaskKind::TransferAdmin => {
             let mut roles = held.clone();
             roles.extend(add.iter().cloned());

@@ -8,6 +8,7 @@
 
 mod duties;
 mod payloads;
+mod training;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use serde_json::json;
@@ -41,6 +42,8 @@ pub struct SweepReport {
     pub reviews: ReviewSweep,
     /// `recertify` tasks opened as portal duties' windows opened.
     pub duty_tasks: usize,
+    /// `training` tasks opened for trainings about to lapse.
+    pub training_tasks: usize,
 }
 
 impl std::ops::AddAssign for SweepReport {
@@ -54,6 +57,7 @@ impl std::ops::AddAssign for SweepReport {
         self.reviews.closed += other.reviews.closed;
         self.reviews.completed += other.reviews.completed;
         self.duty_tasks += other.duty_tasks;
+        self.training_tasks += other.training_tasks;
     }
 }
 
@@ -88,6 +92,7 @@ async fn sweep_practice(
     let reviews = review_alerts::sweep(store, practice, now, base_url).await?;
     // Before the ladder, so a duty task opened now gets its alerts in this very pass.
     let duty_tasks = duties::open_due(store, practice, now, base_url).await?;
+    let training_tasks = training::open_renewals(store, practice, now).await?;
     let tz = practice.time_zone.tz();
     // Cheap reads first: most passes find nothing, and take no lock.
     let tasks_due = !store.tasks_due(now, 1).await?.is_empty();
@@ -111,6 +116,7 @@ async fn sweep_practice(
         return Ok(SweepReport {
             reviews,
             duty_tasks,
+            training_tasks,
             ..SweepReport::default()
         });
     }
@@ -119,6 +125,7 @@ async fn sweep_practice(
     let mut report = SweepReport {
         reviews,
         duty_tasks,
+        training_tasks,
         ..SweepReport::default()
     };
     // One transaction per batch, so the practice's lock (on SQLite, the one writer) is never

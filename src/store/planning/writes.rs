@@ -41,6 +41,8 @@ pub(crate) struct PlannedTask {
     pub due_at: DateTime<Utc>,
     pub blocked_by: Option<Uuid>,
     pub next_alert_at: Option<DateTime<Utc>>,
+    /// `training`: a provision waiting for the person's training for the portal.
+    pub waiting_for: Option<&'static str>,
 }
 
 impl PlannedTask {
@@ -143,6 +145,7 @@ impl TenantStore<'_> {
             reminders_sent: Set(0),
             next_alert_at: Set(t.next_alert_at),
             duty_key: Set(None),
+            waiting_for: Set(t.waiting_for.map(str::to_owned)),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),
