@@ -12,12 +12,10 @@ use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
 use serde::Serialize;
 use serde_json::json;
 use utoipa::ToSchema;
-use uuid::Uuid;
 
 use super::{StoreError, TenantStore, WriteTx, audit};
 use crate::domain::actor::Actor;
 use crate::domain::duty::{Duty, DutyKind, DutyState, calendar, check_days};
-use crate::domain::task::{EventKind, TaskKind, TaskState};
 
 /// A duty as a practice portal keeps it.
 #[derive(Debug, Clone, Serialize, ToSchema)]
@@ -180,17 +178,6 @@ impl TenantStore<'_> {
     }
 }
 
-/// A `recertify` task about to be opened for a duty's window.
-#[derive(Debug, Clone)]
-pub struct NewDutyTask {
-    pub id: Uuid,
-    pub portal: String,
-    pub duty_key: String,
-    pub action: String,
-    pub due_at: DateTime<Utc>,
-    pub next_alert_at: Option<DateTime<Utc>>,
-}
-
 impl TenantStore<'_> {
     /// Whether a `recertify` task was already opened for this duty's deadline (in any state:
     /// a cancelled one is not reopened by the sweeper).
@@ -209,64 +196,6 @@ impl TenantStore<'_> {
             .count(&tx.tx)
             .await?
             > 0)
-    }
-
-    /// Opens a `recertify` task (no person: the portal's), audited as every task is.
-    pub(crate) async fn open_duty_task_in(
-        &self,
-        tx: &WriteTx,
-        new: &NewDutyTask,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        task::Entity::insert(task::ActiveModel {
-            id: Set(new.id),
-            practice_id: Set(self.practice.as_uuid()),
-            person_id: Set(None),
-            portal_slug: Set(Some(new.portal.clone())),
-            kind: Set(TaskKind::Recertify.as_str().to_owned()),
-            state: Set(TaskState::Open.as_str().to_owned()),
-            roles_add: Set(json!([])),
-            roles_remove: Set(json!([])),
-            action: Set(new.action.clone()),
-            cause: Set(EventKind::Duty.as_str().to_owned()),
-            // No lifecycle event caused it: the id names this cycle of the duty.
-            event_id: Set(Uuid::now_v7()),
-            policy_version: Set(None),
-            due_at: Set(new.due_at),
-            blocked_by: Set(None),
-            assignee: Set(None),
-            claimed_by: Set(None),
-            claimed_at: Set(None),
-            done_by: Set(None),
-            done_at: Set(None),
-            verified_by: Set(None),
-            verified_at: Set(None),
-            evidence: Set(None),
-            outcome: Set(None),
-            reason: Set(None),
-            escalation_level: Set(0),
-            reminders_sent: Set(0),
-            next_alert_at: Set(new.next_alert_at),
-            duty_key: Set(Some(new.duty_key.clone())),
-            waiting_for: Set(None),
-            created_at: Set(actor.at),
-            updated_at: Set(actor.at),
-            version: Set(1),
-        })
-        .exec_without_returning(&tx.tx)
-        .await?;
-        audit::append(
-            &tx.tx,
-            self.practice,
-            actor,
-            "task.created",
-            &format!("task {}", new.id),
-            Some(json!({
-                "kind": TaskKind::Recertify, "portal": new.portal, "duty": new.duty_key,
-                "due_at": new.due_at,
-            })),
-        )
-        .await
     }
 
     /// Records a duty met (its `recertify` task was done), keeping the practice's cadence

@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod audit;
+pub mod calendar_tasks;
 pub mod console;
 pub mod console_oidc;
 pub mod credentials;

@@ -20,7 +20,7 @@ use super::audit::{self, Entry};
 use super::portals::PracticePortal;
 use super::{StoreError, TenantStore, WriteTx};
 use crate::domain::actor::Actor;
-use crate::domain::task::{EventKind, Outcome, TaskKind, TaskState};
+use crate::domain::task::{Outcome, TaskKind, TaskState};
 use crate::domain::training::{
     RENEW_DAYS_BEFORE, TrainingRule, TrainingState, WAITING_FOR_TRAINING, check_valid_days,
 };
@@ -70,17 +70,6 @@ pub struct LapsingTraining {
     pub person_id: Uuid,
     pub portal: String,
     pub expires_at: DateTime<Utc>,
-}
-
-/// A renewal task about to be opened.
-#[derive(Debug, Clone)]
-pub struct NewTrainingTask {
-    pub id: Uuid,
-    pub person_id: Uuid,
-    pub portal: String,
-    pub action: String,
-    pub due_at: DateTime<Utc>,
-    pub next_alert_at: Option<DateTime<Utc>>,
 }
 
 impl TenantStore<'_> {
@@ -492,64 +481,6 @@ impl TenantStore<'_> {
                 )
             })
             .collect())
-    }
-
-    /// Opens a renewal task for a lapsing training, audited as every task is.
-    pub(crate) async fn open_training_task_in(
-        &self,
-        tx: &WriteTx,
-        new: &NewTrainingTask,
-        actor: &Actor,
-    ) -> Result<(), StoreError> {
-        task::Entity::insert(task::ActiveModel {
-            id: Set(new.id),
-            practice_id: Set(self.practice.as_uuid()),
-            person_id: Set(Some(new.person_id)),
-            portal_slug: Set(Some(new.portal.clone())),
-            kind: Set(TaskKind::Training.as_str().to_owned()),
-            state: Set(TaskState::Open.as_str().to_owned()),
-            roles_add: Set(json!([])),
-            roles_remove: Set(json!([])),
-            action: Set(new.action.clone()),
-            cause: Set(EventKind::Training.as_str().to_owned()),
-            // No lifecycle event caused it: the id names this lapse.
-            event_id: Set(Uuid::now_v7()),
-            policy_version: Set(None),
-            due_at: Set(new.due_at),
-            blocked_by: Set(None),
-            assignee: Set(None),
-            claimed_by: Set(None),
-            claimed_at: Set(None),
-            done_by: Set(None),
-            done_at: Set(None),
-            verified_by: Set(None),
-            verified_at: Set(None),
-            evidence: Set(None),
-            outcome: Set(None),
-            reason: Set(None),
-            escalation_level: Set(0),
-            reminders_sent: Set(0),
-            next_alert_at: Set(new.next_alert_at),
-            duty_key: Set(None),
-            waiting_for: Set(None),
-            created_at: Set(actor.at),
-            updated_at: Set(actor.at),
-            version: Set(1),
-        })
-        .exec_without_returning(&tx.tx)
-        .await?;
-        audit::append(
-            &tx.tx,
-            self.practice,
-            actor,
-            "task.created",
-            &format!("task {}", new.id),
-            Some(json!({
-                "kind": TaskKind::Training, "portal": new.portal, "due_at": new.due_at,
-                "person": new.person_id,
-            })),
-        )
-        .await
     }
 
     /// The person is one of the practice's (a tombstoned one included).

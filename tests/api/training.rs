@@ -24,6 +24,19 @@ fn of_portal<'a>(tasks: &'a [Value], portal: &str) -> &'a Value {
         .unwrap_or_else(|| panic!("{portal}: {tasks:?}"))
 }
 
+/// A person's training for one portal, as the API lists it.
+async fn training_for(p: &Practice, person: &str, portal: &str) -> Value {
+    let (status, listed) = p.get(&format!("/api/v1/people/{person}/training")).await;
+    assert_eq!(status, 200, "{listed}");
+    listed["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["portal"] == portal)
+        .cloned()
+        .unwrap_or_else(|| panic!("{portal}: {listed}"))
+}
+
 async fn act(p: &Practice, task: &Value, action: &str, body: Value) -> (u16, Value) {
     let id = task["id"].as_str().unwrap();
     call(
@@ -204,14 +217,7 @@ storage_test!(
         let open = p.tasks(&jo, "open").await;
         assert!(of_portal(&open, "availity-essentials")["waiting_for"].is_null());
         assert_eq!(of_portal(&open, "noridian-nmp")["waiting_for"], "training");
-        let (_, listed) = p.get(&format!("/api/v1/people/{jo}/training")).await;
-        let availity = listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["portal"] == "availity-essentials")
-            .cloned()
-            .unwrap();
+        let availity = training_for(&p, &jo, "availity-essentials").await;
         assert_eq!(
             availity["source"], "SCIM group Availity trained",
             "{availity}"
@@ -262,14 +268,7 @@ storage_test!(
         )
         .await;
         assert_eq!(status, 200, "{done}");
-        let (_, listed) = p.get(&format!("/api/v1/people/{jo}/training")).await;
-        let availity = listed["items"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|t| t["portal"] == "availity-essentials")
-            .cloned()
-            .unwrap();
+        let availity = training_for(&p, &jo, "availity-essentials").await;
         assert_eq!(availity["source"], "task");
         assert_eq!(
             at(&availity["expires_at"]),

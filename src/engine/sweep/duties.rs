@@ -16,7 +16,8 @@ use crate::domain::duty::DutyState;
 use crate::domain::escalation::{Alert, Step};
 use crate::domain::ladder::{first_alert_at, task_window};
 use crate::domain::task::{EventKind, TaskKind};
-use crate::store::duties::{NewDutyTask, PortalDuty};
+use crate::store::calendar_tasks::CalendarTask;
+use crate::store::duties::PortalDuty;
 use crate::store::outbox::NewEvent;
 use crate::store::{Practice, StoreError, TenantStore};
 
@@ -59,15 +60,18 @@ pub(super) async fn open_due(
             now,
             duty.due_at,
         );
-        let new = NewDutyTask {
+        let new = CalendarTask {
             id: Uuid::now_v7(),
+            person_id: None,
             portal: duty.portal.clone(),
-            duty_key: duty.key.clone(),
+            kind: TaskKind::Recertify,
+            cause: EventKind::Duty,
             action: instructions(store, &duty, tz).await?,
             due_at: duty.due_at,
             next_alert_at: first_alert_at(&policy, &window, now, tz),
+            duty_key: Some(duty.key.clone()),
         };
-        store.open_duty_task_in(&tx, &new, &actor).await?;
+        store.open_calendar_task_in(&tx, &new, &actor).await?;
         if duty.escalates_from_day_one {
             let row = store.task_in(&tx, new.id).await?;
             let context = SweepContext {

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use crate::domain::actor::Actor;
 use crate::domain::ladder::{first_alert_at, task_window};
 use crate::domain::task::{EventKind, TaskKind};
-use crate::store::training::NewTrainingTask;
+use crate::store::calendar_tasks::CalendarTask;
 use crate::store::{Practice, StoreError, TenantStore};
 
 /// Opens the renewal task of every lapsing training that has none for this lapse. Returns
@@ -43,10 +43,13 @@ pub(super) async fn open_renewals(
             now,
             due.expires_at,
         );
-        let new = NewTrainingTask {
+        let new = CalendarTask {
             id: Uuid::now_v7(),
-            person_id: due.person_id,
+            person_id: Some(due.person_id),
             portal: due.portal.clone(),
+            kind: TaskKind::Training,
+            cause: EventKind::Training,
+            duty_key: None,
             action: format!(
                 "{who}'s {portal} training lapses {lapses}. Have them complete it again, then \
                  mark this task done (that records the training, valid from then) or record it \
@@ -55,7 +58,7 @@ pub(super) async fn open_renewals(
             due_at: due.expires_at,
             next_alert_at: first_alert_at(&policy, &window, now, tz),
         };
-        store.open_training_task_in(&tx, &new, &actor).await?;
+        store.open_calendar_task_in(&tx, &new, &actor).await?;
     }
     tx.commit().await?;
     Ok(lapsing.len())
