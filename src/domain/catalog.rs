@@ -185,6 +185,12 @@ pub fn check_portal(portal: &Portal) -> Result<(), String> {
     }
     let mut duties = HashSet::new();
     for duty in &portal.duties {
+        if !is_slug(&duty.key) {
+            return Err(format!(
+                "portal `{}`: duty key `{}` is not a slug",
+                portal.slug, duty.key
+            ));
+        }
         duty.check()
             .map_err(|e| format!("portal `{}`: {e}", portal.slug))?;
         if too_long(&duty.name, 200) || too_long(&duty.consequence, 1000) {

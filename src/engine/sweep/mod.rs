@@ -8,6 +8,7 @@
 
 mod duties;
 mod payloads;
+mod reviews;
 mod training;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -21,10 +22,10 @@ use crate::domain::audit::checkpoint::{AuditSigner, Reason};
 use crate::domain::escalation::LadderPosition;
 use crate::domain::ladder::task_window;
 use crate::engine::checkpoint::{chain_moved, checkpoint_in, daily_due};
-use crate::engine::review_alerts::{self, ReviewSweep};
 use crate::store::outbox::NewEvent;
 use crate::store::tasks::{TaskFilter, TaskRecord};
 use crate::store::{Practice, Store, StoreError, TenantStore, WriteTx};
+use reviews::ReviewSweep;
 
 /// Tasks swept per batch, and batches per practice per pass (the rest waits one interval).
 const BATCH: u64 = 200;
@@ -89,7 +90,7 @@ async fn sweep_practice(
     base_url: &str,
     signer: &AuditSigner,
 ) -> Result<SweepReport, StoreError> {
-    let reviews = review_alerts::sweep(store, practice, now, base_url).await?;
+    let reviews = reviews::sweep(store, practice, now, base_url).await?;
     // Before the ladder, so a duty task opened now gets its alerts in this very pass.
     let duty_tasks = duties::open_due(store, practice, now, base_url).await?;
     let training_tasks = training::open_renewals(store, practice, now).await?;
