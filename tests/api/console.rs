@@ -128,15 +128,15 @@ impl Session {
     }
 }
 
-/// Adds an administrator with `role` to the practice `acme`.
-pub(crate) async fn another_admin(p: &Practice, email: &str, role: &str) {
+/// Adds an administrator with `role` to the practice `acme`; returns their API token.
+pub(crate) async fn another_admin(p: &Practice, email: &str, role: &str) -> String {
     let acme = p
         .app
         .store
         .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
         .await
         .unwrap();
-    p.app.admin_token(&acme, email, role).await;
+    p.app.admin_token(&acme, email, role).await
 }
 
 /// A leaver with an Availity account: one open deprovision task. Returns its id.

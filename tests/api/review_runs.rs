@@ -70,16 +70,7 @@ storage_test!(
     async fn the_quarterly_review_opens_reminds_escalates_and_closes_by_itself(backend: Backend) {
         let app = spawn_app(&backend).await;
         let p = Practice::new(app, "acme").await;
-        let acme = p
-            .app
-            .store
-            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
-            .await
-            .unwrap();
-        let max_token = p
-            .app
-            .admin_token(&acme, "max@acme.example", "manager")
-            .await;
+        let max_token = crate::console::another_admin(&p, "max@acme.example", "manager").await;
         let max = person(&p, "max@acme.example", None).await;
         let jo = person(&p, "jo@acme.example", Some(&max)).await;
         let sam = person(&p, "sam@acme.example", Some(&max)).await;
@@ -274,16 +265,7 @@ storage_test!(
     async fn a_completed_review_freezes_its_report_with_the_sha256_in_the_trail(backend: Backend) {
         let app = spawn_app(&backend).await;
         let p = Practice::new(app, "acme").await;
-        let acme = p
-            .app
-            .store
-            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
-            .await
-            .unwrap();
-        let max_token = p
-            .app
-            .admin_token(&acme, "max@acme.example", "manager")
-            .await;
+        let max_token = crate::console::another_admin(&p, "max@acme.example", "manager").await;
         let jo = person(&p, "jo@acme.example", None).await;
         p.record(&jo, "availity-essentials", &["eligibility-benefits"])
             .await;
@@ -394,16 +376,7 @@ storage_test!(
     async fn the_review_schedule_is_checked_saved_and_audited(backend: Backend) {
         let app = spawn_app(&backend).await;
         let p = Practice::new(app, "acme").await;
-        let acme = p
-            .app
-            .store
-            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
-            .await
-            .unwrap();
-        let ada = p
-            .app
-            .admin_token(&acme, "ada@acme.example", "auditor")
-            .await;
+        let ada = crate::console::another_admin(&p, "ada@acme.example", "auditor").await;
         let (status, _) = call(
             &p,
             &ada,
@@ -477,35 +450,25 @@ storage_test!(
         assert!(home.contains("Next review (2027-Q1) opens"), "{home}");
         let (_, page) = session.get("/console/reviews").await;
         assert!(page.contains("Every quarter"), "{page}");
+        // Every six months from February, or (months left empty) a form that says what to fix.
+        let schedule = |months: &'static str| {
+            [
+                ("cadence", "every_months"),
+                ("months", months),
+                ("from", "2027-02-01"),
+                ("open_days", "21"),
+                ("close_after_days", "7"),
+                ("no_answer", "keep_and_flag"),
+                ("reminders", "7d, 48h"),
+            ]
+        };
         let (status, to) = session
-            .post(
-                "/console/reviews/schedule",
-                &[
-                    ("cadence", "every_months"),
-                    ("months", ""),
-                    ("from", "2027-02-01"),
-                    ("open_days", "21"),
-                    ("close_after_days", "7"),
-                    ("no_answer", "keep_and_flag"),
-                    ("reminders", "7d, 48h"),
-                ],
-            )
+            .post("/console/reviews/schedule", &schedule(""))
             .await;
         assert_eq!(status, 422, "{to}");
         assert!(to.contains("months"), "{to}");
         let (status, to) = session
-            .post(
-                "/console/reviews/schedule",
-                &[
-                    ("cadence", "every_months"),
-                    ("months", "6"),
-                    ("from", "2027-02-01"),
-                    ("open_days", "21"),
-                    ("close_after_days", "7"),
-                    ("no_answer", "keep_and_flag"),
-                    ("reminders", "7d, 48h"),
-                ],
-            )
+            .post("/console/reviews/schedule", &schedule("6"))
             .await;
         assert_eq!(status, 303, "{to}");
         let (_, page) = session.get(&to).await;

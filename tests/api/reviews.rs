@@ -43,20 +43,8 @@ storage_test!(
     async fn a_review_is_opened_decided_and_closed(backend: Backend) {
         let app = spawn_app(&backend).await;
         let p = Practice::new(app, "acme").await;
-        let acme = p
-            .app
-            .store
-            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
-            .await
-            .unwrap();
-        let max_token = p
-            .app
-            .admin_token(&acme, "max@acme.example", "manager")
-            .await;
-        let ada_token = p
-            .app
-            .admin_token(&acme, "ada@acme.example", "auditor")
-            .await;
+        let max_token = crate::console::another_admin(&p, "max@acme.example", "manager").await;
+        let ada_token = crate::console::another_admin(&p, "ada@acme.example", "auditor").await;
         let max = person(&p, "max@acme.example", "Office Manager", None).await;
         let jo = person(&p, "jo@acme.example", "Front Desk", Some(&max)).await;
         let sam = person(&p, "sam@acme.example", "Front Desk", None).await;
@@ -216,6 +204,12 @@ storage_test!(
             refused["detail"].as_str().unwrap().contains("own access"),
             "{refused}"
         );
+        let acme = p
+            .app
+            .store
+            .practice_by_slug(&portcullis::domain::practice::PracticeSlug::parse("acme").unwrap())
+            .await
+            .unwrap();
         let robot = p.app.token(&acme, "admin:read,admin:write").await;
         let (status, _) = decide(robot, pat_item_id.clone(), json!({"decision": "keep"})).await;
         assert_eq!(status, 403);
