@@ -1,7 +1,7 @@
 //! A person's tasks in deadline order (their page, the API's answer after an account is
 //! recorded, `?person=` on the queue). With only (practice, person) indexed, SQLite chose the
-//! practice's deadline index to skip the sort and walked every task of the practice: recording
-//! the 9,000th person's accounts took seconds. Indexed by person then deadline, the read
+//! practice's deadline index to skip the sort and walked every task of the practice (seen in
+//! a profile of the review benchmark's fill). Indexed by person then deadline, the read
 //! touches that person's rows alone, already in order.
 
 use sea_orm_migration::prelude::*;
