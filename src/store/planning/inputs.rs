@@ -216,16 +216,19 @@ impl TenantStore<'_> {
         db: &impl ConnectionTrait,
         people: &[Uuid],
     ) -> Result<HashMap<Uuid, Vec<OpenTask>>, StoreError> {
+        // The state is filtered here, not in SQL: given `state IN (…)`, SQLite walks the
+        // practice's queue index (every pending task of the practice, for each write) instead
+        // of the person index; a person's own tasks, finished ones included, are few.
         let rows = task::Entity::find()
             .filter(task::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(task::Column::PersonId.is_in(people.iter().copied()))
-            .filter(task::Column::State.is_in(TaskState::PENDING))
             .order_by_asc(task::Column::CreatedAt)
             .order_by_asc(task::Column::Id)
             .into_model::<TaskRecord>()
             .all(db)
             .await?
             .into_iter()
+            .filter(|t| TaskState::PENDING.contains(&t.state))
             .filter_map(|t| {
                 let person = t.person_id?;
                 let open = OpenTask {
