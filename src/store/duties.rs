@@ -127,33 +127,9 @@ impl TenantStore<'_> {
         } else {
             current.met_by.clone()
         };
-        portal_duty::Entity::insert(portal_duty::ActiveModel {
-            practice_id: Set(self.practice.as_uuid()),
-            portal_slug: Set(portal.to_owned()),
-            duty_key: Set(key.to_owned()),
-            last_met_at: Set(met),
-            met_by: Set(met_by),
-            every_days: Set(every.map(|d| i32::try_from(d).unwrap_or(i32::MAX))),
-            window_days: Set(window.map(|d| i32::try_from(d).unwrap_or(i32::MAX))),
-            updated_at: Set(actor.at),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                portal_duty::Column::PracticeId,
-                portal_duty::Column::PortalSlug,
-                portal_duty::Column::DutyKey,
-            ])
-            .update_columns([
-                portal_duty::Column::LastMetAt,
-                portal_duty::Column::MetBy,
-                portal_duty::Column::EveryDays,
-                portal_duty::Column::WindowDays,
-                portal_duty::Column::UpdatedAt,
-            ])
-            .to_owned(),
-        )
-        .exec_without_returning(&tx.tx)
-        .await?;
+        let days = Some((every, window));
+        self.write_duty_in(&tx, portal, key, met, met_by, days, actor.at)
+            .await?;
         audit::append(
             &tx.tx,
             self.practice,
@@ -207,31 +183,9 @@ impl TenantStore<'_> {
         key: &str,
         actor: &Actor,
     ) -> Result<(), StoreError> {
-        portal_duty::Entity::insert(portal_duty::ActiveModel {
-            practice_id: Set(self.practice.as_uuid()),
-            portal_slug: Set(portal.to_owned()),
-            duty_key: Set(key.to_owned()),
-            last_met_at: Set(Some(actor.at)),
-            met_by: Set(Some(actor.name.clone())),
-            every_days: Set(None),
-            window_days: Set(None),
-            updated_at: Set(actor.at),
-        })
-        .on_conflict(
-            OnConflict::columns([
-                portal_duty::Column::PracticeId,
-                portal_duty::Column::PortalSlug,
-                portal_duty::Column::DutyKey,
-            ])
-            .update_columns([
-                portal_duty::Column::LastMetAt,
-                portal_duty::Column::MetBy,
-                portal_duty::Column::UpdatedAt,
-            ])
-            .to_owned(),
-        )
-        .exec_without_returning(&tx.tx)
-        .await?;
+        let by = Some(actor.name.clone());
+        self.write_duty_in(tx, portal, key, Some(actor.at), by, None, actor.at)
+            .await?;
         audit::append(
             &tx.tx,
             self.practice,
@@ -241,6 +195,59 @@ impl TenantStore<'_> {
             Some(json!({"duty": key, "last_met_at": actor.at})),
         )
         .await
+    }
+}
+
+impl TenantStore<'_> {
+    /// Writes the practice's record of a duty: when it was met and by whom, and, with
+    /// `days`, its own cadence and window (`None` inside: the catalogue's); without `days`
+    /// the practice's values stand.
+    #[allow(clippy::too_many_arguments)]
+    async fn write_duty_in(
+        &self,
+        tx: &WriteTx,
+        portal: &str,
+        key: &str,
+        met: Option<DateTime<Utc>>,
+        met_by: Option<String>,
+        days: Option<(Option<u32>, Option<u32>)>,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        let stored = |d: Option<u32>| d.map(|d| i32::try_from(d).unwrap_or(i32::MAX));
+        let (every, window) = days.unwrap_or_default();
+        let mut kept = vec![
+            portal_duty::Column::LastMetAt,
+            portal_duty::Column::MetBy,
+            portal_duty::Column::UpdatedAt,
+        ];
+        if days.is_some() {
+            kept.extend([
+                portal_duty::Column::EveryDays,
+                portal_duty::Column::WindowDays,
+            ]);
+        }
+        portal_duty::Entity::insert(portal_duty::ActiveModel {
+            practice_id: Set(self.practice.as_uuid()),
+            portal_slug: Set(portal.to_owned()),
+            duty_key: Set(key.to_owned()),
+            last_met_at: Set(met),
+            met_by: Set(met_by),
+            every_days: Set(stored(every)),
+            window_days: Set(stored(window)),
+            updated_at: Set(at),
+        })
+        .on_conflict(
+            OnConflict::columns([
+                portal_duty::Column::PracticeId,
+                portal_duty::Column::PortalSlug,
+                portal_duty::Column::DutyKey,
+            ])
+            .update_columns(kept)
+            .to_owned(),
+        )
+        .exec_without_returning(&tx.tx)
+        .await?;
+        Ok(())
     }
 }
 
