@@ -37,6 +37,15 @@ async fn training_for(p: &Practice, person: &str, portal: &str) -> Value {
         .unwrap_or_else(|| panic!("{portal}: {listed}"))
 }
 
+/// Sets a portal's training rule; returns the practice portal.
+async fn set_training_rule(p: &Practice, portal: &str, rule: Value) -> Value {
+    let (status, body) = p
+        .put(&format!("/api/v1/practice-portals/{portal}/training"), rule)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
 async fn act(p: &Practice, task: &Value, action: &str, body: Value) -> (u16, Value) {
     let id = task["id"].as_str().unwrap();
     call(
@@ -54,13 +63,7 @@ storage_test!(
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
         // The practice requires Noridian's security training before access (the catalogue
         // knows it is yearly, valid 365 days); Availity asks for none.
-        let (status, portal) = p
-            .put(
-                "/api/v1/practice-portals/noridian-nmp/training",
-                json!({"required": true}),
-            )
-            .await;
-        assert_eq!(status, 200, "{portal}");
+        let portal = set_training_rule(&p, "noridian-nmp", json!({"required": true})).await;
         assert_eq!(
             portal["training"],
             json!({"required": true, "valid_days": 365})
@@ -167,13 +170,7 @@ storage_test!(
             portal["training"],
             json!({"required": true, "valid_days": 180})
         );
-        let (status, _) = p
-            .put(
-                "/api/v1/practice-portals/noridian-nmp/training",
-                json!({"required": true}),
-            )
-            .await;
-        assert_eq!(status, 200);
+        set_training_rule(&p, "noridian-nmp", json!({"required": true})).await;
         for (bad, wanted) in [
             (json!({"valid_days": 0}), 422),
             (json!({"required": "yes"}), 400),
@@ -276,13 +273,7 @@ storage_test!(
         );
 
         // Waived again: nothing waits any more.
-        let (status, _) = p
-            .put(
-                "/api/v1/practice-portals/noridian-nmp/training",
-                json!({"required": false}),
-            )
-            .await;
-        assert_eq!(status, 200);
+        set_training_rule(&p, "noridian-nmp", json!({"required": false})).await;
         let open = p.tasks(&jo, "open").await;
         assert!(of_portal(&open, "noridian-nmp")["waiting_for"].is_null());
         let (_, trail) = p.get("/api/v1/audit?action=practice_portal.training").await;
@@ -296,13 +287,7 @@ storage_test!(
     /// reports page shows who is trained.
     async fn training_in_the_console(backend: Backend) {
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
-        let (status, _) = p
-            .put(
-                "/api/v1/practice-portals/noridian-nmp/training",
-                json!({"required": true}),
-            )
-            .await;
-        assert_eq!(status, 200);
+        set_training_rule(&p, "noridian-nmp", json!({"required": true})).await;
         let jo = p.hire("jo@acme.example", "Front Desk").await;
         let open = p.tasks(&jo, "open").await;
         let noridian = of_portal(&open, "noridian-nmp")["id"]
