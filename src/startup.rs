@@ -190,6 +190,7 @@ impl Application {
             public_url,
             webhooks,
             mass_revocation_share: settings.mass_revocation_share,
+            import_shrink_share: settings.import_shrink_share,
             wake_delivery,
             audit_signer: signer,
             session_limits: settings.console.limits(),
@@ -357,6 +358,7 @@ fn jobs(settings: &Settings, state: &AppState, limiter: &Arc<CredentialLimiter>)
         wake_delivery,
         audit_signer,
         mass_revocation_share: _,
+        import_shrink_share: _,
         session_limits: _,
         oidc: _,
     } = state;

@@ -13,9 +13,11 @@ pub struct Model {
     pub username: Option<String>,
     /// Role slugs granted, as a JSON array.
     pub roles: Json,
-    /// `active` or `revoked`.
+    /// `active`, `revoked` or `gone` (a portal list no longer showed it).
     pub status: String,
     pub other_affiliations: bool,
+    /// The person's NPI as a portal list showed it.
+    pub npi: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -24,6 +24,9 @@ pub struct Model {
     pub training_required: Option<bool>,
     /// Days a training stays valid, where the practice sets it; `None`: the catalogue's.
     pub training_valid_days: Option<i32>,
+    /// How this practice's lists of the portal's users name their columns; `None`: the
+    /// catalogue's, else recognised from the headers.
+    pub list_columns: Option<Json>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

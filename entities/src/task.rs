@@ -47,6 +47,9 @@ pub struct Model {
     /// What must happen before it can be done: "training" (the person's training for the
     /// portal); `None`: nothing.
     pub waiting_for: Option<String>,
+    /// The portal account a task on no known person is about (an unmatched account's
+    /// removal, a shared login's replacement).
+    pub portal_username: Option<String>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

@@ -24,6 +24,7 @@ mod m20261207_000018_create_portal_duty;
 mod m20261207_000019_portal_tasks;
 mod m20261207_000020_index_person_tasks;
 mod m20261207_000021_create_training;
+mod m20261207_000022_create_portal_import;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -53,6 +54,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000019_portal_tasks::Migration),
             Box::new(m20261207_000020_index_person_tasks::Migration),
             Box::new(m20261207_000021_create_training::Migration),
+            Box::new(m20261207_000022_create_portal_import::Migration),
         ]
     }
 }

@@ -31,6 +31,7 @@ mod audit;
 mod duties;
 mod escalation;
 mod evidence;
+mod imports;
 mod me;
 mod people;
 mod policy;
@@ -116,6 +117,13 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(training::list)
         .service(training::record)
         .service(training::set_rule)
+        .service(imports::preview)
+        .service(imports::list)
+        .service(imports::show)
+        .service(imports::commit)
+        .service(imports::link)
+        .service(imports::mark_service)
+        .service(imports::service_accounts)
         .service(review_schedule::show)
         .service(review_schedule::replace)
         .service(reviews::open)
@@ -152,7 +160,7 @@ pub struct Task {
     pub due_at: DateTime<Utc>,
     /// Past due and not finished (derived, never stored).
     pub overdue: bool,
-    /// joiner, mover, leaver, rehire, policy, account_record, review, duty, training.
+    /// joiner, mover, leaver, rehire, policy, account_record, review, duty, training, import.
     pub cause: String,
     /// For a `recertify` task: the portal duty it meets (see
     /// `/api/v1/practice-portals/{portal}/duties`).
@@ -164,6 +172,9 @@ pub struct Task {
     /// `training`: a provision waiting for the person's training for the portal (see
     /// `/api/v1/people/{id}/training`); it cannot be completed until that is recorded.
     pub waiting_for: Option<String>,
+    /// The portal account (username) a task on no known person is about: an unmatched
+    /// account's removal or a shared login's replacement, from a portal list import.
+    pub portal_username: Option<String>,
     pub assignee: Option<String>,
     /// Who claimed it (the named administrator or credential), and when.
     pub claimed_by: Option<String>,
@@ -219,6 +230,7 @@ pub fn task_view(
         policy_version: record.policy_version,
         blocked_by: record.blocked_by,
         waiting_for: record.waiting_for,
+        portal_username: record.portal_username,
         assignee: record.assignee,
         claimed_by: record.claimed_by,
         claimed_at: record.claimed_at,

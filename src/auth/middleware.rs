@@ -66,8 +66,9 @@ fn is_token_revocation(req: &ServiceRequest) -> bool {
 }
 
 /// Acts that are a person's decision and stay in the audit trail under their name: working a
-/// task (claim, complete, verify, fail, reopen, cancel, reassign, upload evidence, bulk) and
-/// recording what a person holds in a portal. Only a credential tied to a named administrator
+/// task (claim, complete, verify, fail, reopen, cancel, reassign, upload evidence, bulk),
+/// recording what a person holds in a portal, and importing a portal's user list (which
+/// verifies and reopens tasks) or deciding what a listed account is. Only a credential tied to a named administrator
 /// may do them; scope-only tokens (an IdP's included) keep configuration and reads. DESIGN.md:
 /// unique credentials, individual accountability.
 fn is_personal_act(req: &ServiceRequest) -> bool {
@@ -75,6 +76,10 @@ fn is_personal_act(req: &ServiceRequest) -> bool {
     *req.method() == Method::POST
         && (path.starts_with("/api/v1/tasks/")
             || (path.starts_with("/api/v1/people/") && path.ends_with("/accounts"))
+            || (path.starts_with("/api/v1/practice-portals/")
+                && (path.contains("/imports")
+                    || path.ends_with("/accounts/link")
+                    || path.ends_with("/service-accounts")))
             || path.starts_with("/api/v1/reviews"))
 }
 

@@ -40,6 +40,7 @@ impl Default for Settings {
             webhook_poll_interval: Duration::from_secs(2),
             webhook_allow_private: false,
             mass_revocation_share: 0.2,
+            import_shrink_share: 0.2,
             webhook_timeout: Duration::from_secs(10),
             webhook_retry_base: Duration::from_secs(10),
             webhook_retry_max: Duration::from_secs(3600),

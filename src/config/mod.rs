@@ -73,6 +73,10 @@ pub struct Settings {
     /// this share of the practice's recorded accounts (0 to 1; default 0.2, i.e. 20 %) is
     /// refused unless the request confirms the number (`PUT /policy?confirm_revocations=N`).
     pub mass_revocation_share: f64,
+    /// The shrink guard of portal user-list imports: a commit that would mark more than this
+    /// share of a portal's recorded accounts gone (0 to 1; default 0.2, i.e. 20 %) needs the
+    /// number confirmed (`confirm_missing`), so a truncated file never mass-deletes.
+    pub import_shrink_share: f64,
     /// Allow webhook URLs on loopback and private networks (`PORTCULLIS_WEBHOOK_ALLOW_PRIVATE`).
     /// Off by default: an admin must not be able to make the server call into its own network.
     pub webhook_allow_private: bool,

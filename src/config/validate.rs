@@ -67,6 +67,12 @@ impl Settings {
                 "must be more than 0 and at most 1 (0.2 is 20 %)",
             ));
         }
+        if !(self.import_shrink_share > 0.0 && self.import_shrink_share <= 1.0) {
+            return Err(invalid(
+                "import_shrink_share",
+                "must be more than 0 and at most 1 (0.2 is 20 %)",
+            ));
+        }
         if self.auth_cache_ttl > Duration::from_secs(60) {
             return Err(invalid("auth_cache_ttl", "must be at most 60s"));
         }

@@ -46,6 +46,8 @@ struct Home {
     next_review: Option<(String, When, When)>,
     /// Portal duties due in the next 60 days (or overdue): portal slug and name, duty, due.
     duties: Vec<DutyDue>,
+    /// Shared or generic portal logins still to replace (found by user-list imports).
+    shared_logins: u64,
 }
 
 struct DutyDue {
@@ -202,6 +204,7 @@ pub async fn home(me: SignedIn) -> Result<HttpResponse, WireError> {
         })
         .collect();
     render(&Home {
+        shared_logins: store.shared_logins_open().await?,
         duties,
         open_reviews,
         next_review,

@@ -15,6 +15,7 @@ mod audit;
 mod chart;
 mod guard;
 mod home;
+mod imports;
 mod oidc;
 mod people;
 mod policy;
@@ -64,6 +65,11 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(portals::detail)
             .service(portals::update)
             .service(portals::duty_met)
+            .service(imports::upload)
+            .service(imports::page)
+            .service(imports::commit)
+            .service(imports::link)
+            .service(imports::mark_service)
             .service(reports::page)
             .service(reports::leavers_csv)
             .service(reports::access_csv)

@@ -244,6 +244,7 @@ struct PortalPage {
     overdue: u64,
     duties: Vec<DutyRow>,
     training: TrainingShown,
+    lists: super::imports::ListSection,
     /// Today's date in the practice's time zone, the "met on" default.
     today: String,
     notice: Option<String>,
@@ -453,7 +454,9 @@ async fn portal_page(
         catalogue_valid_days: days(catalogue.valid_days),
     };
     let frame = Frame::load(me, p.portal.name.clone(), "Portals").await?;
+    let lists = super::imports::list_section(me, &p.portal).await?;
     let shown = PortalPage {
+        lists,
         duties,
         training,
         today: now.with_timezone(&tz).date_naive().to_string(),
@@ -802,6 +805,7 @@ pub async fn add_own(act: Act<OwnPortalForm>) -> Result<HttpResponse, WireError>
                 admin_limits: Default::default(),
                 lifecycle: Default::default(),
                 duties: Vec::new(),
+                list_columns: None,
                 roles,
             }),
             org_scope: OrgScope::default(),

@@ -46,6 +46,9 @@ pub struct Portal {
     /// Standing duties: recertifications and training, with their cadence and window.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub duties: Vec<super::duty::Duty>,
+    /// How the portal's user lists name their columns, where that is known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub list_columns: Option<super::reconcile::ListColumns>,
     pub roles: Vec<PortalRole>,
 }
 
@@ -76,6 +79,18 @@ pub struct LifecycleRules {
     pub inactivity_cutoff_days: Option<u32>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub idle_report_days: Option<u32>,
+    /// Days unused after which the portal disables an account (before any deletion at
+    /// `inactivity_cutoff_days`): a portal list's dormant rule.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disabled_after_days: Option<u32>,
+}
+
+impl LifecycleRules {
+    /// Days unused after which an account counts as dormant: when the portal disables it,
+    /// else when it cuts it off.
+    pub fn dormant_after_days(&self) -> Option<u32> {
+        self.disabled_after_days.or(self.inactivity_cutoff_days)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]

@@ -22,6 +22,24 @@ pub fn display_name(attributes: &Value, user_name: &str) -> String {
         .to_owned()
 }
 
+/// A person's e-mail addresses, lower case: their `emails`, and their userName when it is one.
+pub fn emails_of(attributes: &Value, user_name: &str) -> Vec<String> {
+    let mut emails: Vec<String> = attributes
+        .get("emails")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.get("value").and_then(Value::as_str))
+        .map(|e| e.trim().to_lowercase())
+        .collect();
+    if user_name.contains('@') {
+        emails.push(user_name.trim().to_lowercase());
+    }
+    emails.sort();
+    emails.dedup();
+    emails
+}
+
 /// What access policy sees of a person: job attributes from their SCIM attributes (core and
 /// enterprise extension), and the names of their groups.
 pub fn person_facts(attributes: &Value, groups: Vec<String>) -> PersonFacts {

@@ -13,6 +13,7 @@ pub mod audit_export;
 pub mod checkpoint;
 pub mod deliver;
 pub mod directory;
+pub mod imports;
 pub mod policy;
 pub mod portals;
 pub mod react;

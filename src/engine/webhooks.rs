@@ -9,7 +9,7 @@ use crate::store::webhooks::NewWebhook;
 use crate::webhook::WebhookClient;
 
 /// The event types a webhook can subscribe to (`*` for all, `task.*` for a family).
-pub const EVENT_TYPES: [&str; 12] = [
+pub const EVENT_TYPES: [&str; 13] = [
     "task.reminder",
     "task.overdue",
     "task.escalated",
@@ -20,6 +20,7 @@ pub const EVENT_TYPES: [&str; 12] = [
     "digest.daily",
     "practice_portal.below_min_admins",
     "practice_portal.admins_restored",
+    "practice_portal.admin_lockout_soon",
     "webhook.dead_lettered",
     "webhook.test",
 ];

@@ -29,8 +29,9 @@ pub async fn limit_body_size(
             .into_response(error.error_response())
             .map_into_right_body());
     }
-    // Evidence uploads (screenshots, PDFs) have their own, larger limit.
-    let evidence = req.path().trim_end_matches('/').ends_with("/evidence");
+    // Evidence uploads (screenshots, PDFs) and portal user lists have their own, larger limit.
+    let path = req.path().trim_end_matches('/');
+    let evidence = path.ends_with("/evidence") || path.ends_with("/imports");
     let limit = req
         .app_data::<web::Data<Edge>>()
         .map_or(usize::MAX, |edge| {

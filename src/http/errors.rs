@@ -264,7 +264,10 @@ impl From<StoreError> for WireError {
             StoreError::IllegalTransition { .. }
             | StoreError::Blocked(_)
             | StoreError::WaitingForTraining(_)
-            | StoreError::MassRevocation { .. } => Self::new(StatusCode::CONFLICT, err.to_string()),
+            | StoreError::MassRevocation { .. }
+            | StoreError::ShrinkGuard { .. }
+            | StoreError::PreviewOutdated => Self::new(StatusCode::CONFLICT, err.to_string()),
+            StoreError::BadFile(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
             StoreError::EvidenceRequired | StoreError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())
             }

@@ -21,6 +21,8 @@ pub struct AppState {
     pub webhooks: WebhookClient,
     /// `mass_revocation_share` from the settings (see [`crate::config::Settings`]).
     pub mass_revocation_share: f64,
+    /// `import_shrink_share` from the settings.
+    pub import_shrink_share: f64,
     /// Wakes the delivery worker (a test event was queued).
     pub wake_delivery: std::sync::Arc<tokio::sync::Notify>,
     /// The deployment's audit signing key (checkpoints made for exports).

@@ -67,6 +67,8 @@ impl TenantStore<'_> {
             roles: Set(json!(record.roles)),
             status: Set(text(status)),
             other_affiliations: Set(record.other_affiliations),
+            // Learned from portal lists (`set_account_npi`), never overwritten here.
+            npi: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),

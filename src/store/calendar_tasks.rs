@@ -27,6 +27,8 @@ pub struct CalendarTask {
     pub next_alert_at: Option<DateTime<Utc>>,
     /// The portal duty a `recertify` task meets.
     pub duty_key: Option<String>,
+    /// The portal account it is about, when no person is known for it.
+    pub portal_username: Option<String>,
 }
 
 impl TenantStore<'_> {
@@ -68,6 +70,7 @@ impl TenantStore<'_> {
             next_alert_at: Set(new.next_alert_at),
             duty_key: Set(new.duty_key.clone()),
             waiting_for: Set(None),
+            portal_username: Set(new.portal_username.clone()),
             created_at: Set(actor.at),
             updated_at: Set(actor.at),
             version: Set(1),
@@ -82,7 +85,7 @@ impl TenantStore<'_> {
             &format!("task {}", new.id),
             Some(json!({
                 "kind": new.kind, "portal": new.portal, "person": new.person_id,
-                "duty": new.duty_key, "due_at": new.due_at,
+                "duty": new.duty_key, "due_at": new.due_at, "portal_username": new.portal_username,
             })),
         )
         .await

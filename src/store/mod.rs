@@ -17,6 +17,7 @@ pub mod directory;
 pub mod duties;
 pub mod escalation;
 pub mod evidence;
+pub mod imports;
 mod open;
 pub mod outbox;
 pub mod people;
@@ -96,6 +97,26 @@ pub enum StoreError {
          (POST /api/v1/people/{{id}}/training, or the person's page)"
     )]
     WaitingForTraining(String),
+    /// An uploaded file that cannot be used; the error names the row and column.
+    #[error("{0}")]
+    BadFile(crate::domain::csv_file::FileError),
+    /// The shrink guard stopped an import's commit: it would mark `missing` of the portal's
+    /// `accounts` recorded accounts gone, more than `max_share` of them, unconfirmed.
+    #[error(
+        "this list would mark {missing} of the portal's {accounts} recorded accounts gone, more than the {share} % allowed without confirmation; if the list is complete, commit again with `confirm_missing: {missing}`",
+        share = (max_share * 100.0).round()
+    )]
+    ShrinkGuard {
+        missing: usize,
+        accounts: usize,
+        max_share: f64,
+    },
+    /// The records changed between an import's preview and its commit, so the commit would
+    /// not do what the preview showed.
+    #[error(
+        "the portal's records changed since this preview; preview the file again and check what it finds"
+    )]
+    PreviewOutdated,
     /// A filter the store cannot express; the resolver should have refused it.
     #[error(transparent)]
     Unsupported(#[from] directory::sql::Unsupported),

@@ -62,6 +62,8 @@ pub struct TaskRecord {
     /// What must happen before it can be done: `training` (the person's training for the
     /// portal); `None`: nothing.
     pub waiting_for: Option<String>,
+    /// The portal account a task on no known person is about.
+    pub portal_username: Option<String>,
     pub created_at: DateTime<Utc>,
     pub updated_at: DateTime<Utc>,
     pub version: i64,

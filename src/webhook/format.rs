@@ -221,6 +221,21 @@ fn describe(event: &Value, escape: fn(&str) -> String) -> (String, String, Optio
                 url,
             )
         }
+        "practice_portal.admin_lockout_soon" => {
+            let p = &event["practice_portal"];
+            (
+                format!(
+                    "An administrator account of {} is about to be locked for inactivity",
+                    text(&p["name"])
+                ),
+                format!(
+                    "{practice}: `{}` has not signed in for a while; the portal locks it on {}. Sign in before then.",
+                    text(&event["account"]["username"]),
+                    text(&event["lockout_at"])
+                ),
+                url,
+            )
+        }
         "practice_portal.admins_restored" => {
             let p = &event["practice_portal"];
             (

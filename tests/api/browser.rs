@@ -275,7 +275,7 @@ storage_test!(
 );
 
 /// axe-core, injected into a page; returns its serious and critical violations, one line each.
-async fn accessibility_violations(browser: &Client) -> Vec<String> {
+pub(crate) async fn accessibility_violations(browser: &Client) -> Vec<String> {
     const AXE: &str = include_str!("../fixtures/axe/axe-4.14.1.min.js");
     browser.execute(AXE, Vec::new()).await.unwrap();
     let found = browser

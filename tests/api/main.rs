@@ -22,6 +22,7 @@ mod console_settings;
 mod duties;
 mod errors;
 mod first_hour;
+mod imports;
 mod jwt;
 mod lifecycle;
 mod oidc;

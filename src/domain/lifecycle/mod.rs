@@ -113,7 +113,8 @@ fn expected(account: Option<&Account>, open: &[&OpenTask]) -> AccountState {
             TaskKind::TransferAdmin
             | TaskKind::NotifyThirdParty
             | TaskKind::Recertify
-            | TaskKind::Training => {}
+            | TaskKind::Training
+            | TaskKind::ReplaceSharedLogin => {}
         }
     }
     state

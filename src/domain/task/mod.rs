@@ -190,6 +190,9 @@ vocabulary! {
         Recertify => "recertify",
         /// Have the person renew a portal's training before it lapses.
         Training => "training",
+        /// Replace a shared or generic portal login with personal accounts (a portal's user
+        /// list showed it): work on the portal, for no one person.
+        ReplaceSharedLogin => "replace_shared_login",
     }
 }
 
@@ -221,6 +224,8 @@ vocabulary! {
         Duty => "duty",
         /// The person's training for a portal is about to lapse.
         Training => "training",
+        /// A portal's user list, imported, showed what the records did not.
+        Import => "import",
     }
 }
 
@@ -254,6 +259,8 @@ vocabulary! {
     AccountStatus {
         Active => "active",
         Revoked => "revoked",
+        /// The portal's user list no longer showed it (the import is the evidence).
+        Gone => "gone",
     }
 }
 
@@ -349,7 +356,10 @@ pub fn account_after_completion(
 ) -> Option<(BTreeSet<String>, AccountStatus)> {
     match kind {
         TaskKind::Deprovision => Some((BTreeSet::new(), AccountStatus::Revoked)),
-        TaskKind::NotifyThirdParty | TaskKind::Recertify | TaskKind::Training => None,
+        TaskKind::NotifyThirdParty
+        | TaskKind::Recertify
+        | TaskKind::Training
+        | TaskKind::ReplaceSharedLogin => None,
         TaskKind::Provision | TaskKind::Modify | TaskKind::TransferAdmin => {
             let mut roles = held.clone();
             roles.extend(add.iter().cloned());

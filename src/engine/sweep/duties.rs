@@ -70,6 +70,7 @@ pub(super) async fn open_due(
             due_at: duty.due_at,
             next_alert_at: first_alert_at(&policy, &window, now, tz),
             duty_key: Some(duty.key.clone()),
+            portal_username: None,
         };
         store.open_calendar_task_in(&tx, &new, &actor).await?;
         if duty.escalates_from_day_one {

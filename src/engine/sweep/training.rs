@@ -50,6 +50,7 @@ pub(super) async fn open_renewals(
             kind: TaskKind::Training,
             cause: EventKind::Training,
             duty_key: None,
+            portal_username: None,
             action: format!(
                 "{who}'s {portal} training lapses {lapses}. Have them complete it again, then \
                  mark this task done (that records the training, valid from then) or record it \

@@ -146,6 +146,7 @@ impl TenantStore<'_> {
             next_alert_at: Set(t.next_alert_at),
             duty_key: Set(None),
             waiting_for: Set(t.waiting_for.map(str::to_owned)),
+            portal_username: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),
