@@ -25,6 +25,7 @@ pub mod practice;
 pub mod practice_portal;
 pub mod review_campaign;
 pub mod review_item;
+pub mod roster_import;
 pub mod scim_group;
 pub mod scim_group_member;
 pub mod scim_user;

@@ -22,6 +22,10 @@ pub struct Model {
     pub four_eyes: bool,
     /// When access reviews open by themselves; `None` means the default (quarterly).
     pub review_schedule: Option<Json>,
+    /// An HR roster wrote the directory: SCIM writes are refused (one source per practice).
+    pub roster_managed: bool,
+    /// How this practice's rosters name their columns; `None`: recognised from the headers.
+    pub roster_columns: Option<Json>,
 }
 
 /// Rows that belong to a practice point at it (`api_token` → `practice`); the practice does

@@ -25,6 +25,7 @@ mod m20261207_000019_portal_tasks;
 mod m20261207_000020_index_person_tasks;
 mod m20261207_000021_create_training;
 mod m20261207_000022_create_portal_import;
+mod m20261207_000023_create_roster_import;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -55,6 +56,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000020_index_person_tasks::Migration),
             Box::new(m20261207_000021_create_training::Migration),
             Box::new(m20261207_000022_create_portal_import::Migration),
+            Box::new(m20261207_000023_create_roster_import::Migration),
         ]
     }
 }

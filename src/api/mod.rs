@@ -40,6 +40,7 @@ mod queue;
 mod reports;
 mod review_schedule;
 mod reviews;
+mod rosters;
 mod task_actions;
 mod tasks;
 mod tokens;
@@ -124,6 +125,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(imports::link)
         .service(imports::mark_service)
         .service(imports::service_accounts)
+        .service(rosters::preview)
+        .service(rosters::list)
+        .service(rosters::show)
+        .service(rosters::commit)
         .service(review_schedule::show)
         .service(review_schedule::replace)
         .service(reviews::open)

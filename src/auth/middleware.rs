@@ -80,7 +80,8 @@ fn is_personal_act(req: &ServiceRequest) -> bool {
                 && (path.contains("/imports")
                     || path.ends_with("/accounts/link")
                     || path.ends_with("/service-accounts")))
-            || path.starts_with("/api/v1/reviews"))
+            || path.starts_with("/api/v1/reviews")
+            || path.starts_with("/api/v1/roster/"))
 }
 
 async fn guard<B: MessageBody>(

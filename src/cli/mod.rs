@@ -25,6 +25,7 @@ mod admin;
 mod audit;
 mod policy;
 mod practice;
+mod roster;
 mod support;
 mod token;
 
@@ -32,6 +33,7 @@ pub use admin::AdminCommand;
 pub use audit::AuditCommand;
 pub use policy::PolicyCommand;
 pub use practice::{PracticeCommand, PracticeCreate};
+pub use roster::RosterCommand;
 pub use token::{TokenCommand, TokenCreate};
 
 #[derive(Debug, Parser)]
@@ -78,6 +80,9 @@ pub enum Command {
     /// Manage named administrators.
     #[command(subcommand)]
     Admin(AdminCommand),
+    /// Import an HR roster (for HR systems without SCIM).
+    #[command(subcommand)]
+    Roster(RosterCommand),
     /// Print the OpenAPI description of the HTTP API (YAML).
     Openapi,
 }
@@ -150,6 +155,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Policy(command) => policy::policy(&settings, command).await?,
         Command::Escalation(command) => policy::escalation(&settings, command).await?,
         Command::Admin(command) => admin::admin(&settings, command).await?,
+        Command::Roster(command) => roster::roster(&settings, command).await?,
         Command::Audit(_) | Command::Openapi => {}
     }
     Ok(())

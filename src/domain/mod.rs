@@ -19,6 +19,7 @@ pub mod practice;
 pub mod query;
 pub mod reconcile;
 pub mod review;
+pub mod roster;
 pub mod scope;
 pub mod session;
 pub mod sla;

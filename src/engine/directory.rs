@@ -9,6 +9,9 @@ use super::react::{self, Before, Trigger};
 use crate::domain::actor::Actor;
 use crate::domain::directory::{GroupRecord, GroupWrite, MembersChange, UserRecord, UserWrite};
 use crate::store::directory::{GroupChange, UserChange};
+use std::sync::Arc;
+
+use crate::store::planning::PlanningContext;
 use crate::store::{StoreError, TenantStore, WriteTx};
 
 /// Creates a user; a joiner's tasks exist when this returns.
@@ -18,9 +21,10 @@ pub async fn create_user(
     actor: &Actor,
 ) -> Result<UserRecord, StoreError> {
     let tx = store.begin_write().await?;
+    let ctx = context_for_scim(store, &tx).await?;
     let change = store.insert_user(&tx, write, actor).await?;
     let record = UserRecord::from(change.row.clone());
-    react_to_user(store, tx, change, actor).await?;
+    react_to_user(store, tx, ctx, change, actor).await?;
     Ok(record)
 }
 
@@ -34,6 +38,7 @@ pub async fn modify_user<E: From<StoreError>>(
     change: impl FnOnce(&UserRecord) -> Result<UserWrite, E>,
 ) -> Result<UserRecord, E> {
     let tx = store.begin_write().await?;
+    let ctx = context_for_scim(store, &tx).await?;
     match store
         .update_user(&tx, id, expected_version, actor, change)
         .await?
@@ -41,7 +46,7 @@ pub async fn modify_user<E: From<StoreError>>(
         Err(unchanged) => Ok(unchanged),
         Ok(change) => {
             let record = UserRecord::from(change.row.clone());
-            react_to_user(store, tx, change, actor).await?;
+            react_to_user(store, tx, ctx, change, actor).await?;
             Ok(record)
         }
     }
@@ -56,6 +61,7 @@ pub async fn delete_user(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;
+    context_for_scim(store, &tx).await?;
     let (was_active, seq) = store
         .tombstone_user(&tx, id, expected_version, actor)
         .await?;
@@ -110,15 +116,30 @@ pub async fn delete_group(
     Ok(())
 }
 
+/// The practice's configuration snapshot for a SCIM user write, refused when an HR roster
+/// keeps the practice's people (one source per practice: `engine::rosters`).
+async fn context_for_scim(
+    store: &TenantStore<'_>,
+    tx: &WriteTx,
+) -> Result<Arc<PlanningContext>, StoreError> {
+    let ctx = store.planning_context(tx).await?;
+    if ctx.practice.roster_managed {
+        return Err(StoreError::DirectorySource(
+            super::rosters::ROSTER_KEEPS_DIRECTORY,
+        ));
+    }
+    Ok(ctx)
+}
+
 /// Reacts to a user write and commits; the practice's configuration snapshot is kept for
 /// the next write once committed.
 async fn react_to_user(
     store: &TenantStore<'_>,
     tx: WriteTx,
+    ctx: Arc<PlanningContext>,
     change: UserChange,
     actor: &Actor,
 ) -> Result<(), StoreError> {
-    let ctx = store.planning_context(&tx).await?;
     let before = match change.was_active {
         None => Before::New,
         Some(active) => Before::Was(active),

@@ -20,6 +20,7 @@ pub mod react;
 pub mod reports;
 pub mod review_alerts;
 pub mod reviews;
+pub mod rosters;
 pub mod sweep;
 pub mod tasks;
 pub(crate) mod training;

@@ -266,7 +266,8 @@ impl From<StoreError> for WireError {
             | StoreError::WaitingForTraining(_)
             | StoreError::MassRevocation { .. }
             | StoreError::ShrinkGuard { .. }
-            | StoreError::PreviewOutdated => Self::new(StatusCode::CONFLICT, err.to_string()),
+            | StoreError::PreviewOutdated
+            | StoreError::DirectorySource(_) => Self::new(StatusCode::CONFLICT, err.to_string()),
             StoreError::BadFile(_) => Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string()),
             StoreError::EvidenceRequired | StoreError::Refused(_) => {
                 Self::new(StatusCode::UNPROCESSABLE_ENTITY, err.to_string())

@@ -28,6 +28,7 @@ mod practices;
 pub mod reports;
 pub mod review_runs;
 pub mod reviews;
+pub mod rosters;
 pub mod sweep;
 pub mod task_actions;
 pub mod tasks;
@@ -117,6 +118,10 @@ pub enum StoreError {
         "the portal's records changed since this preview; preview the file again and check what it finds"
     )]
     PreviewOutdated,
+    /// The practice's people come from the other source (SCIM or HR rosters), and one
+    /// practice's people have one source; the text says which and what to do.
+    #[error("{0}")]
+    DirectorySource(&'static str),
     /// A filter the store cannot express; the resolver should have refused it.
     #[error(transparent)]
     Unsupported(#[from] directory::sql::Unsupported),

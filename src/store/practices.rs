@@ -49,6 +49,8 @@ pub struct Practice {
     pub four_eyes: bool,
     /// When access reviews open by themselves.
     pub review_schedule: ReviewSchedule,
+    /// An HR roster keeps the directory: SCIM writes are refused.
+    pub roster_managed: bool,
 }
 
 impl TryFrom<practice::Model> for Practice {
@@ -65,6 +67,7 @@ impl TryFrom<practice::Model> for Practice {
                 .map_err(|_| StoreError::Corrupt("practice"))?,
             created_at: m.created_at,
             four_eyes: m.four_eyes,
+            roster_managed: m.roster_managed,
             // An SLA that no longer parses must not lock the practice out: fall back to the
             // defaults and say so in the log.
             sla: m
@@ -106,6 +109,8 @@ impl Store {
             // A second person verifies by default; a single-administrator practice opts out.
             four_eyes: Set(true),
             review_schedule: Set(None),
+            roster_managed: Set(false),
+            roster_columns: Set(None),
         };
         let inserted = practice::Entity::insert(model)
             .exec_with_returning(self.connection())

@@ -32,6 +32,7 @@ mod rate_limit;
 mod readme;
 mod review_runs;
 mod reviews;
+mod rosters;
 mod scim_filters;
 mod scim_idp;
 mod scim_protocol;
