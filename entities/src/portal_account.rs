@@ -18,6 +18,8 @@ pub struct Model {
     pub other_affiliations: bool,
     /// The person's NPI as a portal list showed it.
     pub npi: Option<String>,
+    /// An administrator account's last sign-in as a portal list showed it.
+    pub last_login_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
     pub version: i64,

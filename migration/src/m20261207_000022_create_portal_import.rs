@@ -2,7 +2,7 @@
 //! is a record (who, when, the file's SHA-256, what it showed); a listed account nobody is
 //! known for can be accepted as a service account until a review date; a practice portal
 //! remembers how its lists' columns are mapped; an account keeps the NPI a list showed, for
-//! correlating by name and NPI; a task on an account no person is known for names it.
+//! correlating by name and NPI, and an administrator account its last sign-in; a task on an account no person is known for names it.
 
 use sea_orm_migration::{prelude::*, schema::*};
 
@@ -100,6 +100,20 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
+        // An administrator account's last sign-in as a list showed it: the sweeper warns a
+        // week before the portal's inactivity lockout.
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PortalAccount::Table)
+                    .add_column(
+                        ColumnDef::new(PortalAccount::LastLoginAt)
+                            .timestamp_with_time_zone()
+                            .null(),
+                    )
+                    .to_owned(),
+            )
+            .await?;
         manager
             .alter_table(
                 Table::alter()
@@ -116,6 +130,14 @@ impl MigrationTrait for Migration {
                 Table::alter()
                     .table(Task::Table)
                     .drop_column(Task::PortalUsername)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(PortalAccount::Table)
+                    .drop_column(PortalAccount::LastLoginAt)
                     .to_owned(),
             )
             .await?;
@@ -186,6 +208,7 @@ enum PracticePortal {
 enum PortalAccount {
     Table,
     Npi,
+    LastLoginAt,
 }
 
 #[derive(DeriveIden)]

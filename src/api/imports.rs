@@ -6,12 +6,11 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::csv_file::MAX_BYTES;
+use super::upload::{CsvUpload, csv_upload};
 use crate::domain::reconcile::{Finding, FindingKind, ListColumns};
 use crate::engine::imports::{self, Upload};
 use crate::http::errors::WireError;
@@ -126,55 +125,19 @@ fn import_id(raw: &str) -> Result<Uuid, WireError> {
 pub async fn preview(
     call: Caller,
     portal: web::Path<String>,
-    mut form: Multipart,
+    form: Multipart,
 ) -> Result<HttpResponse, WireError> {
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut columns: Option<ListColumns> = None;
-    while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| WireError::bad_request(format!("invalid multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = field
-            .content_disposition()
-            .and_then(|d| d.get_filename())
-            .map(|n| crate::domain::task::evidence_filename(Some(n)))
-            .unwrap_or_else(|| "list.csv".to_owned());
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| WireError::bad_request(format!("invalid multipart body: {e}")))?;
-            if data.len() + chunk.len() > MAX_BYTES {
-                return Err(WireError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("user lists are limited to {MAX_BYTES} bytes (10 MiB)"),
-                ));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => file = Some((file_name, data)),
-            "columns" if !data.iter().all(u8::is_ascii_whitespace) => {
-                columns = Some(serde_json::from_slice(&data).map_err(|e| {
-                    WireError::bad_request(format!(
-                        "`columns` is not a column mapping: {e} (for example \
-                         {{\"username\": \"User ID\", \"roles\": \"Functions\"}})"
-                    ))
-                })?);
-            }
-            _ => {}
-        }
-    }
-    let (file_name, bytes) = file.ok_or_else(|| {
-        WireError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "send the list in a multipart field named `file`",
-        )
-    })?;
+    let sent: CsvUpload<ListColumns> = csv_upload(
+        form,
+        "user lists",
+        r#"{"username": "User ID", "roles": "Functions"}"#,
+    )
+    .await?;
     let upload = Upload {
         portal: &portal,
-        file_name: &file_name,
-        bytes: &bytes,
-        columns,
+        file_name: &sent.file_name,
+        bytes: &sent.bytes,
+        columns: sent.columns,
     };
     let record = imports::preview(&call.store(), upload, &call.actor()).await?;
     Ok(HttpResponse::Created().json(ImportView::of(record, call.state.import_shrink_share, true)))

@@ -45,6 +45,7 @@ mod task_actions;
 mod tasks;
 mod tokens;
 mod training;
+mod upload;
 mod webhooks;
 mod whoami;
 

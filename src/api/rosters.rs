@@ -5,12 +5,11 @@
 use actix_multipart::Multipart;
 use actix_web::{HttpResponse, get, post, web};
 use chrono::{DateTime, Utc};
-use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::domain::csv_file::MAX_BYTES;
+use super::upload::{CsvUpload, csv_upload};
 use crate::domain::roster::{RosterColumns, RosterPlan};
 use crate::engine::rosters;
 use crate::http::errors::WireError;
@@ -96,49 +95,21 @@ list_of!(
     )
 )]
 #[post("/roster/imports")]
-pub async fn preview(call: Caller, mut form: Multipart) -> Result<HttpResponse, WireError> {
-    let mut file: Option<(String, Vec<u8>)> = None;
-    let mut columns: Option<RosterColumns> = None;
-    while let Some(field) = form.next().await {
-        let mut field =
-            field.map_err(|e| WireError::bad_request(format!("invalid multipart body: {e}")))?;
-        let name = field.name().unwrap_or_default().to_owned();
-        let file_name = crate::domain::task::evidence_filename(
-            field.content_disposition().and_then(|d| d.get_filename()),
-        );
-        let mut data = Vec::new();
-        while let Some(chunk) = field.next().await {
-            let chunk = chunk
-                .map_err(|e| WireError::bad_request(format!("invalid multipart body: {e}")))?;
-            if data.len() + chunk.len() > MAX_BYTES {
-                return Err(WireError::new(
-                    actix_web::http::StatusCode::PAYLOAD_TOO_LARGE,
-                    format!("rosters are limited to {MAX_BYTES} bytes (10 MiB)"),
-                ));
-            }
-            data.extend_from_slice(&chunk);
-        }
-        match name.as_str() {
-            "file" => file = Some((file_name, data)),
-            "columns" if !data.iter().all(u8::is_ascii_whitespace) => {
-                columns = Some(serde_json::from_slice(&data).map_err(|e| {
-                    WireError::bad_request(format!(
-                        "`columns` is not a roster column mapping: {e} (for example \
-                         {{\"email\": \"Work Email\", \"title\": \"Job Title\"}})"
-                    ))
-                })?);
-            }
-            _ => {}
-        }
-    }
-    let (file_name, bytes) = file.ok_or_else(|| {
-        WireError::new(
-            actix_web::http::StatusCode::UNPROCESSABLE_ENTITY,
-            "send the roster in a multipart field named `file`",
-        )
-    })?;
-    let record =
-        rosters::preview(&call.store(), &file_name, &bytes, columns, &call.actor()).await?;
+pub async fn preview(call: Caller, form: Multipart) -> Result<HttpResponse, WireError> {
+    let upload: CsvUpload<RosterColumns> = csv_upload(
+        form,
+        "rosters",
+        r#"{"email": "Work Email", "title": "Job Title"}"#,
+    )
+    .await?;
+    let record = rosters::preview(
+        &call.store(),
+        &upload.file_name,
+        &upload.bytes,
+        upload.columns,
+        &call.actor(),
+    )
+    .await?;
     Ok(HttpResponse::Created().json(RosterImportView::of(record, call.state.import_shrink_share)))
 }
 

@@ -23,6 +23,7 @@ mod portals;
 mod queue;
 mod reports;
 mod reviews;
+mod rosters;
 mod session;
 mod settings;
 mod signin;
@@ -70,6 +71,9 @@ pub fn routes(cfg: &mut ServiceConfig) -> &mut ServiceConfig {
             .service(imports::commit)
             .service(imports::link)
             .service(imports::mark_service)
+            .service(rosters::upload)
+            .service(rosters::page)
+            .service(rosters::commit)
             .service(reports::page)
             .service(reports::leavers_csv)
             .service(reports::access_csv)

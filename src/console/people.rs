@@ -32,6 +32,7 @@ struct People {
     frame: Frame,
     q: String,
     people: Vec<PersonSummary>,
+    roster: super::rosters::RosterSection,
 }
 
 #[get("/people")]
@@ -42,6 +43,7 @@ pub async fn list(me: SignedIn, query: web::Query<SearchQuery>) -> Result<HttpRe
         frame: Frame::load(&me, "People", "People").await?,
         q,
         people,
+        roster: super::rosters::roster_section(&me).await?,
     })
 }
 

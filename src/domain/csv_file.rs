@@ -131,6 +131,14 @@ impl CsvFile {
         })
     }
 
+    /// The first header that is one of `names` (written squashed: see [`squash_header`]).
+    pub fn header_among(&self, names: &[&str]) -> Option<String> {
+        self.header
+            .iter()
+            .find(|h| names.contains(&squash_header(h).as_str()))
+            .cloned()
+    }
+
     /// The index of the header named `name`, compared without case or surrounding spaces.
     pub fn column(&self, name: &str) -> Option<usize> {
         let wanted = name.trim();
@@ -138,6 +146,15 @@ impl CsvFile {
             .iter()
             .position(|h| h.eq_ignore_ascii_case(wanted))
     }
+}
+
+/// A header as recognition compares it: lower case, without spaces, `_` or `-`.
+pub fn squash_header(header: &str) -> String {
+    header
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// The text of the file: UTF-8, with a byte-order mark dropped; UTF-16 and other encodings are

@@ -129,27 +129,16 @@ const KNOWN_HEADERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn squash(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 impl RosterColumns {
     /// The columns the headers name in the usual words.
-    pub fn detect(header: &[String]) -> Self {
+    pub fn detect(file: &CsvFile) -> Self {
         let find = |field: &str| {
             let names = KNOWN_HEADERS
                 .iter()
                 .find(|(f, _)| *f == field)
                 .map(|(_, names)| *names)
                 .unwrap_or(&[]);
-            header
-                .iter()
-                .find(|h| names.contains(&squash(h).as_str()))
-                .cloned()
+            file.header_among(names)
         };
         Self {
             employee_id: find("employee_id"),
@@ -225,7 +214,7 @@ pub fn columns_for(
 ) -> Result<RosterColumns, FileError> {
     let columns = mapped
         .cloned()
-        .unwrap_or_else(|| RosterColumns::detect(&file.header));
+        .unwrap_or_else(|| RosterColumns::detect(file));
     if columns.user_name.is_none() && columns.email.is_none() {
         return Err(FileError::file(format!(
             "no column holds a user name or an e-mail (looked for headers such as \"Username\", \
@@ -521,6 +510,20 @@ fn differences(current: &Map<String, Value>, next: &Map<String, Value>) -> Vec<S
     out
 }
 
+/// Who a joiner is, in a few words: name, title, department.
+fn summary(attributes: &Map<String, Value>) -> Vec<String> {
+    let text = |v: Option<&Value>| v.and_then(Value::as_str).map(str::to_owned);
+    let enterprise = attributes.get(ENTERPRISE_URN);
+    [
+        text(attributes.get("displayName")),
+        text(attributes.get("title")).map(|t| format!("title: {t}")),
+        text(enterprise.and_then(|e| e.get("department"))).map(|d| format!("department: {d}")),
+    ]
+    .into_iter()
+    .flatten()
+    .collect()
+}
+
 /// What the roster changes in the directory.
 pub fn plan(roster: &[RosterPerson], directory: &[DirectoryPerson]) -> RosterPlan {
     let by_name: BTreeMap<String, &DirectoryPerson> = directory
@@ -543,7 +546,7 @@ pub fn plan(roster: &[RosterPerson], directory: &[DirectoryPerson]) -> RosterPla
             changes,
         };
         match by_name.get(&key) {
-            None if person.active => out.joiners.push(line(None, Vec::new())),
+            None if person.active => out.joiners.push(line(None, summary(&person.attributes))),
             // A terminated person we never had: nothing to do.
             None => out.unchanged += 1,
             Some(current) => {

@@ -31,6 +31,36 @@ use crate::store::{StoreError, TenantStore, WriteTx};
 /// The webhook event an administrator account close to its inactivity lockout raises.
 pub const LOCKOUT_EVENT: &str = "practice_portal.admin_lockout_soon";
 
+/// The alert for an administrator account a week or less from its portal's inactivity
+/// lockout; its key makes it once per account and lockout date, whether the import's commit
+/// or the sweeper raises it.
+pub(crate) fn lockout_event(
+    practice: &crate::store::Practice,
+    portal: &Portal,
+    username: &str,
+    person_name: Option<&str>,
+    lockout_at: DateTime<Utc>,
+    detail: &str,
+) -> crate::store::outbox::NewEvent<'static> {
+    crate::store::outbox::NewEvent {
+        key: format!(
+            "lockout:{}:{}:{}",
+            portal.slug,
+            username.to_lowercase(),
+            lockout_at.format("%Y-%m-%d")
+        ),
+        event_type: LOCKOUT_EVENT,
+        task: None,
+        payload: json!({
+            "practice": {"slug": practice.slug.as_str(), "name": practice.name.as_str()},
+            "practice_portal": {"portal": portal.slug, "name": portal.name},
+            "account": {"username": username, "person": person_name},
+            "lockout_at": lockout_at,
+            "detail": detail,
+        }),
+    }
+}
+
 /// A list as uploaded.
 #[derive(Debug)]
 pub struct Upload<'a> {
@@ -199,6 +229,11 @@ pub async fn commit(
     let Work {
         mut trail, touched, ..
     } = work;
+    for login in &found.admin_logins {
+        store
+            .set_last_login(&tx, login.person, portal_slug, login.last_login)
+            .await?;
+    }
     store
         .remember_list_columns(&tx, portal_slug, &import.columns)
         .await?;
@@ -356,22 +391,14 @@ impl Work<'_, '_> {
             }
             Effect::LockoutAlert { lockout_at } => {
                 let username = finding.username.clone().unwrap_or_default();
-                let event = crate::store::outbox::NewEvent {
-                    key: format!(
-                        "lockout:{portal}:{}:{}",
-                        username.to_lowercase(),
-                        lockout_at.format("%Y-%m-%d")
-                    ),
-                    event_type: LOCKOUT_EVENT,
-                    task: None,
-                    payload: json!({
-                        "practice": {"slug": self.ctx.practice.slug.as_str(), "name": self.ctx.practice.name.as_str()},
-                        "practice_portal": {"portal": portal, "name": self.portal.name},
-                        "account": {"username": username, "person": finding.person_name},
-                        "lockout_at": lockout_at,
-                        "detail": finding.detail,
-                    }),
-                };
+                let event = lockout_event(
+                    &self.ctx.practice,
+                    self.portal,
+                    &username,
+                    finding.person_name.as_deref(),
+                    *lockout_at,
+                    &finding.detail,
+                );
                 store
                     .notify(
                         tx,

@@ -69,6 +69,7 @@ impl TenantStore<'_> {
             other_affiliations: Set(record.other_affiliations),
             // Learned from portal lists (`set_account_npi`), never overwritten here.
             npi: Set(None),
+            last_login_at: Set(None),
             created_at: Set(at),
             updated_at: Set(at),
             version: Set(1),

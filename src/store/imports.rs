@@ -46,6 +46,16 @@ pub struct ImportRecord {
     pub confirmed_missing: Option<u32>,
 }
 
+/// An account whose last sign-in a list showed.
+#[derive(Debug, Clone)]
+pub struct WatchedLogin {
+    pub portal: String,
+    pub person: Uuid,
+    pub username: String,
+    pub roles: std::collections::BTreeSet<String>,
+    pub last_login: DateTime<Utc>,
+}
+
 /// A preview about to be kept.
 #[derive(Debug)]
 pub struct NewImport<'a> {
@@ -483,6 +493,18 @@ impl TenantStore<'_> {
         Ok((result.rows_affected == 1).then_some(due_at))
     }
 
+    /// An UPDATE of the person's one account row in `portal`.
+    fn account_update(
+        &self,
+        person: Uuid,
+        portal: &str,
+    ) -> sea_orm::UpdateMany<portal_account::Entity> {
+        portal_account::Entity::update_many()
+            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(portal_account::Column::PersonId.eq(person))
+            .filter(portal_account::Column::PortalSlug.eq(portal))
+    }
+
     /// Marks the person's account in `portal` gone (the import is the evidence, audited).
     pub(crate) async fn mark_account_gone(
         &self,
@@ -491,7 +513,7 @@ impl TenantStore<'_> {
         portal: &str,
         at: DateTime<Utc>,
     ) -> Result<(), StoreError> {
-        portal_account::Entity::update_many()
+        self.account_update(person, portal)
             .col_expr(
                 portal_account::Column::Status,
                 Expr::value(AccountStatus::Gone),
@@ -501,12 +523,45 @@ impl TenantStore<'_> {
                 portal_account::Column::Version,
                 Expr::col(portal_account::Column::Version).add(1),
             )
-            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(portal_account::Column::PersonId.eq(person))
-            .filter(portal_account::Column::PortalSlug.eq(portal))
             .exec(&tx.tx)
             .await?;
         Ok(())
+    }
+
+    /// Keeps an administrator account's last sign-in as a list showed it.
+    pub(crate) async fn set_last_login(
+        &self,
+        tx: &WriteTx,
+        person: Uuid,
+        portal: &str,
+        at: DateTime<Utc>,
+    ) -> Result<(), StoreError> {
+        self.account_update(person, portal)
+            .col_expr(portal_account::Column::LastLoginAt, Expr::value(at))
+            .exec(&tx.tx)
+            .await?;
+        Ok(())
+    }
+
+    /// Active accounts whose last sign-in a list showed: the sweeper's lockout watch.
+    pub(crate) async fn watched_logins(&self) -> Result<Vec<WatchedLogin>, StoreError> {
+        Ok(portal_account::Entity::find()
+            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
+            .filter(portal_account::Column::LastLoginAt.is_not_null())
+            .filter(portal_account::Column::Status.eq(AccountStatus::Active))
+            .all(self.db)
+            .await?
+            .into_iter()
+            .filter_map(|a| {
+                Some(WatchedLogin {
+                    last_login: a.last_login_at?,
+                    person: a.person_id,
+                    portal: a.portal_slug,
+                    username: a.username.unwrap_or_default(),
+                    roles: serde_json::from_value(a.roles).unwrap_or_default(),
+                })
+            })
+            .collect())
     }
 
     /// Keeps the NPI a list showed on the person's account.
@@ -517,11 +572,8 @@ impl TenantStore<'_> {
         portal: &str,
         npi: &str,
     ) -> Result<(), StoreError> {
-        portal_account::Entity::update_many()
+        self.account_update(person, portal)
             .col_expr(portal_account::Column::Npi, Expr::value(npi.to_owned()))
-            .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
-            .filter(portal_account::Column::PersonId.eq(person))
-            .filter(portal_account::Column::PortalSlug.eq(portal))
             .exec(&tx.tx)
             .await?;
         Ok(())

@@ -522,7 +522,17 @@ storage_test!(
             .unwrap();
         assert_eq!(me.get("/console").await.0, 303);
 
-        let (_, audit) = p.get("/api/v1/audit?action=console.signed_out").await;
+        // Read by Vic: Pat's own token ends with her (at once, or within the credential
+        // cache's second, depending on how long the steps above took).
+        let (status, audit) = crate::admins::call(
+            &p,
+            &p.verifier,
+            reqwest::Method::GET,
+            "/api/v1/audit?action=console.signed_out",
+            None,
+        )
+        .await;
+        assert_eq!(status, 200, "{audit}");
         let why: Vec<&str> = audit["items"]
             .as_array()
             .unwrap()

@@ -635,3 +635,42 @@ storage_test!(
         pat.close().await.unwrap();
     }
 );
+
+storage_test!(
+    /// An administrator account's last sign-in, kept from a committed list, makes the sweeper
+    /// warn a week before the portal locks it, once.
+    async fn the_sweeper_warns_a_week_before_an_administrator_is_locked_out(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let gus = p.hire("gus@acme.example", "Cook").await;
+        let (status, body) = p
+            .post(
+                &format!("/api/v1/people/{gus}/accounts"),
+                json!({"portal": PORTAL, "username": "gus", "roles": ["provider-administrator"]}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        // Signed in 10 days ago: Noridian locks the account in 20 days.
+        let csv = format!(
+            "User ID,Approved Functions,Last Login Date\ngus,Provider Administrator,{}\n",
+            day(10)
+        );
+        let listed = preview(&p, csv.as_bytes()).await;
+        assert!(findings_of(&listed, "dormant").is_empty(), "{listed:#}");
+        let (status, _) = commit(&p, &listed, json!({})).await;
+        assert_eq!(status, 200);
+        let alerts = |trail: &Value| {
+            trail["items"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|e| e["action"] == "notify.practice_portal.admin_lockout_soon")
+                .count()
+        };
+        assert_eq!(p.app.sweep().await.lockout_alerts, 0, "three weeks to go");
+        p.app.clock.advance(Duration::days(14));
+        assert_eq!(p.app.sweep().await.lockout_alerts, 1, "six days to go");
+        assert_eq!(p.app.sweep().await.lockout_alerts, 0, "once");
+        let (_, trail) = p.get("/api/v1/audit?limit=200").await;
+        assert_eq!(alerts(&trail), 1, "{trail}");
+    }
+);

@@ -7,6 +7,9 @@
 
 use serde_json::{Value, json};
 
+use crate::browser::{
+    Driver, accessibility_violations, at, click, field, screenshot, see, sign_in,
+};
 use crate::cli::{portcullis, run};
 use crate::helpers::{spawn_app, storage_test};
 use crate::lifecycle::Practice;
@@ -210,3 +213,38 @@ fn the_command_line_imports_a_roster() {
     assert!(!bad.status.success());
     assert!(String::from_utf8_lossy(&bad.stderr).contains("user name"));
 }
+
+storage_test!(
+    /// In the browser: Pat uploads the roster on the People page, reads who joins (nothing
+    /// changed yet), commits it, and finds the new people. The preview passes axe.
+    async fn a_roster_is_uploaded_and_committed_in_the_browser(backend: Backend) {
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        let file = p.app.dir.path().join("adp-export.csv");
+        std::fs::write(&file, FIRST).unwrap();
+        let driver = Driver::start();
+        let pat = driver.browser().await;
+        sign_in(&pat, &p.app, "acme", "pat@acme.example").await;
+        click(&pat, "People").await;
+        see(&pat, "HR roster").await;
+        field(&pat, "Roster (CSV)")
+            .await
+            .send_keys(file.to_str().unwrap())
+            .await
+            .unwrap();
+        click(&pat, "Preview the roster").await;
+        at(&pat, "/console/roster/").await;
+        let shown = see(&pat, "Joining (3)").await;
+        assert!(shown.contains("not yet: nothing has changed"), "{shown}");
+        assert!(shown.contains("ann@acme.example"), "{shown}");
+        assert_eq!(p.scim.get("/Users").await.expect(200)["totalResults"], 0);
+        let violations = accessibility_violations(&pat).await;
+        assert!(violations.is_empty(), "{violations:#?}");
+        screenshot(&pat, &backend, "roster-preview").await;
+        click(&pat, "Commit: write the roster to the directory").await;
+        see(&pat, "Committed: the directory now matches the roster").await;
+        click(&pat, "People").await;
+        see(&pat, "Ann Lee").await;
+        assert_eq!(p.scim.get("/Users").await.expect(200)["totalResults"], 3);
+        pat.close().await.unwrap();
+    }
+);

@@ -8,7 +8,7 @@ use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::domain::catalog::Portal;
-use crate::domain::csv_file::{CsvFile, FileError};
+use crate::domain::csv_file::{CsvFile, FileError, squash_header as squash};
 
 /// Which header holds each field. Only `username` is required.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -85,27 +85,16 @@ const KNOWN_HEADERS: &[(&str, &[&str])] = &[
     ),
 ];
 
-fn squash(header: &str) -> String {
-    header
-        .chars()
-        .filter(|c| !c.is_whitespace() && *c != '_' && *c != '-')
-        .flat_map(char::to_lowercase)
-        .collect()
-}
-
 impl ListColumns {
     /// The columns a file's header names in the usual words, if a username column is among them.
-    pub fn detect(header: &[String]) -> Option<Self> {
+    pub fn detect(file: &CsvFile) -> Option<Self> {
         let find = |field: &str| {
             let names = KNOWN_HEADERS
                 .iter()
                 .find(|(f, _)| *f == field)
                 .map(|(_, names)| *names)
                 .unwrap_or(&[]);
-            header
-                .iter()
-                .find(|h| names.contains(&squash(h).as_str()))
-                .cloned()
+            file.header_among(names)
         };
         Some(Self {
             username: find("username")?,
@@ -179,7 +168,7 @@ const STATUS_WORDS: &[(&str, bool)] = &[
 pub fn columns_for(file: &CsvFile, mapped: Option<&ListColumns>) -> Result<ListColumns, FileError> {
     let columns = match mapped {
         Some(columns) => columns.clone(),
-        None => ListColumns::detect(&file.header).ok_or_else(|| {
+        None => ListColumns::detect(file).ok_or_else(|| {
             FileError::file(format!(
                 "no column holds the username (looked for a header such as \"Username\", \
                  \"User ID\" or \"Login\"); the file's headers are: {}. Map the columns and \

@@ -169,6 +169,17 @@ pub struct Reconciliation {
     pub recorded_active: usize,
     /// The findings, in the list's order, then the accounts it lacks.
     pub findings: Vec<Finding>,
+    /// Administrator accounts' last sign-ins, kept by the commit so the sweeper can warn a
+    /// week before the portal's inactivity lockout.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub admin_logins: Vec<AdminLogin>,
+}
+
+/// An administrator account's last sign-in, as listed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct AdminLogin {
+    pub person: Uuid,
+    pub last_login: DateTime<Utc>,
 }
 
 impl Reconciliation {
@@ -377,6 +388,7 @@ pub fn reconcile(list: &[ListedAccount], records: &Records<'_>) -> Reconciliatio
         counts: BTreeMap::new(),
         recorded_active: records.accounts.iter().filter(|a| a.active).count(),
         findings: Vec::new(),
+        admin_logins: Vec::new(),
     };
     let mut emails: HashMap<&str, usize> = HashMap::new();
     for row in list {
@@ -459,8 +471,31 @@ pub fn reconcile(list: &[ListedAccount], records: &Records<'_>) -> Reconciliatio
     for finding in &findings {
         *out.counts.entry(finding.kind).or_default() += 1;
     }
+    out.admin_logins = admin_logins(list, records, &index);
     out.findings = findings;
     out
+}
+
+/// The last sign-ins of the enabled administrator accounts the list shows, by person.
+fn admin_logins(
+    list: &[ListedAccount],
+    records: &Records<'_>,
+    index: &Index<'_>,
+) -> Vec<AdminLogin> {
+    list.iter()
+        .filter(|row| row.enabled)
+        .filter_map(|row| {
+            let Match::Person(person, account) = index.correlate(row) else {
+                return None;
+            };
+            let roles = row.roles.as_ref().or(account.map(|a| &a.roles))?;
+            let admin = roles.iter().any(|r| records.admin_roles.contains(r));
+            (admin && person.entitled).then_some(AdminLogin {
+                person: person.id,
+                last_login: row.last_login?,
+            })
+        })
+        .collect()
 }
 
 fn verified_removal(

@@ -7,6 +7,7 @@
 //! alert is decided once and recorded with its task's new position.
 
 mod duties;
+mod lockouts;
 mod payloads;
 mod reviews;
 mod training;
@@ -45,6 +46,9 @@ pub struct SweepReport {
     pub duty_tasks: usize,
     /// `training` tasks opened for trainings about to lapse.
     pub training_tasks: usize,
+    /// `practice_portal.admin_lockout_soon` alerts for administrator accounts a week from
+    /// their portal's inactivity lockout.
+    pub lockout_alerts: usize,
 }
 
 impl std::ops::AddAssign for SweepReport {
@@ -59,6 +63,7 @@ impl std::ops::AddAssign for SweepReport {
         self.reviews.completed += other.reviews.completed;
         self.duty_tasks += other.duty_tasks;
         self.training_tasks += other.training_tasks;
+        self.lockout_alerts += other.lockout_alerts;
     }
 }
 
@@ -94,6 +99,7 @@ async fn sweep_practice(
     // Before the ladder, so a duty task opened now gets its alerts in this very pass.
     let duty_tasks = duties::open_due(store, practice, now, base_url).await?;
     let training_tasks = training::open_renewals(store, practice, now).await?;
+    let lockout_alerts = lockouts::alert_lockouts(store, practice, now).await?;
     let tz = practice.time_zone.tz();
     // Cheap reads first: most passes find nothing, and take no lock.
     let tasks_due = !store.tasks_due(now, 1).await?.is_empty();
@@ -118,6 +124,7 @@ async fn sweep_practice(
             reviews,
             duty_tasks,
             training_tasks,
+            lockout_alerts,
             ..SweepReport::default()
         });
     }
@@ -127,6 +134,7 @@ async fn sweep_practice(
         reviews,
         duty_tasks,
         training_tasks,
+        lockout_alerts,
         ..SweepReport::default()
     };
     // One transaction per batch, so the practice's lock (on SQLite, the one writer) is never
