@@ -330,7 +330,11 @@ impl Work<'_, '_> {
                     );
                     // The account is there after all: record it as the list shows it.
                     if let Some(person) = finding.person {
-                        self.record(finding, person, None).await?;
+                        let shown = self
+                            .listed(finding)
+                            .filter(|l| l.unknown_roles.is_empty())
+                            .and_then(|l| l.roles.clone());
+                        self.record(finding, person, shown).await?;
                     }
                 }
             }
@@ -413,8 +417,8 @@ impl Work<'_, '_> {
         Ok(())
     }
 
-    /// Records the person's account as the list shows it (roles when it has them, else the
-    /// recorded ones), active, with the list's username and NPI.
+    /// Records the person's account as the list shows it (the finding's roles when the list
+    /// told them, else the recorded ones), active, with the list's username and NPI.
     async fn record(
         &mut self,
         finding: &Finding,
@@ -425,8 +429,9 @@ impl Work<'_, '_> {
         let portal = self.portal.slug.as_str();
         let existing = store.account_in(tx, person, portal).await?;
         let listed = self.listed(finding).cloned();
+        // No roles from the finding: the list did not say (no column, or names the portal
+        // does not know), so the recorded ones stand.
         let roles = roles
-            .or_else(|| listed.as_ref().and_then(|l| l.roles.clone()))
             .or_else(|| existing.as_ref().map(|a| a.record.roles.clone()))
             .unwrap_or_default();
         let record = Account {

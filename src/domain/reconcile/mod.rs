@@ -634,6 +634,29 @@ fn reconcile_row<'a>(
         return;
     }
     shown.insert(person.id);
+    // Role names the portal's catalogue entry does not know leave the account's roles
+    // unknown: comparing the known ones alone would "correct" the record into a wrong one.
+    let unknown_named;
+    let row = if row.unknown_roles.is_empty() {
+        row
+    } else {
+        findings.push(finding(
+            FindingKind::RoleDrift,
+            Some(person),
+            format!(
+                "the list names roles this portal's roles do not include ({}); the record is \
+                 left as it is until they are added to the portal or the file uses the \
+                 portal's role names",
+                row.unknown_roles.join(", ")
+            ),
+            Effect::Nothing,
+        ));
+        unknown_named = ListedAccount {
+            roles: None,
+            ..row.clone()
+        };
+        &unknown_named
+    };
     if let (Some(left), Some(login)) = (person.left_at, row.last_login)
         && !person.entitled
         && login > left

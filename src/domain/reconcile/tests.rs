@@ -346,3 +346,19 @@ fn dormant_accounts_and_administrators_near_lockout() {
         }
     );
 }
+
+#[test]
+fn role_names_the_portal_does_not_know_never_rewrite_the_record() {
+    let mut w = World::new();
+    w.accounts
+        .push(account(1, "alee", &["eligibility", "remittance"], true));
+    let mut odd = row(2, "alee", &["eligibility"]);
+    odd.unknown_roles = vec!["Remit Advice".into()];
+    let r = w.run(&[odd]);
+    let f = only(&r);
+    assert_eq!(
+        (f.kind, f.effect.clone()),
+        (FindingKind::RoleDrift, Effect::Nothing)
+    );
+    assert!(f.detail.contains("Remit Advice"), "{}", f.detail);
+}
