@@ -36,7 +36,7 @@ pub(super) struct ImportLine {
     pub findings: usize,
 }
 
-/// The portal page's "Check against the portal's user list" section.
+/// The portal page's "Import user list" section.
 pub(super) struct ListSection {
     pub columns: Vec<ColumnField>,
     /// Where the mapping shown comes from, in words.

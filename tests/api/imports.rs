@@ -590,7 +590,7 @@ storage_test!(
         pat.goto(&p.app.url(&format!("/console/portals/{PORTAL}#user-list")))
             .await
             .unwrap();
-        see(&pat, "Check against the portal's user list").await;
+        see(&pat, "Import user list").await;
         field(&pat, "User list (CSV)")
             .await
             .send_keys(list.to_str().unwrap())
