@@ -61,12 +61,12 @@ pub async fn delete_user(
     actor: &Actor,
 ) -> Result<(), StoreError> {
     let tx = store.begin_write().await?;
-    context_for_scim(store, &tx).await?;
+    let ctx = context_for_scim(store, &tx).await?;
     let (was_active, seq) = store
         .tombstone_user(&tx, id, expected_version, actor)
         .await?;
     let trigger = Trigger::directory(Before::Was(was_active), seq);
-    react_for(store, &tx, &[id], trigger, actor).await?;
+    react::react_all(store, &tx, &ctx, &[id], trigger, actor).await?;
     store.end_memberships(&tx, id).await?;
     tx.commit().await
 }
