@@ -18,6 +18,7 @@ pub mod jobs;
 pub mod openapi;
 pub mod routes;
 pub mod scim;
+pub mod service_manager;
 pub mod startup;
 pub mod state;
 pub mod store;

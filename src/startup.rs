@@ -71,16 +71,32 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     Ok(store)
 }
 
-/// Opens the store as it is, without migrating (`portcullis migrate --status`).
-pub async fn connect_store(settings: &Settings) -> Result<Store, StartupError> {
-    let catalog = match &settings.catalog_file {
+/// The portal catalogue: `catalog_file` when set, else the one built in.
+fn load_catalog(settings: &Settings) -> Result<Catalog, StartupError> {
+    match &settings.catalog_file {
         Some(path) => std::fs::read_to_string(path)
             .map_err(|e| StartupError::Catalog(format!("{}: {e}", path.display())))
             .and_then(|text| {
                 Catalog::parse(&text).map_err(|e| StartupError::Catalog(e.to_string()))
-            })?,
-        None => Catalog::builtin().map_err(|e| StartupError::Catalog(e.to_string()))?,
-    };
+            }),
+        None => Catalog::builtin().map_err(|e| StartupError::Catalog(e.to_string())),
+    }
+}
+
+/// What `portcullis check-config` adds to the settings' own checks: the files they name (the
+/// catalogue, the TLS certificate and key) can be read and make sense.
+pub fn check_named_files(settings: &Settings) -> Result<(), StartupError> {
+    load_catalog(settings)?;
+    if let Some(tls) = &settings.tls {
+        install_crypto_provider();
+        tls_config(tls)?;
+    }
+    Ok(())
+}
+
+/// Opens the store as it is, without migrating (`portcullis migrate --status`).
+pub async fn connect_store(settings: &Settings) -> Result<Store, StartupError> {
+    let catalog = load_catalog(settings)?;
     let store = Store::connect(&StoreOptions {
         url: settings.database_url.clone(),
         max_connections: settings.database_pool_size(),
@@ -272,12 +288,14 @@ impl Application {
         let housekeeping = tokio::spawn(self.jobs.housekeeping.clone().run(shutdown.clone()));
         let sweeper = tokio::spawn(self.jobs.sweeper.clone().run(shutdown.clone()));
         let delivery = tokio::spawn(self.jobs.delivery.clone().run(shutdown));
+        crate::service_manager::notify("READY=1");
         let handle = self.server.handle();
         let mut server = self.server;
         let served = tokio::select! {
             served = &mut server => served,
             () = self.shutdown.received() => {
                 tracing::info!("shutting down: finishing in-flight requests");
+                crate::service_manager::notify("STOPPING=1");
                 // The server future must keep being polled while it stops.
                 let ((), served) = tokio::join!(handle.stop(true), server);
                 served
@@ -382,6 +400,10 @@ fn jobs(settings: &Settings, state: &AppState, limiter: &Arc<CredentialLimiter>)
             clock: clock.clone(),
             reopen_failed_after: chrono::Duration::from_std(settings.failed_task_reopen_after)
                 .unwrap_or(chrono::Duration::hours(4)),
+            retention: crate::engine::retention::Retention {
+                deliveries: span(settings.retention.deliveries),
+                session_idle: span(settings.console.session_idle_timeout),
+            },
             forget_idle_limits: Box::new(move || limiter.forget_idle()),
         }),
         sweeper: Arc::new(Sweeper {

@@ -23,6 +23,7 @@ use crate::telemetry;
 
 mod admin;
 mod audit;
+mod backup;
 mod policy;
 mod practice;
 mod roster;
@@ -85,6 +86,23 @@ pub enum Command {
     Roster(RosterCommand),
     /// Print the OpenAPI description of the HTTP API (YAML).
     Openapi,
+    /// Write a consistent copy of the SQLite database (evidence included) to a new file; safe
+    /// while the service runs.
+    Backup {
+        /// The file to write; it must not exist.
+        #[arg(long)]
+        to: PathBuf,
+    },
+    /// Put a backup back where `database_url` points (which must be empty), then verify every
+    /// practice's audit trail.
+    Restore {
+        /// A file `portcullis backup` wrote.
+        #[arg(long)]
+        from: PathBuf,
+    },
+    /// Check the configuration and print it as it takes effect (secrets masked); exits
+    /// non-zero on an error.
+    CheckConfig,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -101,6 +119,26 @@ pub enum CliError {
     Usage(String),
 }
 
+/// A `PORTCULLIS_*` variable that names no setting is ignored, with a warning naming it: a
+/// deployment may export its own, and a misspelt setting must not pass unnoticed.
+fn warn_of_unknown_environment_variables() {
+    for variable in crate::config::unknown_environment_variables() {
+        tracing::warn!(%variable, "this environment variable names no setting and is ignored");
+    }
+}
+
+/// Settings that load have passed their own checks; what they name must also be usable.
+fn check_config(settings: &Settings) -> Result<(), CliError> {
+    crate::startup::check_named_files(settings)?;
+    say!(
+        "{}",
+        settings
+            .masked_toml()
+            .map_err(|e| CliError::Usage(format!("cannot show the configuration: {e}")))?
+    );
+    Ok(())
+}
+
 pub async fn run(cli: Cli) -> Result<(), CliError> {
     let command = cli.command.unwrap_or(Command::Serve);
     if let Command::Openapi = command {
@@ -114,6 +152,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         }
         let settings = Settings::load_named(cli.config.as_deref())?;
         telemetry::init_for_command(&settings.log);
+        warn_of_unknown_environment_variables();
         return audit::audit(&settings, command).await;
     }
     let settings = Settings::load_named(cli.config.as_deref())?;
@@ -121,6 +160,7 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Serve => telemetry::init(&settings.log),
         _ => telemetry::init_for_command(&settings.log),
     }
+    warn_of_unknown_environment_variables();
     match command {
         Command::Serve => {
             let app = Application::build(&settings).await?;
@@ -156,6 +196,9 @@ pub async fn run(cli: Cli) -> Result<(), CliError> {
         Command::Escalation(command) => policy::escalation(&settings, command).await?,
         Command::Admin(command) => admin::admin(&settings, command).await?,
         Command::Roster(command) => roster::roster(&settings, command).await?,
+        Command::CheckConfig => check_config(&settings)?,
+        Command::Backup { to } => backup::backup(&settings, to).await?,
+        Command::Restore { from } => backup::restore(&settings, from).await?,
         Command::Audit(_) | Command::Openapi => {}
     }
     Ok(())

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use super::{
     AuditSettings, ConsoleSettings, JwtSettings, LogFormat, LogSettings, RateLimitSettings,
-    Settings,
+    RetentionSettings, Settings,
 };
 
 impl Default for Settings {
@@ -51,6 +51,10 @@ impl Default for Settings {
                 session_max_age: Duration::from_secs(12 * 3600),
                 sign_in_link_ttl: Duration::from_secs(15 * 60),
                 oidc: Vec::new(),
+            },
+            retention: RetentionSettings {
+                deliveries: Duration::from_secs(90 * 24 * 3600),
+                audit: RetentionSettings::AUDIT_MINIMUM,
             },
         }
     }

@@ -11,6 +11,45 @@ use super::{ConfigError, Settings};
 /// The file read when none is named; it is optional.
 pub const DEFAULT_FILE: &str = "portcullis.toml";
 
+/// Every environment setting starts with this.
+const PREFIX: &str = "PORTCULLIS_";
+
+/// Our variables that are not settings: the command line reads them.
+const COMMAND_LINE_VARIABLES: &[&str] = &["PORTCULLIS_CONFIG"];
+
+/// `PORTCULLIS_*` variables that name no setting, to warn about. They are not refused: a
+/// deployment may export its own (`PORTCULLIS_HOME`), and a typo is named in the warning.
+pub fn unknown_environment_variables() -> Vec<String> {
+    let mut unknown: Vec<String> = std::env::vars_os()
+        .filter_map(|(key, _)| key.into_string().ok())
+        .filter(|key| key.starts_with(PREFIX) && !COMMAND_LINE_VARIABLES.contains(&key.as_str()))
+        .filter(|key| !names_a_setting(&key[PREFIX.len()..]))
+        .collect();
+    unknown.sort();
+    unknown
+}
+
+/// Whether `key` (after the prefix, `__` between levels, any case) names a setting: a path
+/// through the defaults' fields. Below a list or an unset table (`jwt.issuers`, `tls`) every
+/// key is passed on, and the setting's own check names what is wrong there.
+fn names_a_setting(key: &str) -> bool {
+    let Ok(defaults) = serde_json::to_value(Settings::default()) else {
+        return true;
+    };
+    let mut node = &defaults;
+    for part in key.to_ascii_lowercase().split("__") {
+        match node {
+            serde_json::Value::Object(fields) => match fields.get(part) {
+                Some(next) => node = next,
+                None => return false,
+            },
+            serde_json::Value::Array(_) | serde_json::Value::Null => return true,
+            _ => return false,
+        }
+    }
+    true
+}
+
 impl Settings {
     /// Loads defaults → the configuration file → `PORTCULLIS_*` environment. A file named
     /// explicitly (`--config`, `PORTCULLIS_CONFIG`) must exist; without one, `portcullis.toml`
@@ -29,7 +68,11 @@ impl Settings {
         Self::from_figment(
             Figment::from(Serialized::defaults(Settings::default()))
                 .merge(Toml::file(file))
-                .merge(Env::prefixed("PORTCULLIS_").split("__")),
+                .merge(
+                    Env::prefixed(PREFIX)
+                        .filter(|key| names_a_setting(key.as_str()))
+                        .split("__"),
+                ),
         )
     }
 

@@ -7,13 +7,18 @@
 //! Here: the settings' types, the error that refuses them, and the values derived from them.
 //! `defaults.rs` holds the built-in values; `load.rs` layers the sources and words what fails
 //! to load; `validate.rs` checks what types alone cannot; `jwt.rs` holds the trusted JWT
-//! issuers and their checks; `oidc.rs` the console's OpenID Connect providers.
+//! issuers and their checks; `oidc.rs` the console's OpenID Connect providers; `show.rs` the
+//! masked form `portcullis check-config` prints.
 
 mod defaults;
 mod jwt;
 mod load;
 mod oidc;
+mod show;
 mod validate;
+
+#[cfg(test)]
+mod example_tests;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -21,6 +26,7 @@ use std::time::Duration;
 use serde::{Deserialize, Serialize};
 
 use load::describe_figment_error;
+pub use load::unknown_environment_variables;
 
 pub use jwt::{IssuerConfig, JwtSettings};
 pub use oidc::OidcProviderConfig;
@@ -94,6 +100,26 @@ pub struct Settings {
     pub webhook_give_up_after: Duration,
     pub audit: AuditSettings,
     pub console: ConsoleSettings,
+    pub retention: RetentionSettings,
+}
+
+/// How long what Portcullis records is kept (the housekeeping loop prunes).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    /// Delivered and dead-lettered webhook deliveries (with their attempts) and the outbox
+    /// events behind them are pruned once older than this (`PORTCULLIS_RETENTION__DELIVERIES`).
+    #[serde(with = "humantime_serde_compat")]
+    pub deliveries: Duration,
+    /// Audit records, tasks and evidence are never pruned before this age (HIPAA 164.316(b)(2):
+    /// six years from creation, which is also the least this accepts).
+    #[serde(with = "humantime_serde_compat")]
+    pub audit: Duration,
+}
+
+impl RetentionSettings {
+    /// Six years (of 365.25 days): the shortest `retention.audit` accepted.
+    pub const AUDIT_MINIMUM: Duration = Duration::from_secs(6 * 31_557_600);
 }
 
 /// The web console (`/console`).
@@ -247,8 +273,25 @@ mod humantime_serde_compat {
 
     use serde::{Deserialize, Deserializer, Serializer, de::Error};
 
+    /// In the largest whole unit, as a user would write it (`90d`, not humantime's
+    /// `2months 29days 2h 52m 48s`); years are humantime's 365.25 days.
     pub fn serialize<S: Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
-        s.serialize_str(&humantime::format_duration(*d).to_string())
+        const UNITS: [(u64, &str); 5] = [
+            (31_557_600, "years"),
+            (86_400, "d"),
+            (3_600, "h"),
+            (60, "m"),
+            (1, "s"),
+        ];
+        let text = match UNITS
+            .iter()
+            .find(|(seconds, _)| d.subsec_nanos() == 0 && d.as_secs().is_multiple_of(*seconds))
+        {
+            Some(_) if d.is_zero() => "0s".to_owned(),
+            Some((seconds, unit)) => format!("{}{unit}", d.as_secs() / seconds),
+            None => humantime::format_duration(*d).to_string(),
+        };
+        s.serialize_str(&text)
     }
 
     pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {

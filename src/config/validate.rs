@@ -104,6 +104,15 @@ impl Settings {
                 "must be at least webhook_retry_base and at most 30 days",
             ));
         }
+        if self.retention.deliveries < Duration::from_secs(24 * 3600) {
+            return Err(invalid("retention.deliveries", "must be at least 1 day"));
+        }
+        if self.retention.audit < super::RetentionSettings::AUDIT_MINIMUM {
+            return Err(invalid(
+                "retention.audit",
+                "must be at least 6 years (HIPAA keeps audit records six years)",
+            ));
+        }
         for issuer in &self.jwt.issuers {
             issuer
                 .check()

@@ -18,6 +18,7 @@ pub mod policy;
 pub mod portals;
 pub mod react;
 pub mod reports;
+pub mod retention;
 pub mod review_alerts;
 pub mod reviews;
 pub mod rosters;

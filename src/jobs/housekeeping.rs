@@ -1,5 +1,6 @@
-//! Periodic tidying: forgetting idle rate-limit buckets (memory stays flat), and reopening
-//! failed tasks whose pause is over.
+//! Periodic tidying: forgetting idle rate-limit buckets (memory stays flat), reopening failed
+//! tasks whose pause is over, and pruning what retention lets go (finished deliveries, spent
+//! outbox events, expired sessions and sign-in links).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,6 +8,7 @@ use std::time::Duration;
 use tokio::sync::watch;
 
 use crate::clock::SharedClock;
+use crate::engine::retention::{self, Retention};
 use crate::engine::tasks;
 use crate::store::Store;
 
@@ -18,6 +20,8 @@ pub struct Housekeeping {
     pub clock: SharedClock,
     /// How long a failed task waits before it is reopened.
     pub reopen_failed_after: chrono::Duration,
+    /// What is kept how long.
+    pub retention: Retention,
     /// Forgets idle rate-limit buckets (the limiter lives with the request guard).
     pub forget_idle_limits: Box<dyn Fn() + Send + Sync>,
 }
@@ -26,6 +30,7 @@ impl std::fmt::Debug for Housekeeping {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Housekeeping")
             .field("reopen_failed_after", &self.reopen_failed_after)
+            .field("retention", &self.retention)
             .finish_non_exhaustive()
     }
 }
@@ -38,6 +43,19 @@ impl Housekeeping {
             Ok(0) => {}
             Ok(n) => tracing::info!(reopened = n, "failed tasks reopened"),
             Err(err) => tracing::warn!(error = %err, "could not reopen failed tasks"),
+        }
+        match retention::prune(&self.store, now, self.retention).await {
+            Ok(pruned) if pruned.is_empty() => {}
+            Ok(pruned) => tracing::info!(
+                deliveries = pruned.deliveries,
+                attempts = pruned.attempts,
+                outbox_events = pruned.events,
+                sessions = pruned.sessions,
+                sign_in_links = pruned.sign_in_links,
+                oidc_sign_ins = pruned.oidc_logins,
+                "pruned what retention lets go"
+            ),
+            Err(err) => tracing::warn!(error = %err, "could not prune"),
         }
     }
 

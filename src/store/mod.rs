@@ -8,6 +8,7 @@
 pub mod accounts;
 pub mod admins;
 pub mod audit;
+pub mod backup;
 pub mod calendar_tasks;
 pub mod console;
 pub mod console_oidc;
@@ -26,6 +27,7 @@ pub mod policy;
 pub mod portals;
 mod practices;
 pub mod reports;
+pub mod retention;
 pub mod review_runs;
 pub mod reviews;
 pub mod rosters;
