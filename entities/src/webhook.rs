@@ -14,8 +14,10 @@ pub struct Model {
     pub event_types: Json,
     /// The HMAC signing secret. Never returned by the API, never logged.
     pub secret: String,
-    /// json, slack, teams.
+    /// json, slack, teams; `email` for the practice's e-mail channel.
     pub format: String,
+    /// The e-mail channel's SMTP settings (`domain::mail::SmtpSettings`); `None` for webhooks.
+    pub smtp: Option<Json>,
     pub enabled: bool,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,

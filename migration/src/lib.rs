@@ -26,6 +26,7 @@ mod m20261207_000020_index_person_tasks;
 mod m20261207_000021_create_training;
 mod m20261207_000022_create_portal_import;
 mod m20261207_000023_create_roster_import;
+mod m20261207_000024_email_channel;
 
 #[derive(Debug)]
 pub struct Migrator;
@@ -57,6 +58,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261207_000021_create_training::Migration),
             Box::new(m20261207_000022_create_portal_import::Migration),
             Box::new(m20261207_000023_create_roster_import::Migration),
+            Box::new(m20261207_000024_email_channel::Migration),
         ]
     }
 }

@@ -29,6 +29,7 @@ macro_rules! list_of {
 mod admins;
 mod audit;
 mod duties;
+mod email;
 mod escalation;
 mod evidence;
 mod imports;
@@ -114,6 +115,10 @@ pub fn routes(cfg: &mut ServiceConfig) {
         .service(webhooks::remove)
         .service(webhooks::test)
         .service(webhooks::deliveries)
+        .service(email::current)
+        .service(email::replace)
+        .service(email::remove)
+        .service(email::test)
         .service(duties::list)
         .service(duties::change)
         .service(training::list)

@@ -14,6 +14,7 @@ pub mod duty;
 pub mod escalation;
 pub mod ladder;
 pub mod lifecycle;
+pub mod mail;
 pub mod policy;
 pub mod practice;
 pub mod query;

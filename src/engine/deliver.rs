@@ -157,6 +157,7 @@ fn outgoing(delivery: &ClaimedDelivery) -> Outgoing<'_> {
     Outgoing {
         url: &delivery.webhook.url,
         format: &delivery.webhook.format,
+        smtp: delivery.webhook.smtp.as_ref(),
         secret: &delivery.webhook.secret,
         event_id: delivery.event.id,
         event_type: &delivery.event.event_type,

@@ -132,3 +132,36 @@ pub fn checked_new(
         enabled: request.enabled.unwrap_or(true),
     })
 }
+
+/// The e-mail channel's settings, checked: the fields (`domain::mail`), the event types, and
+/// a server given as an address (a name is checked when it is resolved, at every send).
+pub fn checked_email(
+    client: &WebhookClient,
+    settings: &crate::domain::mail::SmtpSettings,
+    event_types: Option<Vec<String>>,
+) -> Result<Vec<String>, StoreError> {
+    settings.check().map_err(refused)?;
+    if let Ok(ip) = settings.host.parse::<std::net::IpAddr>() {
+        let public = crate::webhook::guard::is_public(ip);
+        if !public && !client.allows_private() {
+            return Err(refused(
+                "`host` is a private or special address, which alerts may not reach \
+                 (webhook_allow_private)",
+            ));
+        }
+        if public && settings.security == crate::domain::mail::SmtpSecurity::None {
+            return Err(refused(
+                "`security` none sends passwords and alerts in the clear: only to a relay on \
+                 this machine or the private network; use starttls or tls",
+            ));
+        }
+    }
+    check_types(event_types.unwrap_or_else(default_email_event_types))
+}
+
+/// What the e-mail channel hears unless told otherwise: the alerts that name people.
+pub fn default_email_event_types() -> Vec<String> {
+    ["task.*", "review.*", "digest.daily"]
+        .map(str::to_owned)
+        .to_vec()
+}

@@ -16,6 +16,7 @@ pub mod credentials;
 pub mod deliveries;
 pub mod directory;
 pub mod duties;
+pub mod email_channel;
 pub mod escalation;
 pub mod evidence;
 pub mod imports;
@@ -175,10 +176,27 @@ impl Store {
         })
     }
 
-    /// Applies every pending migration. Safe to run from several instances at once on
-    /// PostgreSQL: sea-orm takes the migration table lock.
+    /// Applies every pending migration. Safe to run from several instances at once: on
+    /// PostgreSQL all of them run in one transaction that first takes a transaction-level
+    /// advisory lock, so a second instance waits for the first to commit and then finds
+    /// nothing left to do (sea-orm's migrator takes no lock of its own: two instances started
+    /// together on an empty database would both create the first table). One transaction also
+    /// keeps the lock on one server connection behind PgBouncer in transaction mode, and a
+    /// failed upgrade leaves the schema as it was. On SQLite the file's write lock serialises.
     pub async fn migrate(&self) -> Result<(), StoreError> {
-        Migrator::up(&self.db, None).await?;
+        if self.backend() != DbBackend::Postgres {
+            Migrator::up(&self.db, None).await?;
+            return Ok(());
+        }
+        let tx = self.db.begin().await?;
+        tx.execute_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            "SELECT pg_advisory_xact_lock($1)",
+            [MIGRATION_LOCK.into()],
+        ))
+        .await?;
+        Migrator::up(&tx, None).await?;
+        tx.commit().await?;
         Ok(())
     }
 
@@ -348,6 +366,10 @@ impl TenantStore<'_> {
         Ok(tx)
     }
 }
+
+/// The PostgreSQL advisory lock key that serialises migrations across instances (any fixed
+/// number; this one spells "portcull" in ASCII).
+const MIGRATION_LOCK: i64 = 0x706f_7274_6375_6c6c;
 
 /// Rows per multi-row insert: SQLite takes at most 32,766 parameters in one statement, and the
 /// widest table written in bulk (`task`) has 30 columns.

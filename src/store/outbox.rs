@@ -14,6 +14,7 @@ use uuid::Uuid;
 use super::vocabulary::text;
 use super::{PracticeId, StoreError};
 use crate::domain::delivery::DeliveryState;
+use crate::domain::mail;
 
 /// Which webhooks receive an event.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -55,6 +56,7 @@ pub(crate) async fn record(
         );
         map.insert("occurred_at".to_owned(), serde_json::json!(now));
     }
+    let names_no_one = mail::recipients(&payload).is_empty();
     let inserted = outbox_event::Entity::insert(outbox_event::ActiveModel {
         id: Set(id),
         practice_id: Set(practice.as_uuid()),
@@ -94,6 +96,11 @@ pub(crate) async fn record(
         if matches!(fanout, Fanout::Subscribers { .. })
             && !subscribes(&hook.event_types, event.event_type)
         {
+            continue;
+        }
+        // The e-mail channel writes to the people an alert names; one naming nobody with an
+        // address has no one to e-mail.
+        if hook.format == mail::EMAIL_FORMAT && names_no_one {
             continue;
         }
         webhook_delivery::Entity::insert(webhook_delivery::ActiveModel {

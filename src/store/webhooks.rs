@@ -104,6 +104,7 @@ impl TenantStore<'_> {
             event_types: Set(json!(new.event_types)),
             secret: Set(new.secret),
             format: Set(new.format),
+            smtp: Set(None),
             enabled: Set(new.enabled),
             created_at: Set(actor.at),
             updated_at: Set(actor.at),
@@ -134,6 +135,7 @@ impl TenantStore<'_> {
         change: WebhookChange,
         actor: &Actor,
     ) -> Result<Webhook, StoreError> {
+        self.refuse_email_channel(id).await?;
         let tx = self.begin_write().await?;
         let secret_rotated = change.secret.is_some();
         let mut update = webhook::Entity::update_many()
@@ -194,6 +196,12 @@ impl TenantStore<'_> {
     /// Removes a subscription from use (its delivery history stays); deliveries still pending
     /// are dead-lettered, without alerting: nobody is listening any more.
     pub async fn delete_webhook(&self, id: Uuid, actor: &Actor) -> Result<(), StoreError> {
+        self.refuse_email_channel(id).await?;
+        self.delete_channel(id, actor).await
+    }
+
+    /// Deletes a webhook or the e-mail channel (see [`TenantStore::delete_webhook`]).
+    pub(crate) async fn delete_channel(&self, id: Uuid, actor: &Actor) -> Result<(), StoreError> {
         let tx = self.begin_write().await?;
         let deleted = webhook::Entity::update_many()
             .col_expr(webhook::Column::DeletedAt, Expr::value(actor.at))
@@ -246,6 +254,7 @@ impl TenantStore<'_> {
         base_url: &str,
         actor: &Actor,
     ) -> Result<Uuid, StoreError> {
+        self.refuse_email_channel(id).await?;
         let tx = self.begin_write().await?;
         let hook = webhook::Entity::find_by_id(id)
             .filter(webhook::Column::PracticeId.eq(self.practice.as_uuid()))
@@ -253,36 +262,55 @@ impl TenantStore<'_> {
             .one(&tx.tx)
             .await?
             .ok_or(StoreError::NotFound("webhook"))?;
+        let payload = json!({
+            "practice": {"name": practice_name},
+            "webhook": {"id": hook.id, "name": hook.name},
+            "requested_by": actor.name,
+            "url": format!("{base_url}/api/v1/webhooks/{}", hook.id),
+        });
+        let event_id = self
+            .record_test_event(&tx, hook.id, payload, "webhook.test", json!({}), actor)
+            .await?;
+        tx.commit().await?;
+        Ok(event_id)
+    }
+
+    /// Records a `webhook.test` event for one channel alone (enabled or not), audited as
+    /// `action` with the event's id added to `detail`.
+    pub(crate) async fn record_test_event(
+        &self,
+        tx: &super::WriteTx,
+        channel: Uuid,
+        payload: serde_json::Value,
+        action: &str,
+        mut detail: serde_json::Value,
+        actor: &Actor,
+    ) -> Result<Uuid, StoreError> {
         let event = NewEvent {
             key: format!("test:{}", Uuid::now_v7()),
             event_type: "webhook.test",
             task: None,
-            payload: json!({
-                "practice": {"name": practice_name},
-                "webhook": {"id": hook.id, "name": hook.name},
-                "requested_by": actor.name,
-                "url": format!("{base_url}/api/v1/webhooks/{}", hook.id),
-            }),
+            payload,
         };
         let event_id = outbox::record(
             &tx.tx,
             self.practice,
             event,
-            Fanout::Only(hook.id),
+            Fanout::Only(channel),
             actor.at,
         )
         .await?
         .ok_or(StoreError::Conflict("this test event"))?;
+        detail["event"] = json!(event_id);
         audit::append(
             &tx.tx,
             self.practice,
             actor,
-            "webhook.test",
-            &format!("webhook {id}"),
-            Some(json!({"event": event_id})),
+            action,
+            &format!("webhook {channel}"),
+            Some(detail),
         )
         .await?;
-        tx.commit().await?;
         Ok(event_id)
     }
 }

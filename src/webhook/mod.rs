@@ -1,8 +1,10 @@
-//! Sending webhooks: the outbound HTTP client (guarded against private addresses, no
-//! redirects, bounded time), the HMAC signature, and the body formats.
+//! Sending alerts: the outbound HTTP client (guarded against private addresses, no
+//! redirects, bounded time), the HMAC signature, and the body formats; and e-mail over SMTP
+//! for the practice's e-mail channel (`mail`).
 
 pub mod format;
 pub mod guard;
+mod mail;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -16,8 +18,10 @@ use crate::domain::delivery::AttemptResult;
 #[derive(Debug, Clone, Copy)]
 pub struct Outgoing<'a> {
     pub url: &'a str,
-    /// `json`, `slack` or `teams` (see [`format::render`]).
+    /// `json`, `slack` or `teams` (see [`format::render`]), or `email`.
     pub format: &'a str,
+    /// The e-mail channel's SMTP settings (`domain::mail::SmtpSettings` as JSON).
+    pub smtp: Option<&'a serde_json::Value>,
     /// The subscription's signing secret.
     pub secret: &'a str,
     /// The event id: the `Idempotency-Key`, the same on every retry.
@@ -26,6 +30,9 @@ pub struct Outgoing<'a> {
     pub payload: &'a serde_json::Value,
 }
 
+/// The format of the practice's e-mail channel.
+pub use crate::domain::mail::EMAIL_FORMAT as EMAIL;
+
 /// The longest answer kept per attempt.
 const EXCERPT_BYTES: usize = 512;
 
@@ -33,6 +40,7 @@ const EXCERPT_BYTES: usize = 512;
 pub struct WebhookClient {
     http: reqwest::Client,
     allow_private: bool,
+    timeout: Duration,
 }
 
 impl WebhookClient {
@@ -50,7 +58,13 @@ impl WebhookClient {
         Ok(Self {
             http,
             allow_private,
+            timeout,
         })
+    }
+
+    /// Whether alerts may go to loopback and private addresses (`webhook_allow_private`).
+    pub fn allows_private(&self) -> bool {
+        self.allow_private
     }
 
     /// Checks a URL an administrator registers (see [`guard::check_url`]).
@@ -61,6 +75,15 @@ impl WebhookClient {
     /// Sends the message once: the body in the hook's format, signed with its secret,
     /// with the event id as the idempotency key (the same on every retry).
     pub async fn send(&self, message: Outgoing<'_>) -> AttemptResult {
+        if message.format == EMAIL {
+            let letter = mail::Letter {
+                smtp: message.smtp,
+                event_id: message.event_id,
+                event_type: message.event_type,
+                payload: message.payload,
+            };
+            return mail::send(letter, self.allow_private, self.timeout).await;
+        }
         let started = Instant::now();
         let elapsed =
             |started: Instant| i64::try_from(started.elapsed().as_millis()).unwrap_or(i64::MAX);

@@ -138,7 +138,7 @@ impl Practice {
     }
 
     /// A person with an Availity account who then leaves: one open deprovision task (1h SLA).
-    async fn leaver(&self, user_name: &str) -> (String, String) {
+    pub(crate) async fn leaver(&self, user_name: &str) -> (String, String) {
         let person = self.hire(user_name, "Front Desk").await;
         self.record(&person, "availity-essentials", &["eligibility-benefits"])
             .await;

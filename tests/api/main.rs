@@ -20,6 +20,7 @@ mod console_policy;
 mod console_portals;
 mod console_settings;
 mod duties;
+mod email;
 mod errors;
 mod first_hour;
 mod imports;

@@ -49,9 +49,12 @@ async fn every_documented_operation_is_served() {
                 status != 405,
                 "{method} {path} is documented but not served"
             );
+            // A handler's own 404 says what is missing (`e-mail alerts are not set up`); the
+            // router's says there is nothing here.
+            let body = response.text().await.unwrap_or_default();
             if !path.contains('{') && path != "/metrics" {
                 assert!(
-                    status != 404,
+                    !(status == 404 && body.contains("no resource at this path")),
                     "{method} {path} is documented but not served"
                 );
             }

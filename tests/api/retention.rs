@@ -7,21 +7,10 @@ use serde_json::{Value, json};
 
 use crate::alerts::Receiver;
 use crate::console::sign_in_link;
-use crate::helpers::{fixture, spawn_app, storage_test};
+use crate::helpers::{spawn_app, storage_test};
 use crate::lifecycle::Practice;
 
 impl Practice {
-    /// A person with an Availity account who leaves: one open deprovision task.
-    async fn leaver_for_retention(&self, user_name: &str) {
-        let person = self.hire(user_name, "Front Desk").await;
-        self.record(&person, "availity-essentials", &["eligibility-benefits"])
-            .await;
-        self.scim
-            .patch(&format!("/Users/{person}"), fixture("okta/deactivate.json"))
-            .await
-            .expect(200);
-    }
-
     async fn delivery_states(&self, hook: &str) -> Vec<String> {
         let (_, body) = self
             .get(&format!("/api/v1/webhooks/{hook}/deliveries"))
@@ -60,13 +49,13 @@ storage_test!(
 
         // One alert delivered; then the receiver goes away, and the next two (Dana's task
         // overdue, Eve's reminder) stay pending.
-        p.leaver_for_retention("dana@acme.example").await;
+        p.leaver("dana@acme.example").await;
         p.app.clock.advance(Duration::minutes(31));
         p.app.sweep().await;
         p.app.deliver().await;
         assert_eq!(receiver.received().len(), 1);
         receiver.stop().await;
-        p.leaver_for_retention("eve@acme.example").await;
+        p.leaver("eve@acme.example").await;
         p.app.clock.advance(Duration::minutes(31));
         p.app.sweep().await;
         p.app.deliver().await;

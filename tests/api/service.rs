@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::{Command, Output};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::json;
 
@@ -131,17 +131,9 @@ async fn readiness_and_stopping_are_told_to_the_service_manager() {
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    let pid = served.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
+    stop_gracefully(&mut served);
     let n = socket.recv(&mut buffer).unwrap();
     assert_eq!(&buffer[..n], b"STOPPING=1");
-    assert!(served.child.wait().unwrap().success());
 }
 
 #[test]
@@ -311,4 +303,192 @@ async fn a_backup_under_load_restores_with_every_audit_trail_intact() {
         .unwrap();
     assert!(failed(&junk).contains("is not a Portcullis backup"));
     assert!(!elsewhere.path().join("other.db").exists());
+}
+
+/// Sends SCIM creates to two instances as a load balancer would: round robin, and on a
+/// refused or broken connection the same request goes to the other instance. Returns the
+/// userNames acknowledged (201, or 409 on a retry: the first attempt was written).
+async fn create_people_across(
+    urls: [String; 2],
+    token: String,
+    stop: Arc<AtomicBool>,
+    next: Arc<AtomicUsize>,
+    acknowledged: Arc<std::sync::Mutex<Vec<String>>>,
+) {
+    portcullis::startup::install_crypto_provider();
+    let client = reqwest::Client::builder()
+        .timeout(Duration::from_secs(20))
+        .build()
+        .unwrap();
+    while !stop.load(Ordering::Relaxed) {
+        let i = next.fetch_add(1, Ordering::Relaxed);
+        let user_name = format!("rolling{i}@acme.example");
+        let body = json!({
+            "schemas": ["urn:ietf:params:scim:schemas:core:2.0:User"],
+            "userName": user_name,
+            "active": true,
+        });
+        let mut retried = false;
+        for attempt in 0..100 {
+            let url = &urls[(i + attempt) % 2];
+            let sent = client
+                .post(format!("{url}/scim/v2/Users"))
+                .bearer_auth(&token)
+                .header("content-type", "application/scim+json")
+                .json(&body)
+                .send()
+                .await;
+            match sent.map(|r| r.status().as_u16()) {
+                Ok(201) => {
+                    acknowledged.lock().unwrap().push(user_name.clone());
+                    break;
+                }
+                Ok(409) if retried => {
+                    acknowledged.lock().unwrap().push(user_name.clone());
+                    break;
+                }
+                Ok(503) | Err(_) => {
+                    retried = true;
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                // The credential's rate limit: not written, wait and send again.
+                Ok(429) => tokio::time::sleep(Duration::from_millis(200)).await,
+                Ok(status) => panic!("{user_name}: answered {status}"),
+            }
+        }
+    }
+}
+
+/// Stops a served instance with SIGTERM and waits for it to exit cleanly.
+fn stop_gracefully(served: &mut Served) {
+    let pid = served.child.id().to_string();
+    assert!(
+        Command::new("kill")
+            .args(["-TERM", &pid])
+            .status()
+            .unwrap()
+            .success()
+    );
+    let status = served.child.wait().unwrap();
+    assert!(status.success(), "exited with {status}");
+}
+
+/// Two instances started at the same moment on an empty PostgreSQL database both come up
+/// (migrations take a lock: one applies them, the other waits and finds nothing to do); then
+/// each is restarted in turn (SIGTERM, drain, start) while an identity provider keeps writing
+/// through both, and every acknowledged write is in the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_instances_start_together_and_a_rolling_restart_loses_nothing() {
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database = backend.fresh_database(dir.path()).await;
+    let url = database.url.clone();
+    let key = dir.path().join("portcullis-audit.key");
+    let instance = {
+        let (dir, url, key) = (dir.path().to_owned(), url.clone(), key.clone());
+        move || {
+            let mut command = portcullis(&dir, &url);
+            command.env("PORTCULLIS_AUDIT__SIGNING_KEY", &key);
+            command
+        }
+    };
+    let (first, second) = (instance(), instance());
+    let a = std::thread::spawn(move || Served::start(first));
+    let b = std::thread::spawn(move || Served::start(second));
+    let (mut a, mut b) = (a.join().unwrap(), b.join().unwrap());
+    let status = run(portcullis(dir.path(), &url).args(["migrate", "--status"]));
+    assert!(
+        text(&status.stdout).contains("up to date"),
+        "{}",
+        text(&status.stdout)
+    );
+
+    run(portcullis(dir.path(), &url)
+        .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
+    let issued = run(portcullis(dir.path(), &url).args([
+        "token",
+        "create",
+        "--practice",
+        "acme",
+        "--scope",
+        "scim",
+        "--name",
+        "okta",
+    ]));
+    let token = text(&issued.stdout).lines().last().unwrap().to_owned();
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let next = Arc::new(AtomicUsize::new(1));
+    let acknowledged = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let wait_for = |n: usize, acknowledged: &Arc<std::sync::Mutex<Vec<String>>>| {
+        let acknowledged = acknowledged.clone();
+        async move {
+            let start = acknowledged.lock().unwrap().len();
+            let deadline = Instant::now() + Duration::from_secs(60);
+            while acknowledged.lock().unwrap().len() < start + n {
+                assert!(Instant::now() < deadline, "the writers stopped");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+        }
+    };
+
+    // Restart A under load, then B; each round's writers know the ports of that moment.
+    for round in 0..2 {
+        let writers: Vec<_> = (0..4)
+            .map(|_| {
+                // The instances' ports change on restart: each round's balancer knows them.
+                tokio::spawn(create_people_across(
+                    [a.url(""), b.url("")],
+                    token.clone(),
+                    stop.clone(),
+                    next.clone(),
+                    acknowledged.clone(),
+                ))
+            })
+            .collect();
+        wait_for(30, &acknowledged).await;
+        let restarting = if round == 0 { &mut a } else { &mut b };
+        stop_gracefully(restarting);
+        wait_for(30, &acknowledged).await;
+        stop.store(true, Ordering::Relaxed);
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        stop.store(false, Ordering::Relaxed);
+        *restarting = Served::start(instance());
+    }
+
+    // Every acknowledged person is there.
+    let acknowledged = acknowledged.lock().unwrap().clone();
+    let client = crate::helpers::http_client();
+    let mut stored = std::collections::HashSet::new();
+    let mut start = 1;
+    loop {
+        let page: serde_json::Value = client
+            .get(a.url(&format!("/scim/v2/Users?startIndex={start}&count=500")))
+            .bearer_auth(&token)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        let resources = page["Resources"].as_array().cloned().unwrap_or_default();
+        for user in &resources {
+            stored.insert(user["userName"].as_str().unwrap().to_owned());
+        }
+        if resources.len() < 500 {
+            break;
+        }
+        start += 500;
+    }
+    let lost: Vec<_> = acknowledged
+        .iter()
+        .filter(|u| !stored.contains(*u))
+        .collect();
+    assert!(acknowledged.len() >= 120, "{}", acknowledged.len());
+    assert!(lost.is_empty(), "acknowledged but not stored: {lost:?}");
+    drop((a, b));
 }

@@ -30,6 +30,7 @@ pub struct QueuedEvent {
         (status = 202, description = "Queued for delivery", body = QueuedEvent),
         (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
         (status = 409, description = "The webhook is paused", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "The practice's e-mail channel: test it through /api/v1/email-settings/test", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[post("/webhooks/{id}/test")]

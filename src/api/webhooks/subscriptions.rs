@@ -23,7 +23,8 @@ pub struct WebhookView {
     /// In full for callers with `admin:write`; scheme and host only for read-only callers.
     pub url: String,
     pub event_types: Vec<String>,
-    /// json (the documented event), slack or teams (a message a person reads).
+    /// json (the documented event), slack or teams (a message a person reads); `email` for
+    /// the practice's e-mail channel, which is changed through `/api/v1/email-settings`.
     pub format: String,
     pub enabled: bool,
     pub created_at: DateTime<Utc>,
@@ -232,6 +233,7 @@ pub async fn update(
     responses(
         (status = 204, description = "Deleted"),
         (status = 404, description = "No such webhook in this practice", content_type = "application/problem+json", body = crate::http::errors::Problem),
+        (status = 422, description = "The practice's e-mail channel, removed through /api/v1/email-settings", content_type = "application/problem+json", body = crate::http::errors::Problem),
     )
 )]
 #[delete("/webhooks/{id}")]

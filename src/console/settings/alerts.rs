@@ -10,7 +10,7 @@ use uuid::Uuid;
 use super::super::render;
 use super::super::session::{Act, SignedIn};
 use super::super::view::{Frame, NoticeQuery, When, notice_link};
-use super::{ShownSecret, done, refused, settings_page};
+use super::{ShownSecret, done, event_list, refused, settings_page};
 use crate::engine::webhooks::{self, WebhookRequest};
 use crate::http::errors::WireError;
 use crate::store::StoreError;
@@ -34,17 +34,10 @@ pub struct NewWebhookForm {
 pub async fn add_webhook(act: Act<NewWebhookForm>) -> Result<HttpResponse, WireError> {
     let me = &act.me;
     let form = &act.form;
-    let events: Vec<String> = form
-        .events
-        .split([',', '\n'])
-        .map(str::trim)
-        .filter(|e| !e.is_empty())
-        .map(str::to_owned)
-        .collect();
     let request = WebhookRequest {
         name: form.name.clone(),
         url: form.url.trim().to_owned(),
-        event_types: (!events.is_empty()).then_some(events),
+        event_types: event_list(&form.events),
         format: Some(form.format.clone()),
         ..WebhookRequest::default()
     };
@@ -174,6 +167,12 @@ pub async fn delivery_log(
     let hook = store.webhook(id).await?;
     let tz = me.session.practice.time_zone.tz();
     let now = me.now();
+    // A mail server answers in SMTP reply codes.
+    let protocol = if hook.format == crate::domain::mail::EMAIL_FORMAT {
+        "SMTP"
+    } else {
+        "HTTP"
+    };
     let deliveries = store
         .deliveries(id, 50)
         .await?
@@ -188,7 +187,7 @@ pub async fn delivery_log(
                 .map(|a| AttemptRow {
                     at: When::at(a.at, now, tz),
                     outcome: match (a.status, a.error) {
-                        (Some(status), _) => format!("HTTP {status}"),
+                        (Some(status), _) => format!("{protocol} {status}"),
                         (None, Some(error)) => error,
                         (None, None) => "no answer".to_owned(),
                     },

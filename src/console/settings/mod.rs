@@ -4,11 +4,12 @@
 //! change goes through the same store and engine calls as the admin API, audited under the
 //! person's name. Only portal administrators change settings (`domain::admin::Need::Operate`).
 //!
-//! Here: the page and the practice-wide settings; `alerts` the webhooks; `access` the
-//! administrators and tokens.
+//! Here: the page and the practice-wide settings; `alerts` the webhooks; `email` the mail
+//! server; `access` the administrators and tokens.
 
 mod access;
 mod alerts;
+mod email;
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, get, post, web};
@@ -19,6 +20,7 @@ use super::session::{Act, SignedIn};
 use super::view::{Frame, NoticeQuery, When, notice_link, who};
 use super::{render, see_other};
 use crate::domain::escalation::EscalationPolicy;
+use crate::domain::mail::SmtpSecurity;
 use crate::domain::sla::{Sla, SlaChanges, SlaKey};
 use crate::http::errors::WireError;
 use crate::store::StoreError;
@@ -26,6 +28,7 @@ use crate::store::webhooks::redact_url;
 
 pub use access::{add_admin, create_token, remove_admin, revoke_token};
 pub use alerts::{add_webhook, delete_webhook, delivery_log, test_webhook};
+pub use email::{delete_email, save_email, test_email};
 
 struct SlaRow {
     key: &'static str,
@@ -50,6 +53,19 @@ struct WebhookRow {
     events: String,
     format: String,
     enabled: bool,
+}
+
+/// The e-mail section: the saved settings (empty fields before the first save).
+struct EmailSection {
+    /// The channel's id (its delivery log) once saved.
+    id: Option<String>,
+    host: String,
+    port: String,
+    security: &'static str,
+    username: String,
+    password_env: String,
+    from: String,
+    events: String,
 }
 
 struct AdminRow {
@@ -95,6 +111,7 @@ struct SettingsPage {
     four_eyes: bool,
     escalation: EscalationForm,
     webhooks: Vec<WebhookRow>,
+    email: EmailSection,
     admins: Vec<AdminRow>,
     tokens: Vec<TokenRow>,
 }
@@ -158,10 +175,12 @@ pub(super) async fn settings_page(
         version: ladder.version,
         saved_by: ladder.actor.as_deref().map(who),
     };
+    // The e-mail channel has its own section.
     let webhooks = store
         .webhooks()
         .await?
         .into_iter()
+        .filter(|w| w.format != crate::domain::mail::EMAIL_FORMAT)
         .map(|w| WebhookRow {
             id: w.id.to_string(),
             url: redact_url(&w.url),
@@ -171,6 +190,32 @@ pub(super) async fn settings_page(
             enabled: w.enabled,
         })
         .collect();
+    let email = match store.email_channel().await? {
+        Some(channel) => EmailSection {
+            id: Some(channel.id.to_string()),
+            host: channel.settings.host,
+            port: channel.settings.port.to_string(),
+            security: match channel.settings.security {
+                SmtpSecurity::Starttls => "starttls",
+                SmtpSecurity::Tls => "tls",
+                SmtpSecurity::None => "none",
+            },
+            username: channel.settings.username.unwrap_or_default(),
+            password_env: channel.settings.password_env.unwrap_or_default(),
+            from: channel.settings.from,
+            events: channel.event_types.join(", "),
+        },
+        None => EmailSection {
+            id: None,
+            host: String::new(),
+            port: "587".to_owned(),
+            security: "starttls",
+            username: String::new(),
+            password_env: String::new(),
+            from: String::new(),
+            events: String::new(),
+        },
+    };
     let admins = store
         .list_admins()
         .await?
@@ -230,11 +275,23 @@ pub(super) async fn settings_page(
         four_eyes: practice.four_eyes,
         escalation,
         webhooks,
+        email,
         admins,
         tokens,
     })?;
     *response.status_mut() = status;
     Ok(response)
+}
+
+/// Event types as a form gives them: separated by commas or lines; empty for the defaults.
+pub(super) fn event_list(text: &str) -> Option<Vec<String>> {
+    let events: Vec<String> = text
+        .split([',', '\n'])
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+        .map(str::to_owned)
+        .collect();
+    (!events.is_empty()).then_some(events)
 }
 
 /// After a change: back to the page's section, saying what happened.

@@ -139,6 +139,11 @@ impl SweepContext<'_> {
                 "audit_head": head.map(|(seq, hash)| json!({"seq": seq, "hash": hex::encode(hash)})),
                 "audit_checkpoint": checkpoint,
             },
+            // Who reads the day's digest: those who clear the queue and those who oversee it.
+            "notify": {"people": self.admins.iter()
+                .filter(|a| a.role == "portal_admin" || a.role == "manager")
+                .map(|a| json!({"name": a.name, "email": a.email}))
+                .collect::<Vec<_>>()},
             "url": format!("{}/api/v1/queue", self.base_url),
         })
     }
