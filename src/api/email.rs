@@ -27,7 +27,8 @@ pub struct EmailSettingsView {
     #[schema(value_type = String)]
     pub security: SmtpSecurity,
     pub username: Option<String>,
-    /// The environment variable holding the password (the password itself is never stored).
+    /// The environment variable the password is read from at each send,
+    /// `PORTCULLIS_SMTP_PASSWORD__<SLUG>` (the password itself is never stored).
     pub password_env: Option<String>,
     /// The sender: `alerts@clinic.example` or `Portcullis <alerts@clinic.example>`.
     pub from: String,
@@ -68,7 +69,8 @@ pub struct EmailSettingsInput {
     pub security: Option<SmtpSecurity>,
     #[serde(default)]
     pub username: Option<String>,
-    /// The environment variable holding the password, e.g. `ACME_SMTP_PASSWORD`.
+    /// The environment variable holding the password: with a `username` it is always the
+    /// practice's own, `PORTCULLIS_SMTP_PASSWORD__<SLUG>` (filled in when left out).
     #[serde(default)]
     pub password_env: Option<String>,
     pub from: String,
@@ -123,9 +125,15 @@ pub async fn replace(
         password_env: input.password_env,
         from: input.from.trim().to_owned(),
     };
-    let event_types = webhooks::checked_email(&call.state.webhooks, &settings, input.event_types)?;
-    let channel = call
-        .store()
+    let store = call.store();
+    let practice = store.practice().await?;
+    let (settings, event_types) = webhooks::checked_email(
+        &call.state.webhooks,
+        settings,
+        input.event_types,
+        practice.slug.as_str(),
+    )?;
+    let channel = store
         .put_email_channel(
             &settings,
             &event_types,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use crate::audit_key;
 use crate::config::Settings;
 use crate::startup::{connect_store, open_store};
-use crate::store::backup::{BackupError, restore_sqlite};
+use crate::store::backup::{BackupError, restore_sqlite, sqlite_file};
 
 use super::CliError;
 use super::support::usage;
@@ -22,6 +22,16 @@ impl From<BackupError> for CliError {
 
 /// `backup --to FILE`, safe while the service runs.
 pub(super) async fn backup(settings: &Settings, to: PathBuf) -> Result<(), CliError> {
+    // Opening the URL would create an empty database (`mode=rwc`) and back that up.
+    if let Some(file) = sqlite_file(&settings.database_url)
+        && !file.is_file()
+    {
+        return Err(usage(format!(
+            "there is no database at {}: is this the service's configuration \
+             (--config, database_url)?",
+            file.display()
+        )));
+    }
     let store = connect_store(settings).await?;
     store.backup_to(&to).await?;
     let size = std::fs::metadata(&to).map(|m| m.len()).unwrap_or_default();

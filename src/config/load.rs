@@ -23,6 +23,8 @@ pub fn unknown_environment_variables() -> Vec<String> {
     let mut unknown: Vec<String> = std::env::vars_os()
         .filter_map(|(key, _)| key.into_string().ok())
         .filter(|key| key.starts_with(PREFIX) && !COMMAND_LINE_VARIABLES.contains(&key.as_str()))
+        // Practices' SMTP passwords (`domain::mail::password_variable`) are read at each send.
+        .filter(|key| !key.starts_with(crate::domain::mail::PASSWORD_VARIABLE_PREFIX))
         .filter(|key| !names_a_setting(&key[PREFIX.len()..]))
         .collect();
     unknown.sort();

@@ -107,8 +107,9 @@ pub struct Settings {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RetentionSettings {
-    /// Delivered and dead-lettered webhook deliveries (with their attempts) and the outbox
-    /// events behind them are pruned once older than this (`PORTCULLIS_RETENTION__DELIVERIES`).
+    /// Delivered, dead-lettered and cancelled webhook and e-mail deliveries (with their
+    /// attempts) and the outbox events behind them are pruned once older than this
+    /// (`PORTCULLIS_RETENTION__DELIVERIES`; at least 30 days).
     #[serde(with = "humantime_serde_compat")]
     pub deliveries: Duration,
     /// Audit records, tasks and evidence are never pruned before this age (HIPAA 164.316(b)(2):

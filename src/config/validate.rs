@@ -104,8 +104,10 @@ impl Settings {
                 "must be at least webhook_retry_base and at most 30 days",
             ));
         }
-        if self.retention.deliveries < Duration::from_secs(24 * 3600) {
-            return Err(invalid("retention.deliveries", "must be at least 1 day"));
+        // An outbox key is also what keeps some alerts from repeating (a portal
+        // administrator's week-ahead lockout warning): kept well past any such window.
+        if self.retention.deliveries < Duration::from_secs(30 * 24 * 3600) {
+            return Err(invalid("retention.deliveries", "must be at least 30 days"));
         }
         if self.retention.audit < super::RetentionSettings::AUDIT_MINIMUM {
             return Err(invalid(

@@ -8,6 +8,20 @@ use serde_json::Value;
 /// The `format` of the webhook row that is a practice's e-mail channel.
 pub const EMAIL_FORMAT: &str = "email";
 
+/// Every practice's SMTP password is read from its own environment variable, named after its
+/// slug (`PORTCULLIS_SMTP_PASSWORD__ACME` for `acme`): an administrator cannot point the
+/// password at any other variable (the database URL, another practice's password) and have it
+/// sent to a mail server of their choosing.
+pub const PASSWORD_VARIABLE_PREFIX: &str = "PORTCULLIS_SMTP_PASSWORD__";
+
+/// The variable holding the SMTP password of the practice `slug`.
+pub fn password_variable(slug: &str) -> String {
+    format!(
+        "{PASSWORD_VARIABLE_PREFIX}{}",
+        slug.to_ascii_uppercase().replace('-', "_")
+    )
+}
+
 /// How the connection to the mail server is protected.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]

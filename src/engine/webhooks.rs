@@ -134,12 +134,26 @@ pub fn checked_new(
 }
 
 /// The e-mail channel's settings, checked: the fields (`domain::mail`), the event types, and
-/// a server given as an address (a name is checked when it is resolved, at every send).
+/// a server given as an address (a name is checked when it is resolved, at every send). With a
+/// user, the password is the practice's own variable (`domain::mail::password_variable`),
+/// filled in when not named; any other variable is refused.
 pub fn checked_email(
     client: &WebhookClient,
-    settings: &crate::domain::mail::SmtpSettings,
+    mut settings: crate::domain::mail::SmtpSettings,
     event_types: Option<Vec<String>>,
-) -> Result<Vec<String>, StoreError> {
+    practice_slug: &str,
+) -> Result<(crate::domain::mail::SmtpSettings, Vec<String>), StoreError> {
+    let own = crate::domain::mail::password_variable(practice_slug);
+    match &settings.password_env {
+        Some(named) if *named != own => {
+            return Err(refused(format!(
+                "`password_env` must be {own}: each practice's SMTP password is read from its \
+                 own environment variable"
+            )));
+        }
+        None if settings.username.is_some() => settings.password_env = Some(own),
+        _ => {}
+    }
     settings.check().map_err(refused)?;
     if let Ok(ip) = settings.host.parse::<std::net::IpAddr>() {
         let public = crate::webhook::guard::is_public(ip);
@@ -156,7 +170,8 @@ pub fn checked_email(
             ));
         }
     }
-    check_types(event_types.unwrap_or_else(default_email_event_types))
+    let types = check_types(event_types.unwrap_or_else(default_email_event_types))?;
+    Ok((settings, types))
 }
 
 /// What the e-mail channel hears unless told otherwise: the alerts that name people.

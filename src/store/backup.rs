@@ -30,6 +30,11 @@ pub enum BackupError {
         .0.display()
     )]
     DatabaseExists(PathBuf),
+    #[error(
+        "the database database_url names holds no Portcullis tables: is this the service's \
+         configuration (--config, database_url)?"
+    )]
+    NotOurs,
     #[error("{} is not a Portcullis backup: {reason}", .file.display())]
     NotABackup { file: PathBuf, reason: String },
     #[error("{}: {source}", .file.display())]
@@ -51,6 +56,20 @@ impl Store {
         }
         if file.exists() {
             return Err(BackupError::TargetExists(file.to_owned()));
+        }
+        // A database without our migrations is not the service's: nothing worth a backup.
+        let ours = self
+            .connection()
+            .query_one_raw(Statement::from_string(
+                DbBackend::Sqlite,
+                "SELECT count(*) FROM sqlite_master WHERE name = 'seaql_migrations'",
+            ))
+            .await
+            .map_err(StoreError::from)?
+            .and_then(|row| row.try_get_by_index::<i64>(0).ok())
+            .unwrap_or(0);
+        if ours == 0 {
+            return Err(BackupError::NotOurs);
         }
         let text = file.to_str().ok_or_else(|| BackupError::Io {
             file: file.to_owned(),

@@ -22,7 +22,7 @@ use crate::domain::delivery::DeliveryState;
 /// What one batch removed.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct Pruned {
-    /// Delivered or dead-lettered webhook deliveries.
+    /// Delivered, dead-lettered or cancelled webhook deliveries.
     pub deliveries: u64,
     /// Their attempts.
     pub attempts: u64,
@@ -202,9 +202,14 @@ impl TenantStore<'_> {
     }
 }
 
-/// The ids of finished (delivered or dead-lettered) deliveries created before the cutoff.
+/// The ids of finished (delivered, dead-lettered or cancelled) deliveries created before the
+/// cutoff.
 fn finished_deliveries(practice: Uuid, cutoffs: PruneCutoffs) -> Select<webhook_delivery::Entity> {
-    let finished = [text(DeliveryState::Delivered), text(DeliveryState::Dead)];
+    let finished = [
+        text(DeliveryState::Delivered),
+        text(DeliveryState::Dead),
+        text(DeliveryState::Cancelled),
+    ];
     webhook_delivery::Entity::find()
         .select_only()
         .column(webhook_delivery::Column::Id)

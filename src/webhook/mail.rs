@@ -53,14 +53,15 @@ pub(super) async fn send(
             duration_ms: elapsed(),
         };
     }
-    if let Err(why) = check_server(&settings, allow_private).await {
-        return failed(None, why);
-    }
+    let address = match check_server(&settings, allow_private).await {
+        Ok(address) => address,
+        Err(why) => return failed(None, why),
+    };
     let message = match build(&settings, &recipients, letter) {
         Ok(message) => message,
         Err(why) => return failed(None, why),
     };
-    let transport = match transport(&settings, timeout) {
+    let transport = match transport(&settings, address, timeout) {
         Ok(transport) => transport,
         Err(why) => return failed(None, why),
     };
@@ -79,9 +80,14 @@ pub(super) async fn send(
     }
 }
 
-/// The server's addresses pass the webhook guard, and a connection without encryption goes
-/// only to this machine or the private network.
-async fn check_server(settings: &SmtpSettings, allow_private: bool) -> Result<(), String> {
+/// The address to connect to: the server's addresses pass the webhook guard, and a
+/// connection without encryption goes only to this machine or the private network. The
+/// connection is made to the address checked here, never to the name resolved again (a name
+/// could answer differently the second time).
+async fn check_server(
+    settings: &SmtpSettings,
+    allow_private: bool,
+) -> Result<std::net::SocketAddr, String> {
     let addresses: Vec<_> = tokio::net::lookup_host((settings.host.as_str(), settings.port))
         .await
         .map_err(|e| format!("cannot resolve the mail server {}: {e}", settings.host))?
@@ -106,7 +112,7 @@ async fn check_server(settings: &SmtpSettings, allow_private: bool) -> Result<()
             ));
         }
     }
-    Ok(())
+    Ok(addresses[0])
 }
 
 fn build(
@@ -126,9 +132,17 @@ fn build(
         .from(from)
         .subject(composed.subject)
         .message_id(Some(format!("<{}@{domain}>", letter.event_id)));
-    for to in recipients {
-        let mailbox: Mailbox = to.parse().map_err(|e| format!("the address {to}: {e}"))?;
+    // An address the mail library cannot take is left out rather than holding up the others.
+    let mut any = false;
+    for mailbox in recipients
+        .iter()
+        .filter_map(|to| to.parse::<Mailbox>().ok())
+    {
         builder = builder.to(mailbox);
+        any = true;
+    }
+    if !any {
+        return Err("none of the alert's addresses is one a mail server takes".to_owned());
     }
     builder
         .multipart(MultiPart::alternative_plain_html(
@@ -140,20 +154,23 @@ fn build(
 
 fn transport(
     settings: &SmtpSettings,
+    address: std::net::SocketAddr,
     timeout: Duration,
 ) -> Result<AsyncSmtpTransport<Tokio1Executor>, String> {
     let tls = || {
         TlsParameters::new(settings.host.clone())
             .map_err(|e| format!("TLS for {}: {e}", settings.host))
     };
-    let mut builder = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&settings.host)
-        .port(settings.port)
-        .timeout(Some(timeout))
-        .tls(match settings.security {
-            SmtpSecurity::Starttls => Tls::Required(tls()?),
-            SmtpSecurity::Tls => Tls::Wrapper(tls()?),
-            SmtpSecurity::None => Tls::None,
-        });
+    // Connect to the checked address; TLS still verifies the certificate for the host name.
+    let mut builder =
+        AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+            .port(address.port())
+            .timeout(Some(timeout))
+            .tls(match settings.security {
+                SmtpSecurity::Starttls => Tls::Required(tls()?),
+                SmtpSecurity::Tls => Tls::Wrapper(tls()?),
+                SmtpSecurity::None => Tls::None,
+            });
     if let (Some(user), Some(variable)) = (&settings.username, &settings.password_env) {
         let password = std::env::var(variable).map_err(|_| {
             format!("the environment variable {variable} (the SMTP password) is not set")

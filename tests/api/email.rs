@@ -164,21 +164,14 @@ impl Drop for SmtpServer {
     }
 }
 
-/// The SMTP password is read from an environment variable; the test process cannot set one
-/// safely while other tests run, so it names one cargo sets for every test run.
-const PASSWORD_ENV: &str = "CARGO_PKG_NAME";
-
-fn password() -> String {
-    std::env::var(PASSWORD_ENV).expect("cargo sets CARGO_PKG_NAME for the tests it runs")
-}
-
+/// The mail server a test app sends through: on loopback, no encryption, no AUTH (the test
+/// app runs in this process, whose environment a test cannot safely change; AUTH with the
+/// practice's password variable is tested against a served process below).
 fn settings(port: u16) -> Value {
     json!({
         "host": "127.0.0.1",
         "port": port,
         "security": "none",
-        "username": "alerts",
-        "password_env": PASSWORD_ENV,
         "from": "Portcullis <alerts@acme.example>",
     })
 }
@@ -188,7 +181,7 @@ storage_test!(
     /// server refuses first; the daily digest goes to the practice's administrators.
     async fn alerts_arrive_by_email_once_after_a_refusal(backend: Backend) {
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
-        let smtp = SmtpServer::start(1, "alerts", &password());
+        let smtp = SmtpServer::start(1, "", "");
         let (status, channel) = p.put("/api/v1/email-settings", settings(smtp.port)).await;
         assert_eq!(status, 200, "{channel}");
         assert_eq!(
@@ -222,7 +215,6 @@ storage_test!(
         let mails = smtp.mails(1);
         assert_eq!(mails.len(), 1, "one message per alert: {mails:?}");
         let reminder = &mails[0];
-        assert!(reminder.authenticated);
         let mut to = reminder.to.clone();
         to.sort();
         assert_eq!(to, ["pat@acme.example", "vic@acme.example"]);
@@ -295,7 +287,15 @@ storage_test!(
                 "security",
             ),
             (json!({"from": "nobody"}), "from"),
-            (json!({"password_env": null}), "username"),
+            // No practice's password comes from a variable of the administrator's choosing.
+            (
+                json!({"username": "a", "password_env": "PORTCULLIS_DATABASE_URL"}),
+                "password_env",
+            ),
+            (
+                json!({"username": "a", "password_env": "PORTCULLIS_SMTP_PASSWORD__BETA"}),
+                "password_env",
+            ),
             (json!({"password_env": "lower case"}), "password_env"),
             (json!({"host": "mail.example:25"}), "host"),
             (json!({"event_types": ["task.nope"]}), "event type"),
@@ -319,12 +319,12 @@ storage_test!(
             .await;
         assert_eq!(status, 400, "{problem}");
 
-        let smtp = SmtpServer::start(0, "alerts", &password());
+        let smtp = SmtpServer::start(0, "", "");
         let (status, channel) = p.put("/api/v1/email-settings", settings(smtp.port)).await;
         assert_eq!(status, 200, "{channel}");
         let id = channel["id"].as_str().unwrap().to_owned();
         let (_, shown) = p.get("/api/v1/email-settings").await;
-        assert_eq!(shown["password_env"], PASSWORD_ENV);
+        assert!(shown["password_env"].is_null(), "{shown}");
         assert_eq!(shown["host"], "127.0.0.1");
 
         // Listed among the alert channels, but not changed through the webhook routes.
@@ -437,5 +437,78 @@ storage_test!(
         click(&browser, "Stop e-mail alerts").await;
         see(&browser, "E-mail alerts stopped.").await;
         browser.close().await.unwrap();
+    }
+);
+
+storage_test!(
+    /// With a user name, the service signs in to the mail server with the password in the
+    /// practice's own variable (`PORTCULLIS_SMTP_PASSWORD__ACME`), set in the service's
+    /// environment as an operator would.
+    async fn the_password_comes_from_the_practices_own_variable(backend: Backend) {
+        use crate::cli::{Served, portcullis, run};
+
+        let dir = tempfile::tempdir().unwrap();
+        let database = backend.fresh_database(dir.path()).await;
+        let db = database.url.as_str();
+        run(portcullis(dir.path(), db)
+            .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
+        let issued = run(portcullis(dir.path(), db).args([
+            "token",
+            "create",
+            "--practice",
+            "acme",
+            "--scope",
+            "admin:read,admin:write",
+            "--name",
+            "ops",
+        ]));
+        let token = String::from_utf8(issued.stdout)
+            .unwrap()
+            .lines()
+            .last()
+            .unwrap()
+            .to_owned();
+        let smtp = SmtpServer::start(0, "alerts@acme.example", "smtp-secret-of-acme");
+        let mut command = portcullis(dir.path(), db);
+        command
+            .env("PORTCULLIS_SMTP_PASSWORD__ACME", "smtp-secret-of-acme")
+            .env("PORTCULLIS_WEBHOOK_ALLOW_PRIVATE", "true");
+        let served = Served::start(command);
+        let client = crate::helpers::http_client();
+        let mut body = settings(smtp.port);
+        body["username"] = json!("alerts@acme.example");
+        let saved: Value = client
+            .put(served.url("/api/v1/email-settings"))
+            .bearer_auth(&token)
+            .json(&body)
+            .send()
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap();
+        assert_eq!(
+            saved["password_env"], "PORTCULLIS_SMTP_PASSWORD__ACME",
+            "{saved}"
+        );
+        let queued = client
+            .post(served.url("/api/v1/email-settings/test"))
+            .bearer_auth(&token)
+            .json(&json!({"to": "it@acme.example"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(queued.status(), 202);
+        let mails = smtp.mails(1);
+        assert_eq!(mails.len(), 1, "the test e-mail never arrived");
+        assert!(mails[0].authenticated);
+        // The practice's variable is not reported as an unknown setting, and the password is
+        // in no log line.
+        let logged = served.stderr.lock().unwrap().join("\n");
+        assert!(
+            !logged.contains("PORTCULLIS_SMTP_PASSWORD__ACME"),
+            "{logged}"
+        );
+        assert!(!logged.contains("smtp-secret-of-acme"), "{logged}");
     }
 );

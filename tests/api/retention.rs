@@ -48,20 +48,30 @@ storage_test!(
         assert_eq!(p.put("/api/v1/escalation-policy", policy).await.0, 200);
 
         // One alert delivered; then the receiver goes away, and the next two (Dana's task
-        // overdue, Eve's reminder) stay pending.
+        // overdue, Eve's reminder) wait for a retry.
         p.leaver("dana@acme.example").await;
         p.app.clock.advance(Duration::minutes(31));
         p.app.sweep().await;
         p.app.deliver().await;
         assert_eq!(receiver.received().len(), 1);
         receiver.stop().await;
-        p.leaver("eve@acme.example").await;
+        let (_, eve_task) = p.leaver("eve@acme.example").await;
         p.app.clock.advance(Duration::minutes(31));
         p.app.sweep().await;
         p.app.deliver().await;
+        // Eve's task is done before her reminder's retry: that delivery is cancelled.
+        let (status, body) = p
+            .post(
+                &format!("/api/v1/tasks/{eve_task}/complete"),
+                json!({"note": "removed"}),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        p.app.clock.advance(Duration::minutes(5));
+        p.app.deliver().await;
         let mut states = p.delivery_states(&hook).await;
         states.sort();
-        assert_eq!(states, ["delivered", "pending", "pending"]);
+        assert_eq!(states, ["cancelled", "delivered", "pending"]);
 
         // A sign-in link that expires unused, and a session that is signed out.
         sign_in_link(&p.app, "acme", "pat@acme.example", Duration::minutes(15)).await;
@@ -89,8 +99,8 @@ storage_test!(
         assert_eq!(detail["sessions"], 1, "{detail}");
         assert_eq!(records[0]["actor"], "system");
 
-        // Past them, the delivered one goes with its attempt and its event; the one still
-        // pending keeps its event. Nothing is left to prune on the next pass.
+        // Past them, the delivered and the cancelled one go with their attempts and events;
+        // the one still pending keeps its event. Nothing is left to prune on the next pass.
         p.app.clock.advance(Duration::days(2));
         p.app.jobs.housekeeping.run_once().await;
         p.app.jobs.housekeeping.run_once().await;
@@ -99,11 +109,11 @@ storage_test!(
         let detail = records
             .iter()
             .map(|r| &r["detail"])
-            .find(|d| d["deliveries"] == 1)
-            .expect("a record of the delivered delivery's pruning");
-        assert_eq!(detail["attempts"], 1, "{detail}");
-        assert_eq!(detail["outbox_events"], 1, "{detail}");
-        assert_eq!(p.delivery_states(&hook).await, ["pending", "pending"]);
+            .find(|d| d["deliveries"] == 2)
+            .expect("a record of the finished deliveries' pruning");
+        assert_eq!(detail["attempts"], 2, "{detail}");
+        assert_eq!(detail["outbox_events"], 2, "{detail}");
+        assert_eq!(p.delivery_states(&hook).await, ["pending"]);
 
         // The audit trail is whole, and still verifies.
         let (status, verified) = p.get("/api/v1/audit/verify").await;

@@ -19,8 +19,6 @@ pub struct EmailForm {
     security: String,
     #[serde(default)]
     username: String,
-    #[serde(default)]
-    password_env: String,
     from: String,
     #[serde(default)]
     events: String,
@@ -50,14 +48,19 @@ pub async fn save_email(act: Act<EmailForm>) -> Result<HttpResponse, WireError> 
         port,
         security,
         username: optional(&form.username),
-        password_env: optional(&form.password_env),
+        password_env: None,
         from: form.from.trim().to_owned(),
     };
-    let event_types =
-        match webhooks::checked_email(&me.state.webhooks, &settings, event_list(&form.events)) {
-            Ok(types) => types,
-            Err(e) => return refused(me, "email", e).await,
-        };
+    let slug = me.session.practice.slug.clone();
+    let (settings, event_types) = match webhooks::checked_email(
+        &me.state.webhooks,
+        settings,
+        event_list(&form.events),
+        slug.as_str(),
+    ) {
+        Ok(checked) => checked,
+        Err(e) => return refused(me, "email", e).await,
+    };
     match me
         .store()
         .put_email_channel(&settings, &event_types, true, &me.actor())

@@ -63,7 +63,8 @@ struct EmailSection {
     port: String,
     security: &'static str,
     username: String,
-    password_env: String,
+    /// Where the password is read from: the practice's own variable.
+    password_variable: String,
     from: String,
     events: String,
 }
@@ -201,7 +202,7 @@ pub(super) async fn settings_page(
                 SmtpSecurity::None => "none",
             },
             username: channel.settings.username.unwrap_or_default(),
-            password_env: channel.settings.password_env.unwrap_or_default(),
+            password_variable: crate::domain::mail::password_variable(practice.slug.as_str()),
             from: channel.settings.from,
             events: channel.event_types.join(", "),
         },
@@ -211,7 +212,7 @@ pub(super) async fn settings_page(
             port: "587".to_owned(),
             security: "starttls",
             username: String::new(),
-            password_env: String::new(),
+            password_variable: crate::domain::mail::password_variable(practice.slug.as_str()),
             from: String::new(),
             events: String::new(),
         },
