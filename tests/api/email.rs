@@ -87,20 +87,18 @@ pub(crate) struct SmtpServer {
 }
 
 impl SmtpServer {
-    /// Starts a server that refuses the first `refuse` messages (451) and requires AUTH as
-    /// `user` with `password`.
+    /// Starts a server that refuses the first `refuse` messages (451) and, given a `user`,
+    /// requires AUTH as `user` with `password`.
     pub(crate) fn start(refuse: usize, user: &str, password: &str) -> Self {
         let python = install_server_package();
-        let mut child = Command::new(python)
+        let mut command = Command::new(python);
+        command
             .arg("server.py")
-            .args([
-                "--refuse",
-                &refuse.to_string(),
-                "--user",
-                user,
-                "--password",
-                password,
-            ])
+            .args(["--refuse", &refuse.to_string()]);
+        if !user.is_empty() {
+            command.args(["--user", user, "--password", password]);
+        }
+        let mut child = command
             .current_dir(fixture_dir())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -180,8 +178,10 @@ storage_test!(
     /// The ladder's e-mails go to the people each step names, once per alert however often the
     /// server refuses first; the daily digest goes to the practice's administrators.
     async fn alerts_arrive_by_email_once_after_a_refusal(backend: Backend) {
-        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        // First the server: installing it blocks this thread, and the app's idle
+        // connections must not go stale meanwhile.
         let smtp = SmtpServer::start(1, "", "");
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
         let (status, channel) = p.put("/api/v1/email-settings", settings(smtp.port)).await;
         assert_eq!(status, 200, "{channel}");
         assert_eq!(
@@ -278,6 +278,9 @@ storage_test!(
     /// Settings are checked naming the field; the channel is shown, tested, changed and
     /// removed only through its own routes; a test e-mail reaches the address given.
     async fn email_settings_are_checked_tested_and_removed(backend: Backend) {
+        // First the server: installing it blocks this thread, and the app's idle
+        // connections must not go stale meanwhile.
+        let smtp = SmtpServer::start(0, "", "");
         let p = Practice::new(spawn_app(&backend).await, "acme").await;
         let (status, _) = p.get("/api/v1/email-settings").await;
         assert_eq!(status, 404);
@@ -319,7 +322,6 @@ storage_test!(
             .await;
         assert_eq!(status, 400, "{problem}");
 
-        let smtp = SmtpServer::start(0, "", "");
         let (status, channel) = p.put("/api/v1/email-settings", settings(smtp.port)).await;
         assert_eq!(status, 200, "{channel}");
         let id = channel["id"].as_str().unwrap().to_owned();
@@ -389,8 +391,10 @@ storage_test!(
         use crate::browser::{Driver, accessibility_violations, click, screenshot, see, sign_in};
         use fantoccini::Locator;
 
-        let p = Practice::new(spawn_app(&backend).await, "acme").await;
+        // First the server: installing it blocks this thread, and the app's idle
+        // connections must not go stale meanwhile.
         let smtp = SmtpServer::start(0, "", "");
+        let p = Practice::new(spawn_app(&backend).await, "acme").await;
         let driver = Driver::start();
         let browser = driver.browser().await;
         sign_in(&browser, &p.app, "acme", "pat@acme.example").await;
