@@ -23,6 +23,23 @@ pub fn portcullis(dir: &Path, database_url: &str) -> Command {
     command
 }
 
+/// A practice made with `practice create` (named after its slug) and a token for it from
+/// `token create`, taken from the last line of the output as a user copies it.
+pub fn practice_with_token(dir: &Path, database_url: &str, slug: &str, scopes: &str) -> String {
+    run(portcullis(dir, database_url).args(["practice", "create", "--slug", slug, "--name", slug]));
+    let issued = run(portcullis(dir, database_url).args([
+        "token",
+        "create",
+        "--practice",
+        slug,
+        "--scope",
+        scopes,
+        "--name",
+        "test",
+    ]));
+    stdout(&issued).lines().last().unwrap().to_owned()
+}
+
 pub fn run(command: &mut Command) -> Output {
     let output = command.output().unwrap();
     assert!(
@@ -291,17 +308,7 @@ fn sigterm_shuts_down_gracefully() {
 async fn logs_hold_no_secrets_or_personal_data() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
-    run(portcullis(dir.path(), &db)
-        .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
-    let issued = run(portcullis(dir.path(), &db).args([
-        "token",
-        "create",
-        "--practice",
-        "acme",
-        "--scope",
-        "scim",
-    ]));
-    let token = stdout(&issued).lines().last().unwrap().to_owned();
+    let token = practice_with_token(dir.path(), &db, "acme", "scim");
     let mut command = portcullis(dir.path(), &db);
     command.env("PORTCULLIS_LOG__LEVEL", "debug");
     let served = Served::start(command);

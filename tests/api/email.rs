@@ -449,29 +449,12 @@ storage_test!(
     /// practice's own variable (`PORTCULLIS_SMTP_PASSWORD__ACME`), set in the service's
     /// environment as an operator would.
     async fn the_password_comes_from_the_practices_own_variable(backend: Backend) {
-        use crate::cli::{Served, portcullis, run};
+        use crate::cli::{Served, portcullis, practice_with_token};
 
         let dir = tempfile::tempdir().unwrap();
         let database = backend.fresh_database(dir.path()).await;
         let db = database.url.as_str();
-        run(portcullis(dir.path(), db)
-            .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
-        let issued = run(portcullis(dir.path(), db).args([
-            "token",
-            "create",
-            "--practice",
-            "acme",
-            "--scope",
-            "admin:read,admin:write",
-            "--name",
-            "ops",
-        ]));
-        let token = String::from_utf8(issued.stdout)
-            .unwrap()
-            .lines()
-            .last()
-            .unwrap()
-            .to_owned();
+        let token = practice_with_token(dir.path(), db, "acme", "admin:read,admin:write");
         let smtp = SmtpServer::start(0, "alerts@acme.example", "smtp-secret-of-acme");
         let mut command = portcullis(dir.path(), db);
         command

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 
-use crate::cli::{Served, portcullis, run};
+use crate::cli::{Served, portcullis, practice_with_token, run};
 use crate::helpers::Backend;
 
 fn text(bytes: &[u8]) -> String {
@@ -163,19 +163,7 @@ async fn a_backup_under_load_restores_with_every_audit_trail_intact() {
     let db = format!("sqlite://{}/live.db?mode=rwc", dir.path().display());
     let mut tokens = Vec::new();
     for slug in ["acme", "lakeside"] {
-        run(portcullis(dir.path(), &db)
-            .args(["practice", "create", "--slug", slug, "--name", slug]));
-        let issued = run(portcullis(dir.path(), &db).args([
-            "token",
-            "create",
-            "--practice",
-            slug,
-            "--scope",
-            "scim",
-            "--name",
-            "okta",
-        ]));
-        tokens.push(text(&issued.stdout).lines().last().unwrap().to_owned());
+        tokens.push(practice_with_token(dir.path(), &db, slug, "scim"));
     }
     let served = Served::start(portcullis(dir.path(), &db));
 
@@ -405,19 +393,7 @@ async fn two_instances_start_together_and_a_rolling_restart_loses_nothing() {
         text(&status.stdout)
     );
 
-    run(portcullis(dir.path(), &url)
-        .args(["practice", "create", "--slug", "acme", "--name", "Acme"]));
-    let issued = run(portcullis(dir.path(), &url).args([
-        "token",
-        "create",
-        "--practice",
-        "acme",
-        "--scope",
-        "scim",
-        "--name",
-        "okta",
-    ]));
-    let token = text(&issued.stdout).lines().last().unwrap().to_owned();
+    let token = practice_with_token(dir.path(), &url, "acme", "scim");
 
     let stop = Arc::new(AtomicBool::new(false));
     let next = Arc::new(AtomicUsize::new(1));
