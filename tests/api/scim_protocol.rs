@@ -787,6 +787,66 @@ storage_test!(
 );
 
 storage_test!(
+    /// Pages past the first keep the listing's order and carry each user's groups (PostgreSQL
+    /// reads them through a different statement there: ids first, then rows).
+    async fn later_pages_keep_their_order_and_their_groups(backend: Backend) {
+        let app = spawn_app(&backend).await;
+        let scim = app.scim_client("acme").await;
+        let mut ids = Vec::new();
+        for name in ["eve", "ann", "dan", "bob", "cat"] {
+            ids.push(scim.create_user(&format!("{name}@acme.example")).await);
+        }
+        let members: Vec<Value> = ids[1..4].iter().map(|id| json!({"value": id})).collect();
+        scim.post(
+            "/Groups",
+            json!({"displayName": "Billing", "members": members}),
+        )
+        .await
+        .expect(201);
+        let names_and_groups = |page: &Value| -> Vec<(String, usize)> {
+            page["Resources"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|user| {
+                    let groups = user
+                        .get("groups")
+                        .and_then(Value::as_array)
+                        .map_or(0, Vec::len);
+                    (user["userName"].as_str().unwrap().to_owned(), groups)
+                })
+                .collect()
+        };
+        for sort in ["", "&sortBy=userName&sortOrder=descending"] {
+            let whole = scim.get(&format!("/Users?count=10{sort}")).await;
+            let whole = names_and_groups(whole.expect(200));
+            let mut paged = Vec::new();
+            for start in [1, 3, 5] {
+                let page = scim
+                    .get(&format!("/Users?startIndex={start}&count=2{sort}"))
+                    .await;
+                let page = page.expect(200);
+                assert_eq!(page["totalResults"], 5, "{sort} from {start}");
+                paged.extend(names_and_groups(page));
+            }
+            assert_eq!(paged, whole, "{sort}");
+            assert_eq!(whole.iter().filter(|(_, groups)| *groups == 1).count(), 3);
+        }
+        let last = scim
+            .get("/Users?startIndex=2&count=10&sortBy=userName&sortOrder=descending")
+            .await;
+        let names: Vec<String> = names_and_groups(last.expect(200))
+            .into_iter()
+            .map(|(name, _)| name)
+            .collect();
+        assert_eq!(
+            names,
+            ["dan", "cat", "bob", "ann"].map(|n| format!("{n}@acme.example"))
+        );
+    }
+);
+
+storage_test!(
     /// A user's read-only `groups`: every group, in id order, with display name and reference,
     /// on every read (GET, list, filter, .search) and in a PATCH response; gone when excluded
     /// or when the membership ends; renames show at once.

@@ -2,8 +2,7 @@
 //! when asked for.
 
 use entities::scim_group;
-use sea_orm::sea_query::{Expr, Order};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QuerySelect};
 use uuid::Uuid;
 
 use super::GroupRecord;
@@ -48,30 +47,15 @@ impl TenantStore<'_> {
         // The page first: a short page implies the total (see `implied_total`).
         let counting = select.clone();
         let offset = query.start_index.saturating_sub(1);
-        if let Some(sort) = query.sort {
-            let order = if sort.descending {
-                Order::Desc
-            } else {
-                Order::Asc
-            };
-            select = select.order_by_with_nulls(
-                sql::sort_expr(sort, Resource::Group, backend),
-                order,
-                sql::missing_last(sort),
-            );
-        }
-        let mut items: Vec<GroupRecord> = select
-            .order_by(
-                Expr::col((scim_group::Entity, scim_group::Column::Id)),
-                Order::Asc,
-            )
-            .offset(offset)
-            .limit(query.count)
-            .all(self.db)
-            .await?
-            .into_iter()
-            .map(GroupRecord::from)
-            .collect();
+        let mut items: Vec<GroupRecord> =
+            sql::in_listing_order(select, query.sort, Resource::Group, backend)
+                .offset(offset)
+                .limit(query.count)
+                .all(self.db)
+                .await?
+                .into_iter()
+                .map(GroupRecord::from)
+                .collect();
         let total = match implied_total(offset, query.count, items.len()) {
             Some(total) => total,
             None => self.total(counting, query, Tally::Groups).await?,

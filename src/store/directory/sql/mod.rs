@@ -20,7 +20,7 @@ use uuid::Uuid;
 
 use crate::domain::query::{Field, FieldKind, Predicate};
 
-pub use sort::{missing_last, sort_expr};
+pub use sort::in_listing_order;
 
 /// Which table a predicate is about.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 
 use entities::scim_user;
-use sea_orm::sea_query::{Expr, Order};
-use sea_orm::{ColumnTrait, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{ColumnTrait, DbBackend, QueryFilter, QuerySelect, QueryTrait};
 use uuid::Uuid;
 
 use super::{UserRecord, UserRow, select_users};
@@ -68,25 +67,27 @@ impl TenantStore<'_> {
         // (an IdP's `userName eq`) costs one query, not two.
         let counting = select.clone();
         let offset = query.start_index.saturating_sub(1);
-        if let Some(sort) = query.sort {
-            let order = if sort.descending {
-                Order::Desc
-            } else {
-                Order::Asc
-            };
-            select = select.order_by_with_nulls(
-                sql::sort_expr(sort, Resource::User, backend),
-                order,
-                sql::missing_last(sort),
+        let mut page = sql::in_listing_order(select, query.sort, Resource::User, backend)
+            .offset(offset)
+            .limit(query.count);
+        if with_groups && offset > 0 && backend == DbBackend::Postgres {
+            // PostgreSQL computes the select list, and so the groups subquery, for every row an
+            // OFFSET skips too: a page at offset 5,000 ran it 5,100 times (8.4 ms, against 0.3 ms for
+            // this shape). So the page's ids come first and the rows are read for those alone.
+            // SQLite skips offset rows before computing the select list, and keeps one shape.
+            let ids = page
+                .select_only()
+                .column(scim_user::Column::Id)
+                .into_query();
+            page = sql::in_listing_order(
+                select_users(self.practice.as_uuid(), backend, true)
+                    .filter(scim_user::Column::Id.in_subquery(ids)),
+                query.sort,
+                Resource::User,
+                backend,
             );
         }
-        let items = select
-            .order_by(
-                Expr::col((scim_user::Entity, scim_user::Column::Id)),
-                Order::Asc,
-            )
-            .offset(offset)
-            .limit(query.count)
+        let items = page
             .into_model::<UserRow>()
             .all(self.db)
             .await?
