@@ -33,7 +33,7 @@ use crate::jobs::sweeper::Sweeper;
 use crate::openapi;
 use crate::routes::routes;
 use crate::state::AppState;
-use crate::store::{Store, StoreError, StoreOptions, describe_open_error};
+use crate::store::{Store, StoreError, StoreOptions, describe_open_error, pooler_hint};
 use crate::webhook::WebhookClient;
 
 #[derive(Debug, thiserror::Error)]
@@ -64,7 +64,10 @@ pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     store.migrate().await.map_err(|e| {
         StartupError::Migrate(match e {
             // Our own migrations' statements: no row data to keep out of the message.
-            StoreError::Database(db) => db.to_string(),
+            StoreError::Database(db) => match pooler_hint(&db) {
+                Some(hint) => format!("{db}; {hint}"),
+                None => db.to_string(),
+            },
             other => other.to_string(),
         })
     })?;
@@ -150,6 +153,13 @@ impl Application {
         match store.describe().await {
             Ok(description) => tracing::info!(database = %description, "database ready"),
             Err(err) => tracing::warn!(error = %err, "cannot read database settings"),
+        }
+        if store.autovacuum_off().await.unwrap_or(false) {
+            tracing::warn!(
+                "PostgreSQL's autovacuum is off, so nothing keeps the query planner's statistics \
+                 current and lookups slow down as the directory grows: turn it on, or run \
+                 `VACUUM ANALYZE` after loading many users"
+            );
         }
         if store.count_practices().await.unwrap_or(1) == 0 {
             tracing::warn!(

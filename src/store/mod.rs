@@ -50,7 +50,7 @@ use sea_orm::{
     QuerySelect, Statement, TransactionTrait,
 };
 
-pub use open::describe_open_error;
+pub use open::{describe_open_error, pooler_hint};
 pub use practices::{NewPractice, Practice, PracticeId};
 
 use crate::domain::catalog::Catalog;
@@ -249,10 +249,30 @@ impl Store {
                 ask("SELECT sqlite_compileoption_used('ENABLE_QPSG')").await?,
             )),
             _ => Ok(format!(
-                "postgres server_version={}",
-                ask("SHOW server_version").await?
+                "postgres server_version={} autovacuum={}",
+                ask("SHOW server_version").await?,
+                ask("SHOW autovacuum").await?,
             )),
         }
+    }
+
+    /// Whether this is PostgreSQL with autovacuum off. Then nothing keeps the planner's
+    /// statistics current: on a directory loaded without them, a `userName eq` lookup walked
+    /// every user in id order (3 to 9 ms at 10,000 users instead of 0.06 ms), and pages read
+    /// the table instead of the index alone.
+    pub async fn autovacuum_off(&self) -> Result<bool, StoreError> {
+        if self.backend() != DbBackend::Postgres {
+            return Ok(false);
+        }
+        let row = self
+            .db
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                "SELECT current_setting('autovacuum') = 'off'",
+            ))
+            .await?
+            .ok_or(StoreError::Corrupt("database settings"))?;
+        Ok(row.try_get_by_index::<bool>(0)?)
     }
 
     /// The store scoped to one practice. Every query made through it filters by that practice.
@@ -413,6 +433,9 @@ pub fn db_error_code(err: &DbErr) -> Option<String> {
 pub fn describe_db_error(err: &DbErr) -> String {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as Sqlx;
+    if let Some(hint) = pooler_hint(err) {
+        return format!("database error, sqlstate 42P05: {hint}");
+    }
     let runtime = match err {
         DbErr::Conn(e) | DbErr::Exec(e) | DbErr::Query(e) => e,
         DbErr::ConnectionAcquire(e) => return format!("connection acquire: {e}"),

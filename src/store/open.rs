@@ -16,6 +16,27 @@ const PG_NO_SUCH_DATABASE: &str = "3D000";
 /// PostgreSQL's `invalid_password` and `invalid_authorization_specification`.
 const PG_AUTH_FAILED: [&str; 2] = ["28P01", "28000"];
 
+/// PostgreSQL's `duplicate_prepared_statement`.
+const PG_DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+
+/// What to do when a statement failed because a connection pooler shares server sessions
+/// between our connections: the driver names its prepared statements per connection
+/// (`sqlx_s_1`, …), so the second connection to prepare one on a shared session is refused.
+/// That is PgBouncer in transaction (or statement) mode before 1.21, which cannot carry
+/// prepared statements; `None` for any other error.
+pub fn pooler_hint(err: &DbErr) -> Option<&'static str> {
+    let Some(Sqlx::Database(db)) = sqlx_error(err) else {
+        return None;
+    };
+    (db.code().as_deref() == Some(PG_DUPLICATE_PREPARED_STATEMENT)).then_some(
+        "a connection pooler is sharing server sessions between connections (PgBouncer in \
+         transaction mode before 1.21 cannot carry prepared statements): connect to \
+         PostgreSQL directly, run PgBouncer in session mode with a pool at least \
+         `database_max_connections` per instance, or use PgBouncer 1.21 or later with \
+         `max_prepared_statements` set",
+    )
+}
+
 /// One sentence for an error from opening `url`. The pool retries a connection that fails
 /// at the network level until its timeout and then says only that it timed out; one direct
 /// attempt finds the cause (refused, unknown host) to report instead.

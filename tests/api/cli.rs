@@ -104,6 +104,30 @@ impl Served {
     pub fn url(&self, path: &str) -> String {
         format!("http://127.0.0.1:{}{}", self.port, path)
     }
+
+    /// Sends SIGTERM and waits (at most 15 s) for a clean exit: requests in flight drain.
+    pub fn stop_gracefully(&mut self) {
+        let pid = self.child.id().to_string();
+        assert!(
+            Command::new("kill")
+                .args(["-TERM", &pid])
+                .status()
+                .unwrap()
+                .success()
+        );
+        let deadline = Instant::now() + Duration::from_secs(15);
+        let status = loop {
+            if let Some(status) = self.child.try_wait().unwrap() {
+                break status;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "still running 15 s after SIGTERM"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        };
+        assert!(status.success(), "exited with {status}");
+    }
 }
 
 impl Drop for Served {
@@ -282,24 +306,7 @@ fn the_default_database_is_a_sqlite_file_in_the_working_directory() {
 fn sigterm_shuts_down_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}/p.db?mode=rwc", dir.path().display());
-    let mut served = Served::start(portcullis(dir.path(), &db));
-    let pid = served.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let deadline = Instant::now() + Duration::from_secs(15);
-    let status = loop {
-        if let Some(status) = served.child.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "still running after SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert!(status.success(), "{status}");
+    Served::start(portcullis(dir.path(), &db)).stop_gracefully();
 }
 
 /// Logs carry no secrets and no PHI: not the token, not the password Okta sends, not names,

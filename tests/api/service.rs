@@ -4,7 +4,7 @@
 
 use std::os::unix::net::UnixDatagram;
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
@@ -131,7 +131,7 @@ async fn readiness_and_stopping_are_told_to_the_service_manager() {
         .unwrap();
     assert_eq!(health.status(), 200);
 
-    stop_gracefully(&mut served);
+    served.stop_gracefully();
     let n = socket.recv(&mut buffer).unwrap();
     assert_eq!(&buffer[..n], b"STOPPING=1");
 }
@@ -151,6 +151,39 @@ fn backup_on_postgres_points_at_pg_dump() {
             .unwrap(),
     );
     assert!(stderr.contains("pg_dump"), "{stderr}");
+}
+
+/// PostgreSQL without autovacuum keeps no planner statistics, and lookups then walk the whole
+/// directory: the service warns at start exactly when the server has autovacuum off.
+#[tokio::test]
+async fn postgres_without_autovacuum_is_warned_about() {
+    use sea_orm::{ConnectionTrait, Statement};
+    let Some(backend) = Backend::postgres() else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let database = backend.fresh_database(dir.path()).await;
+    let db = sea_orm::Database::connect(database.url.as_str())
+        .await
+        .unwrap();
+    let setting = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SHOW autovacuum",
+        ))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<String>(0)
+        .unwrap();
+    let mut served = Served::start(portcullis(dir.path(), &database.url));
+    let said = served.stderr.lock().unwrap().join("\n");
+    assert_eq!(
+        said.contains("autovacuum is off"),
+        setting == "off",
+        "autovacuum={setting}: {said}"
+    );
+    served.stop_gracefully();
 }
 
 /// A backup taken while an identity provider writes is consistent: restored into an empty
@@ -347,20 +380,6 @@ async fn create_people_across(
     }
 }
 
-/// Stops a served instance with SIGTERM and waits for it to exit cleanly.
-fn stop_gracefully(served: &mut Served) {
-    let pid = served.child.id().to_string();
-    assert!(
-        Command::new("kill")
-            .args(["-TERM", &pid])
-            .status()
-            .unwrap()
-            .success()
-    );
-    let status = served.child.wait().unwrap();
-    assert!(status.success(), "exited with {status}");
-}
-
 /// Two instances started at the same moment on an empty PostgreSQL database both come up
 /// (migrations take a lock: one applies them, the other waits and finds nothing to do); then
 /// each is restarted in turn (SIGTERM, drain, start) while an identity provider keeps writing
@@ -426,7 +445,7 @@ async fn two_instances_start_together_and_a_rolling_restart_loses_nothing() {
             .collect();
         wait_for(30, &acknowledged).await;
         let restarting = if round == 0 { &mut a } else { &mut b };
-        stop_gracefully(restarting);
+        restarting.stop_gracefully();
         wait_for(30, &acknowledged).await;
         stop.store(true, Ordering::Relaxed);
         for writer in writers {
