@@ -61,6 +61,10 @@ pub enum StartupError {
 /// Opens the store and brings its schema up to date.
 pub async fn open_store(settings: &Settings) -> Result<Store, StartupError> {
     let store = connect_store(settings).await?;
+    store
+        .refuse_shared_sessions()
+        .await
+        .map_err(StartupError::Database)?;
     store.migrate().await.map_err(|e| {
         StartupError::Migrate(match e {
             // Our own migrations' statements: no row data to keep out of the message.

@@ -16,25 +16,54 @@ const PG_NO_SUCH_DATABASE: &str = "3D000";
 /// PostgreSQL's `invalid_password` and `invalid_authorization_specification`.
 const PG_AUTH_FAILED: [&str; 2] = ["28P01", "28000"];
 
-/// PostgreSQL's `duplicate_prepared_statement`.
-const PG_DUPLICATE_PREPARED_STATEMENT: &str = "42P05";
+/// PostgreSQL's `duplicate_prepared_statement` and `invalid_sql_statement_name`.
+const PG_PREPARED_STATEMENT_CLASHES: [&str; 2] = ["42P05", "26000"];
 
 /// What to do when a statement failed because a connection pooler shares server sessions
-/// between our connections: the driver names its prepared statements per connection
-/// (`sqlx_s_1`, …), so the second connection to prepare one on a shared session is refused.
+/// between our connections. The driver names its prepared statements per connection
+/// (`sqlx_s_1`, …): on a shared session the second connection to prepare one is refused
+/// (42P05), and a connection handed another session finds its statement missing (26000).
 /// That is PgBouncer in transaction (or statement) mode before 1.21, which cannot carry
 /// prepared statements; `None` for any other error.
 pub fn pooler_hint(err: &DbErr) -> Option<&'static str> {
     let Some(Sqlx::Database(db)) = sqlx_error(err) else {
         return None;
     };
-    (db.code().as_deref() == Some(PG_DUPLICATE_PREPARED_STATEMENT)).then_some(
-        "a connection pooler is sharing server sessions between connections (PgBouncer in \
-         transaction mode before 1.21 cannot carry prepared statements): connect to \
-         PostgreSQL directly, run PgBouncer in session mode with a pool at least \
-         `database_max_connections` per instance, or use PgBouncer 1.21 or later with \
-         `max_prepared_statements` set",
-    )
+    let clash = db
+        .code()
+        .is_some_and(|code| PG_PREPARED_STATEMENT_CLASHES.contains(&code.as_ref()))
+        && db.message().contains("\"sqlx_s_");
+    clash.then_some(POOLER_ADVICE)
+}
+
+/// Why a pooler that shares server sessions breaks us, and what to do instead.
+pub const POOLER_ADVICE: &str = "a connection pooler is sharing server sessions between \
+     connections (PgBouncer in transaction mode before 1.21 cannot carry prepared statements): \
+     connect to PostgreSQL directly, run PgBouncer in session mode with a pool at least \
+     `database_max_connections` per instance, or use PgBouncer 1.21 or later with \
+     `max_prepared_statements` set";
+
+/// What [`shares_server_sessions`] reports: a pooler that hands one server session to several
+/// of our connections.
+pub const SHARED_SESSIONS: &str = "two connections held at once reached the same PostgreSQL \
+     session";
+
+/// Whether two pool connections held at the same time reach the same server session (the same
+/// backend process): then a pooler in transaction or statement mode sits in between, and
+/// prepared statements named on one connection could run, under another's name, on the
+/// other. Directly, or through a session-mode pooler, two held connections never share a
+/// backend. Asked over the simple query protocol, which prepares nothing.
+pub async fn shares_server_sessions(pool: &sea_orm::sqlx::PgPool) -> Result<bool, Sqlx> {
+    async fn backend(conn: &mut PgConnection) -> Result<i32, Sqlx> {
+        use sea_orm::sqlx::Row;
+        let row = sea_orm::sqlx::raw_sql("SELECT pg_backend_pid()")
+            .fetch_one(conn)
+            .await?;
+        row.try_get::<i32, _>(0)
+    }
+    let mut first = pool.acquire().await?;
+    let mut second = pool.acquire().await?;
+    Ok(backend(&mut first).await? == backend(&mut second).await?)
 }
 
 /// One sentence for an error from opening `url`. The pool retries a connection that fails

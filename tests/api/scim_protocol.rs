@@ -843,6 +843,36 @@ storage_test!(
             names,
             ["dan", "cat", "bob", "ann"].map(|n| format!("{n}@acme.example"))
         );
+        let scim = &scim;
+        let page_of = |path: String| async move {
+            let page = scim.get(&path).await;
+            names_and_groups(page.expect(200))
+                .into_iter()
+                .map(|(name, _)| name.trim_end_matches("@acme.example").to_owned())
+                .collect::<Vec<_>>()
+        };
+        // A filter with an offset: the ids subquery filters too.
+        let filter = urlencode("userName ne \"eve@acme.example\"");
+        assert_eq!(
+            page_of(format!(
+                "/Users?filter={filter}&sortBy=userName&startIndex=2&count=2"
+            ))
+            .await,
+            ["bob", "cat"]
+        );
+        // Users without the sort attribute come last ascending, in id (creation) order.
+        for (user, name) in [(&ids[1], "Zed"), (&ids[4], "Amy")] {
+            scim.patch(
+                &format!("/Users/{user}"),
+                json!({"Operations": [{"op": "replace", "path": "displayName", "value": name}]}),
+            )
+            .await
+            .expect(200);
+        }
+        assert_eq!(
+            page_of("/Users?sortBy=displayName&startIndex=2&count=3".into()).await,
+            ["ann", "eve", "dan"]
+        );
     }
 );
 
