@@ -153,6 +153,11 @@ pub struct StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
+    /// Where write transactions run. On SQLite one connection of its own: SQLite drops a
+    /// connection's page cache whenever another connection has written, so writes spread over
+    /// the pool began cold, reading their pages back through the kernel; the one writer keeps
+    /// its cache across its own commits. On PostgreSQL the same pool as reads.
+    writer: DatabaseConnection,
     /// SQLite has one writer at a time; taking this before a write transaction queues writers
     /// in-process instead of letting them fail with `SQLITE_BUSY` when a read upgrades to a
     /// write. Unused on PostgreSQL, where row locks and version checks do the job.
@@ -167,8 +172,13 @@ impl Store {
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let connect = connect_options(&options.url, options.max_connections);
         let db = Database::connect(connect).await?;
+        let writer = match db.get_database_backend() {
+            DbBackend::Sqlite => Database::connect(connect_options(&options.url, 1)).await?,
+            _ => db.clone(),
+        };
         Ok(Self {
             db,
+            writer,
             write_lock: Arc::new(tokio::sync::Mutex::new(())),
             catalog: options.catalog.clone(),
             credentials: Arc::new(credentials::CredentialCache::new(
@@ -316,14 +326,14 @@ impl Store {
         // CLI) or an unlocked statement wrote in between.
         let tx = match self.backend() {
             DbBackend::Sqlite => {
-                self.db
+                self.writer
                     .begin_with_options(sea_orm::TransactionOptions {
                         sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
                         ..Default::default()
                     })
                     .await?
             }
-            _ => self.db.begin().await?,
+            _ => self.writer.begin().await?,
         };
         Ok(WriteTx { tx, _guard: guard })
     }
