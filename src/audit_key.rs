@@ -55,17 +55,29 @@ fn create(path: &Path) -> Result<AuditSigner, String> {
         .try_fill_bytes(&mut seed)
         .map_err(|e| format!("no randomness for a new key: {e}"))?;
     let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
+    options.write(true).create(true).truncate(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
         options.mode(0o600);
     }
+    // Written whole under a temporary name, then linked into place: another instance starting
+    // at the same moment finds either no key or the whole key, never a half-written file, and
+    // a link (unlike a rename) never replaces a key that appeared meanwhile.
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("key");
+    let temporary = path.with_file_name(format!(".{name}.{}.tmp", std::process::id()));
     let mut file = options
-        .open(path)
-        .map_err(|e| format!("cannot create {shown}: {e}"))?;
-    file.write_all(format!("{}\n", hex::encode(seed)).as_bytes())
+        .open(&temporary)
+        .map_err(|e| format!("cannot create {}: {e}", temporary.display()))?;
+    let written = file
+        .write_all(format!("{}\n", hex::encode(seed)).as_bytes())
         .and_then(|()| file.sync_all())
-        .map_err(|e| format!("cannot write {shown}: {e}"))?;
+        .and_then(|()| std::fs::hard_link(&temporary, path));
+    let _ = std::fs::remove_file(&temporary);
+    written.map_err(|e| format!("cannot write {shown}: {e}"))?;
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        // The new name is durable only once its directory is.
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
     Ok(AuditSigner::from_seed(&seed))
 }

@@ -78,7 +78,10 @@ impl Served {
         let deadline = Instant::now() + Duration::from_secs(30);
         let port = loop {
             assert!(Instant::now() < deadline, "no `listening` line: {stderr:?}");
-            let line = lines.next().expect("serve exited early").unwrap();
+            let Some(line) = lines.next() else {
+                panic!("serve exited early: {}", stderr.join("\n"));
+            };
+            let line = line.unwrap();
             stderr.push(line.clone());
             if let Ok(event) = serde_json::from_str::<Value>(&line)
                 && event["message"] == "listening"
