@@ -17,7 +17,7 @@ Servers run on core 0 and the load generator (wrk, from Debian) on core 1; serve
 within each repetition; every process started is stopped by its PID. Before timing, each server
 must pass the same correctness checks, so a server that fails fast cannot win.
 
-Workloads: (a) create users on one connection; (b) filter userName eq at 16 and 64
+Workloads: (a) create users on one connection, then on 16; (b) filter userName eq at 16 and 64
 connections; (c) PATCH active=false at 16; (d) pages of 100 at random offsets, and a full
 import paged sequentially; (e) one Group PATCH adding 1,000 members; (f) resident memory after
 loading. Floors: a bare actix-web JSON echo (1 and 16 connections), SQLite one insert per commit (WAL,
@@ -253,7 +253,7 @@ class Portcullis(Server):
             if status != 201:
                 raise RuntimeError(f"adding {portal}: {status} {body}")
             status, catalog = admin.call("GET", "/api/v1/portals")
-            roles = [p for p in catalog["portals"] if p["slug"] == portal][0]["roles"]
+            roles = [p for p in catalog["items"] if p["slug"] == portal][0]["roles"]
             grants[portal] = [next(r["slug"] for r in roles if not r.get("is_admin"))]
         status, body = admin.call("PUT", "/api/v1/policy", {"rules": [{"name": "Everyone", "when": {}, "grant": grants}]})
         if status != 200:
@@ -486,12 +486,16 @@ def full_import(server, users):
 def measure(server, users, seconds, work):
     """One repetition of every workload against a fresh server; returns {metric: value}."""
     out = {}
-    # (a) creates on one connection, on an empty server.
+    # (a) creates on one connection, then on 16, on an empty server.
     server.start(work)
     try:
         getattr(server, "after_start", lambda: None)()
         r = wrk("create.lua", server.base, server.token, seconds, 1, {"BENCH_PREFIX": "c"})
         out["create rps"] = r["rps"]
+        # The same at 16 connections (an identity provider pushing in parallel): writers that
+        # queue can share one durable commit.
+        r = wrk("create.lua", server.base, server.token, seconds, 16, {"BENCH_PREFIX": "d"})
+        out["create rps c16"] = r["rps"]
     finally:
         server.stop()
     # The rest on a fresh server holding exactly `users` users.
@@ -671,7 +675,7 @@ def report(results, floors, loads, args):
           f"SQLite insert+commit {floors['sqlite FULL']:,.0f}/s FULL, {floors['sqlite NORMAL']:,.0f}/s NORMAL; "
           f"through sea-orm/sqlx: SELECT 1 {floors['driver']['select_1']:,.0f}/s at 1 task, "
           f"{floors['driver']['select_16']:,.0f}/s at 16, insert+commit {floors['driver']['insert_commit']:,.0f}/s")
-    metrics = ["create rps", "filter rps c16", "filter rps c64", "filter p99 ms c64", "leaver PATCH rps", "pages/s",
+    metrics = ["create rps", "create rps c16", "filter rps c16", "filter rps c64", "filter p99 ms c64", "leaver PATCH rps", "pages/s",
                "import s", "group PATCH ms", "RSS MiB"]
     sizes = sorted({size for size, _ in results})
     for size in sizes:
@@ -701,6 +705,9 @@ def report(results, floors, loads, args):
                 print(f"- vs floors: create {create[0] / floors['sqlite FULL']:.2f}× SQLite FULL insert loop, "
                       f"{create[0] / floors['driver']['insert_commit']:.2f}× the same through sea-orm/sqlx, "
                       f"{create[0] / echo1:.2f}× echo at 1 connection")
+            c16 = med(base.get("create rps c16", []))
+            if c16:
+                print(f"- vs floors: create at 16 {c16[0] / floors['sqlite FULL']:.2f}× SQLite FULL insert loop")
             f16 = med(base.get("filter rps c16", []))
             if f16:
                 print(f"- vs floors: filter at 16 {f16[0] / floors['echo'][16]:.2f}× echo at 16, "

@@ -39,6 +39,7 @@ mod tokens;
 pub mod training;
 pub(crate) mod vocabulary;
 pub mod webhooks;
+mod writer;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -55,6 +56,7 @@ pub use practices::{NewPractice, Practice, PracticeId};
 
 use crate::domain::catalog::Catalog;
 pub use tokens::{IssuedToken, NewToken, StoredToken, TokenId};
+pub(crate) use writer::WriteTx;
 
 /// Why a storage operation failed, in terms callers can act on.
 #[derive(Debug, thiserror::Error)]
@@ -153,15 +155,13 @@ pub struct StoreOptions {
 #[derive(Debug, Clone)]
 pub struct Store {
     db: DatabaseConnection,
-    /// Where write transactions run. On SQLite one connection of its own: SQLite drops a
-    /// connection's page cache whenever another connection has written, so writes spread over
-    /// the pool began cold, reading their pages back through the kernel; the one writer keeps
-    /// its cache across its own commits. On PostgreSQL the same pool as reads.
-    writer: DatabaseConnection,
-    /// SQLite has one writer at a time; taking this before a write transaction queues writers
-    /// in-process instead of letting them fail with `SQLITE_BUSY` when a read upgrades to a
-    /// write. Unused on PostgreSQL, where row locks and version checks do the job.
-    write_lock: Arc<tokio::sync::Mutex<()>>,
+    /// Where write transactions run on SQLite: one connection of its own, behind the slot
+    /// writers queue for, with group commit ([`writer`]). SQLite drops a connection's page
+    /// cache whenever another connection has written, so writes spread over the pool began
+    /// cold, reading their pages back through the kernel; the one writer keeps its cache
+    /// across its own commits. `None` on PostgreSQL, where writes use the pool and row locks
+    /// and version checks keep them apart.
+    sqlite_writer: Option<Arc<writer::SqliteWriter>>,
     catalog: Arc<Catalog>,
     credentials: Arc<credentials::CredentialCache>,
     contexts: Arc<planning::ContextCache>,
@@ -172,14 +172,16 @@ impl Store {
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
         let connect = connect_options(&options.url, options.max_connections);
         let db = Database::connect(connect).await?;
-        let writer = match db.get_database_backend() {
-            DbBackend::Sqlite => Database::connect(connect_options(&options.url, 1)).await?,
-            _ => db.clone(),
+        let sqlite_writer = match db.get_database_backend() {
+            DbBackend::Sqlite => {
+                let connection = Database::connect(connect_options(&options.url, 1)).await?;
+                Some(Arc::new(writer::SqliteWriter::new(connection)))
+            }
+            _ => None,
         };
         Ok(Self {
             db,
-            writer,
-            write_lock: Arc::new(tokio::sync::Mutex::new(())),
+            sqlite_writer,
             catalog: options.catalog.clone(),
             credentials: Arc::new(credentials::CredentialCache::new(
                 options.credential_cache_ttl,
@@ -314,28 +316,13 @@ impl Store {
         }
     }
 
-    /// Begins a write transaction (queued behind other writers on SQLite). Dropping the
-    /// returned value without committing rolls back.
+    /// Begins a write transaction (on SQLite queued behind other writers, and committed
+    /// with them: [`writer`]). Dropping the returned value without committing rolls back.
     pub(crate) async fn begin_write(&self) -> Result<WriteTx, StoreError> {
-        let guard = match self.backend() {
-            DbBackend::Sqlite => Some(self.write_lock.clone().lock_owned().await),
-            _ => None,
-        };
-        // IMMEDIATE takes SQLite's write lock up front (waiting up to busy_timeout), so a
-        // transaction that reads and then writes cannot fail mid-way when another process (the
-        // CLI) or an unlocked statement wrote in between.
-        let tx = match self.backend() {
-            DbBackend::Sqlite => {
-                self.writer
-                    .begin_with_options(sea_orm::TransactionOptions {
-                        sqlite_transaction_mode: Some(sea_orm::SqliteTransactionMode::Immediate),
-                        ..Default::default()
-                    })
-                    .await?
-            }
-            _ => self.writer.begin().await?,
-        };
-        Ok(WriteTx { tx, _guard: guard })
+        match &self.sqlite_writer {
+            Some(writer) => writer.begin().await,
+            None => Ok(WriteTx::alone(self.db.begin().await?)),
+        }
     }
 
     pub(crate) fn connection(&self) -> &DatabaseConnection {
@@ -377,24 +364,6 @@ pub struct TenantStore<'a> {
     db: &'a DatabaseConnection,
     store: &'a Store,
     practice: PracticeId,
-}
-
-/// A write transaction, holding SQLite's writer slot until it ends.
-#[derive(Debug)]
-pub(crate) struct WriteTx {
-    pub tx: sea_orm::DatabaseTransaction,
-    _guard: Option<tokio::sync::OwnedMutexGuard<()>>,
-}
-
-impl WriteTx {
-    pub async fn commit(self) -> Result<(), StoreError> {
-        Ok(self.tx.commit().await?)
-    }
-
-    /// Undoes everything (a dry run, such as a policy's impact).
-    pub async fn rollback(self) -> Result<(), StoreError> {
-        Ok(self.tx.rollback().await?)
-    }
 }
 
 impl TenantStore<'_> {
