@@ -208,7 +208,7 @@ def set_up(backend):
         status, body = api.call("POST", "/api/v1/practice-portals", {"portal": portal})
         if status != 201:
             raise RuntimeError(f"adding {portal}: {status} {body}")
-        roles = next(p for p in catalog["portals"] if p["slug"] == portal)["roles"]
+        roles = next(p for p in catalog["items"] if p["slug"] == portal)["roles"]
         grants[portal] = [next(r["slug"] for r in roles if not r.get("is_admin"))]
     status, body = api.call("PUT", "/api/v1/policy", {"rules": [{"name": "Everyone", "when": {}, "grant": grants}]})
     if status != 200:
