@@ -331,9 +331,10 @@ mod tests {
     use std::sync::atomic::Ordering;
 
     use sea_orm::{ConnectionTrait, Database, DatabaseConnection};
+    use tokio::task::JoinHandle;
 
-    use super::SqliteWriter;
-    use crate::store::connect_options;
+    use super::{SqliteWriter, WriteTx};
+    use crate::store::{StoreError, connect_options};
 
     async fn writer_on_new_file() -> (tempfile::TempDir, Arc<SqliteWriter>, DatabaseConnection) {
         let dir = tempfile::tempdir().unwrap();
@@ -363,11 +364,50 @@ mod tests {
         .collect()
     }
 
-    /// Queues `writers` more writers behind the slot and returns once all of them wait.
-    async fn until_queued(writer: &SqliteWriter, writers: usize) {
-        while writer.queued.load(Ordering::SeqCst) < writers {
+    /// A write transaction that has run `sql`.
+    async fn begin_with(writer: &SqliteWriter, sql: &str) -> Result<WriteTx, StoreError> {
+        let tx = writer.begin().await?;
+        tx.tx.execute_unprepared(sql).await?;
+        Ok(tx)
+    }
+
+    /// Another writer, queued behind the slot by the time this returns, that runs `sql` and
+    /// then commits, or, with `commit` false, drops its transaction as a request failing
+    /// half-way does.
+    async fn queue(
+        writer: &Arc<SqliteWriter>,
+        sql: String,
+        commit: bool,
+    ) -> JoinHandle<Result<(), StoreError>> {
+        let queued = writer.queued.load(Ordering::SeqCst);
+        let task = tokio::spawn({
+            let writer = writer.clone();
+            async move {
+                let tx = begin_with(&writer, &sql).await?;
+                if commit {
+                    tx.commit().await?;
+                }
+                Ok(())
+            }
+        });
+        while writer.queued.load(Ordering::SeqCst) <= queued {
             tokio::task::yield_now().await;
         }
+        task
+    }
+
+    fn insert(name: &str) -> String {
+        format!("INSERT INTO row (name) VALUES ('{name}')")
+    }
+
+    /// Two writers, the second queued behind the first, committed as one group.
+    async fn commit_a_group_of_two(writer: &Arc<SqliteWriter>, name: &str) {
+        let first = begin_with(writer, &insert(&format!("{name}-a")))
+            .await
+            .unwrap();
+        let second = queue(writer, insert(&format!("{name}-b")), true).await;
+        first.commit().await.unwrap();
+        second.await.unwrap().unwrap();
     }
 
     /// One writer's failure rolls back its own work only, and everyone's committed work lands
@@ -375,40 +415,12 @@ mod tests {
     #[tokio::test]
     async fn a_group_commits_its_members_and_drops_a_failed_one() {
         let (_dir, writer, reader) = writer_on_new_file().await;
-        let first = writer.begin().await.unwrap();
-        first
-            .tx
-            .execute_unprepared("INSERT INTO row (name) VALUES ('first')")
-            .await
-            .unwrap();
-
-        let failing = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = writer.begin().await.unwrap();
-                tx.tx
-                    .execute_unprepared("INSERT INTO row (name) VALUES ('failed')")
-                    .await
-                    .unwrap();
-                // Dropped uncommitted, as a request that fails half-way.
-            }
-        });
-        until_queued(&writer, 1).await;
-        let member = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = writer.begin().await.unwrap();
-                tx.tx
-                    .execute_unprepared("INSERT INTO row (name) VALUES ('member')")
-                    .await
-                    .unwrap();
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 2).await;
+        let first = begin_with(&writer, &insert("first")).await.unwrap();
+        let failing = queue(&writer, insert("failed"), false).await;
+        let member = queue(&writer, insert("member"), true).await;
 
         first.commit().await.unwrap();
-        failing.await.unwrap();
+        failing.await.unwrap().unwrap();
         member.await.unwrap().unwrap();
         assert_eq!(rows(&reader).await, ["first", "member"]);
     }
@@ -418,42 +430,26 @@ mod tests {
     #[tokio::test]
     async fn a_failed_group_commit_fails_every_member() {
         let (_dir, writer, reader) = writer_on_new_file().await;
-        let first = writer.begin().await.unwrap();
-        first
-            .tx
-            .execute_unprepared("INSERT INTO row (name) VALUES ('first')")
-            .await
-            .unwrap();
-        let member = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = writer.begin().await.unwrap();
-                tx.tx
-                    .execute_unprepared("INSERT INTO row (name, parent) VALUES ('orphan', 'none')")
-                    .await
-                    .unwrap();
-                tx.commit().await
-            }
-        });
-        until_queued(&writer, 1).await;
+        let first = begin_with(&writer, &insert("first")).await.unwrap();
+        let orphan = "INSERT INTO row (name, parent) VALUES ('orphan', 'none')";
+        let member = queue(&writer, orphan.to_owned(), true).await;
 
         let first_outcome = first.commit().await;
-        let member_outcome = member.await.unwrap();
         assert!(
             first_outcome
                 .unwrap_err()
                 .to_string()
                 .contains("database error")
         );
-        assert!(member_outcome.is_err());
+        assert!(member.await.unwrap().is_err());
         assert!(rows(&reader).await.is_empty());
 
-        let next = writer.begin().await.unwrap();
-        next.tx
-            .execute_unprepared("INSERT INTO row (name) VALUES ('next')")
+        begin_with(&writer, &insert("next"))
+            .await
+            .unwrap()
+            .commit()
             .await
             .unwrap();
-        next.commit().await.unwrap();
         assert_eq!(rows(&reader).await, ["next"]);
     }
 
@@ -471,27 +467,12 @@ mod tests {
             .await
             .unwrap();
         // One group first, as a running service has had: its marker table then exists.
-        commit_a_group_of_two(&writer).await;
+        commit_a_group_of_two(&writer, "earlier").await;
         let before = rows(&reader).await;
-        let first = writer.begin().await.unwrap();
-        first
-            .tx
-            .execute_unprepared("INSERT INTO row (name) VALUES ('first')")
-            .await
-            .unwrap();
+        let first = begin_with(&writer, &insert("first")).await.unwrap();
         let mut members = Vec::new();
         for name in ["before", "boom", "after"] {
-            members.push(tokio::spawn({
-                let writer = writer.clone();
-                async move {
-                    let tx = writer.begin().await?;
-                    tx.tx
-                        .execute_unprepared(&format!("INSERT INTO row (name) VALUES ('{name}')"))
-                        .await?;
-                    tx.commit().await
-                }
-            }));
-            until_queued(&writer, members.len()).await;
+            members.push(queue(&writer, insert(name), true).await);
         }
 
         assert!(first.commit().await.is_err());
@@ -500,33 +481,8 @@ mod tests {
         }
         assert_eq!(rows(&reader).await, before);
 
-        commit_a_group_of_two(&writer).await;
+        commit_a_group_of_two(&writer, "later").await;
         assert_eq!(rows(&reader).await.len(), before.len() + 2);
-    }
-
-    /// Two writers, the second queued behind the first, committed as one group.
-    async fn commit_a_group_of_two(writer: &Arc<SqliteWriter>) {
-        static GROUP: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
-        let n = GROUP.fetch_add(1, Ordering::SeqCst);
-        let first = writer.begin().await.unwrap();
-        first
-            .tx
-            .execute_unprepared(&format!("INSERT INTO row (name) VALUES ('group-{n}-a')"))
-            .await
-            .unwrap();
-        let second = tokio::spawn({
-            let writer = writer.clone();
-            async move {
-                let tx = writer.begin().await?;
-                tx.tx
-                    .execute_unprepared(&format!("INSERT INTO row (name) VALUES ('group-{n}-b')"))
-                    .await?;
-                tx.commit().await
-            }
-        });
-        until_queued(writer, 1).await;
-        first.commit().await.unwrap();
-        second.await.unwrap().unwrap();
     }
 
     /// A member whose request is cancelled at any point (here: after a varying number of
@@ -537,23 +493,8 @@ mod tests {
         let (_dir, writer, reader) = writer_on_new_file().await;
         for turns in 0..40 {
             let name = format!("first-{turns:02}");
-            let first = writer.begin().await.unwrap();
-            first
-                .tx
-                .execute_unprepared(&format!("INSERT INTO row (name) VALUES ('{name}')"))
-                .await
-                .unwrap();
-            let member = tokio::spawn({
-                let writer = writer.clone();
-                async move {
-                    let tx = writer.begin().await?;
-                    tx.tx
-                        .execute_unprepared(&format!("INSERT INTO row (name) VALUES ('m-{turns}')"))
-                        .await?;
-                    tx.commit().await
-                }
-            });
-            until_queued(&writer, 1).await;
+            let first = begin_with(&writer, &insert(&name)).await.unwrap();
+            let member = queue(&writer, insert(&format!("m-{turns}")), true).await;
             let committed = tokio::spawn(first.commit());
             for _ in 0..turns {
                 tokio::task::yield_now().await;
@@ -573,12 +514,12 @@ mod tests {
     #[tokio::test]
     async fn a_writer_alone_commits_by_itself() {
         let (_dir, writer, reader) = writer_on_new_file().await;
-        let tx = writer.begin().await.unwrap();
-        tx.tx
-            .execute_unprepared("INSERT INTO row (name) VALUES ('alone')")
+        begin_with(&writer, &insert("alone"))
+            .await
+            .unwrap()
+            .commit()
             .await
             .unwrap();
-        tx.commit().await.unwrap();
         assert_eq!(rows(&reader).await, ["alone"]);
         assert!(writer.slot.lock().await.open.is_none());
     }
