@@ -50,8 +50,8 @@ use super::StoreError;
 pub(super) struct SqliteWriter {
     connection: DatabaseConnection,
     slot: Arc<Mutex<Slot>>,
-    queued: Arc<AtomicUsize>,
-    groups: Arc<AtomicU64>,
+    queued: AtomicUsize,
+    groups: AtomicU64,
     runtime: Handle,
 }
 
@@ -94,9 +94,7 @@ enum Role {
     /// for the queued writers.
     First {
         slot: OwnedMutexGuard<Slot>,
-        queued: Arc<AtomicUsize>,
-        marker: u64,
-        runtime: Handle,
+        writer: Arc<SqliteWriter>,
     },
     /// SQLite: a savepoint in a group opened by an earlier writer, and how to hear how the
     /// group's commit ended.
@@ -106,6 +104,7 @@ enum Role {
     },
 }
 
+/// The connection-private table of group markers (SQLite's `temp` schema).
 const MARKERS: &str = "temp.portcullis_write_group";
 
 impl SqliteWriter {
@@ -114,14 +113,14 @@ impl SqliteWriter {
         Self {
             connection,
             slot: Arc::default(),
-            queued: Arc::default(),
-            groups: Arc::default(),
+            queued: AtomicUsize::new(0),
+            groups: AtomicU64::new(0),
             runtime: Handle::current(),
         }
     }
 
     /// Waits for the slot, then joins the open group or begins a new transaction.
-    pub(super) async fn begin(&self) -> Result<WriteTx, StoreError> {
+    pub(super) async fn begin(self: &Arc<Self>) -> Result<WriteTx, StoreError> {
         let mut slot = {
             let _waiting = Waiting::count(&self.queued);
             self.slot.clone().lock_owned().await
@@ -153,9 +152,7 @@ impl SqliteWriter {
             tx,
             role: Role::First {
                 slot,
-                queued: self.queued.clone(),
-                marker: self.groups.fetch_add(1, Ordering::SeqCst),
-                runtime: self.runtime.clone(),
+                writer: self.clone(),
             },
         })
     }
@@ -204,19 +201,14 @@ impl WriteTx {
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.role {
             Role::Alone => Ok(self.tx.commit().await?),
-            Role::First {
-                mut slot,
-                queued,
-                marker,
-                runtime,
-            } => {
-                if queued.load(Ordering::SeqCst) == 0 {
+            Role::First { mut slot, writer } => {
+                if writer.queued.load(Ordering::SeqCst) == 0 {
                     return Ok(self.tx.commit().await?);
                 }
+                let marker = writer.groups.fetch_add(1, Ordering::SeqCst);
                 self.tx
                     .execute_unprepared(&format!(
-                        "CREATE TEMP TABLE IF NOT EXISTS portcullis_write_group \
-                         (id INTEGER PRIMARY KEY); \
+                        "CREATE TABLE IF NOT EXISTS {MARKERS} (id INTEGER PRIMARY KEY); \
                          INSERT INTO {MARKERS} (id) VALUES ({})",
                         marker as i64
                     ))
@@ -230,7 +222,7 @@ impl WriteTx {
                 });
                 let mutex = OwnedMutexGuard::mutex(&slot).clone();
                 drop(slot);
-                runtime.spawn(commit_group(mutex, done));
+                writer.runtime.spawn(commit_group(mutex, done));
                 wait_for(outcome).await
             }
             Role::Member { mut slot, outcome } => {
@@ -365,7 +357,7 @@ mod tests {
     }
 
     /// A write transaction that has run `sql`.
-    async fn begin_with(writer: &SqliteWriter, sql: &str) -> Result<WriteTx, StoreError> {
+    async fn begin_with(writer: &Arc<SqliteWriter>, sql: &str) -> Result<WriteTx, StoreError> {
         let tx = writer.begin().await?;
         tx.tx.execute_unprepared(sql).await?;
         Ok(tx)
@@ -398,6 +390,12 @@ mod tests {
 
     fn insert(name: &str) -> String {
         format!("INSERT INTO row (name) VALUES ('{name}')")
+    }
+
+    /// One writer, nobody queued behind it: inserts `name` and commits.
+    async fn commit_alone(writer: &Arc<SqliteWriter>, name: &str) {
+        let tx = begin_with(writer, &insert(name)).await.unwrap();
+        tx.commit().await.unwrap();
     }
 
     /// Two writers, the second queued behind the first, committed as one group.
@@ -444,12 +442,7 @@ mod tests {
         assert!(member.await.unwrap().is_err());
         assert!(rows(&reader).await.is_empty());
 
-        begin_with(&writer, &insert("next"))
-            .await
-            .unwrap()
-            .commit()
-            .await
-            .unwrap();
+        commit_alone(&writer, "next").await;
         assert_eq!(rows(&reader).await, ["next"]);
     }
 
@@ -514,12 +507,7 @@ mod tests {
     #[tokio::test]
     async fn a_writer_alone_commits_by_itself() {
         let (_dir, writer, reader) = writer_on_new_file().await;
-        begin_with(&writer, &insert("alone"))
-            .await
-            .unwrap()
-            .commit()
-            .await
-            .unwrap();
+        commit_alone(&writer, "alone").await;
         assert_eq!(rows(&reader).await, ["alone"]);
         assert!(writer.slot.lock().await.open.is_none());
     }
