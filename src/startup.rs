@@ -16,7 +16,7 @@ use crate::auth::jwt::JwtVerifier;
 use crate::auth::oidc::OidcClients;
 use crate::auth::ratelimit::CredentialLimiter;
 use crate::clock::{SharedClock, SystemClock};
-use crate::config::Settings;
+use crate::config::{DatabasePooler, Settings};
 use crate::domain::catalog::Catalog;
 use crate::domain::delivery::RetryPolicy;
 use crate::engine::deliver::Deliverer;
@@ -109,6 +109,7 @@ pub async fn connect_store(settings: &Settings) -> Result<Store, StartupError> {
         max_connections: settings.database_pool_size(),
         catalog: Arc::new(catalog),
         credential_cache_ttl: settings.auth_cache_ttl,
+        transaction_pooler: settings.database_pooler == DatabasePooler::Transaction,
     })
     .await;
     let store = match store {

@@ -4,8 +4,8 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use super::{
-    AuditSettings, ConsoleSettings, JwtSettings, LogFormat, LogSettings, RateLimitSettings,
-    RetentionSettings, Settings,
+    AuditSettings, ConsoleSettings, DatabasePooler, JwtSettings, LogFormat, LogSettings,
+    RateLimitSettings, RetentionSettings, Settings,
 };
 
 impl Default for Settings {
@@ -13,6 +13,7 @@ impl Default for Settings {
         Self {
             database_url: "sqlite://portcullis.db?mode=rwc".to_owned(),
             database_max_connections: None,
+            database_pooler: DatabasePooler::None,
             auth_cache_ttl: Duration::from_secs(1),
             listen: SocketAddr::from(([127, 0, 0, 1], 8080)),
             public_url: None,

@@ -39,6 +39,10 @@ pub struct Settings {
     pub database_url: String,
     /// Largest number of pooled database connections; unset, see [`Settings::database_pool_size`].
     pub database_max_connections: Option<u32>,
+    /// What sits between us and PostgreSQL: `none` (or a pooler in `session` mode, which is
+    /// the same to us) or a pooler in `transaction` mode (PgBouncer's `pool_mode =
+    /// transaction`), which lends a server session per transaction.
+    pub database_pooler: DatabasePooler,
     /// How long an API token, once checked against the database, is trusted without checking
     /// again (`PORTCULLIS_AUTH_CACHE_TTL`; `0s` turns this off). A token revoked or an
     /// administrator changed through this instance is forgotten at once; through the CLI or
@@ -180,6 +184,20 @@ pub struct LogSettings {
     /// A `tracing` filter directive, e.g. `info` or `portcullis=debug,sqlx=warn`.
     pub level: String,
     pub format: LogFormat,
+}
+
+/// The connection pooler between the service and PostgreSQL ([`Settings::database_pooler`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum DatabasePooler {
+    /// Straight to PostgreSQL: every pool connection is a server session of its own.
+    None,
+    /// A pooler that keeps each client connection on one server session for its whole life:
+    /// to us the same as none.
+    Session,
+    /// A pooler that lends a server session for one transaction at a time: statements are
+    /// not prepared by name and each runs in a transaction.
+    Transaction,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]

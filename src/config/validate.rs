@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use super::{ConfigError, Settings};
+use super::{ConfigError, DatabasePooler, Settings};
 
 impl Settings {
     pub(super) fn check(&self) -> Result<(), ConfigError> {
@@ -17,6 +17,14 @@ impl Settings {
             return Err(invalid(
                 "database_url",
                 "must start with sqlite: or postgres://",
+            ));
+        }
+        if self.database_pooler == DatabasePooler::Transaction
+            && self.database_url.starts_with("sqlite:")
+        {
+            return Err(invalid(
+                "database_pooler",
+                "applies to PostgreSQL only: SQLite is a file, with no pooler in between",
             ));
         }
         // A write transaction holds one connection while reads beside it (names for an

@@ -13,6 +13,7 @@ pub mod calendar_tasks;
 pub mod console;
 pub mod console_oidc;
 pub mod credentials;
+mod db;
 pub mod deliveries;
 pub mod directory;
 pub mod duties;
@@ -47,10 +48,11 @@ use std::time::Duration;
 use migration::{Migrator, MigratorTrait};
 use sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, EntityTrait,
-    QuerySelect, Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DbBackend, DbErr, EntityTrait, QuerySelect,
+    Statement,
 };
 
+use db::Db;
 pub use open::{describe_open_error, pooler_hint};
 pub use practices::{NewPractice, Practice, PracticeId};
 
@@ -149,12 +151,15 @@ pub struct StoreOptions {
     /// How long an authenticated token is remembered (see [`credentials`]); zero turns the
     /// cache off.
     pub credential_cache_ttl: Duration,
+    /// PostgreSQL is reached through a pooler that lends a server session per transaction
+    /// (PgBouncer in transaction mode): see [`db`].
+    pub transaction_pooler: bool,
 }
 
 /// The database handle shared by the whole service. Cheap to clone.
 #[derive(Debug, Clone)]
 pub struct Store {
-    db: DatabaseConnection,
+    db: Db,
     /// Where write transactions run on SQLite: one connection of its own, behind the slot
     /// writers queue for, with group commit ([`writer`]). SQLite drops a connection's page
     /// cache whenever another connection has written, so writes spread over the pool began
@@ -170,7 +175,12 @@ pub struct Store {
 impl Store {
     /// Opens the pool with [`connect_options`].
     pub async fn connect(options: &StoreOptions) -> Result<Self, StoreError> {
-        let connect = connect_options(&options.url, options.max_connections);
+        let mut connect = connect_options(&options.url, options.max_connections);
+        if options.transaction_pooler {
+            // Unnamed statements only: a named one would be prepared on one server session
+            // and looked for on another ([`db`]).
+            connect.map_sqlx_postgres_opts(|pg| pg.statement_cache_capacity(0));
+        }
         let db = Database::connect(connect).await?;
         let sqlite_writer = match db.get_database_backend() {
             DbBackend::Sqlite => {
@@ -180,7 +190,7 @@ impl Store {
             _ => None,
         };
         Ok(Self {
-            db,
+            db: Db::new(db, options.transaction_pooler),
             sqlite_writer,
             catalog: options.catalog.clone(),
             credentials: Arc::new(credentials::CredentialCache::new(
@@ -199,7 +209,7 @@ impl Store {
     /// failed upgrade leaves the schema as it was. On SQLite the file's write lock serialises.
     pub async fn migrate(&self) -> Result<(), StoreError> {
         if self.backend() != DbBackend::Postgres {
-            Migrator::up(&self.db, None).await?;
+            Migrator::up(self.db.pool(), None).await?;
             return Ok(());
         }
         let tx = self.db.begin().await?;
@@ -226,7 +236,7 @@ impl Store {
 
     /// Readiness: a round trip to the database.
     pub async fn ping(&self) -> Result<(), StoreError> {
-        Ok(self.db.ping().await?)
+        Ok(self.db.pool().ping().await?)
     }
 
     pub fn catalog(&self) -> &Catalog {
@@ -271,13 +281,14 @@ impl Store {
     }
 
     /// On PostgreSQL, refuses a connection pooler that shares server sessions between our
-    /// connections (PgBouncer in transaction mode before 1.21): the driver's named prepared
-    /// statements cannot survive it (see [`pooler_hint`]).
+    /// connections (PgBouncer in transaction mode) unless the store was opened for one
+    /// ([`StoreOptions::transaction_pooler`]): the driver's named prepared statements cannot
+    /// survive it (see [`pooler_hint`]).
     pub async fn refuse_shared_sessions(&self) -> Result<(), String> {
-        if self.backend() != DbBackend::Postgres {
+        if self.backend() != DbBackend::Postgres || self.db.statements_in_transactions() {
             return Ok(());
         }
-        match open::shares_server_sessions(self.db.get_postgres_connection_pool()).await {
+        match open::shares_server_sessions(self.db.pool().get_postgres_connection_pool()).await {
             Ok(false) => Ok(()),
             Ok(true) => Err(format!(
                 "{}: {}",
@@ -325,7 +336,7 @@ impl Store {
         }
     }
 
-    pub(crate) fn connection(&self) -> &DatabaseConnection {
+    pub(crate) fn connection(&self) -> &Db {
         &self.db
     }
 }
@@ -361,7 +372,7 @@ pub fn connect_options(url: &str, max_connections: u32) -> ConnectOptions {
 /// query, so a handler cannot forget it.
 #[derive(Debug, Clone, Copy)]
 pub struct TenantStore<'a> {
-    db: &'a DatabaseConnection,
+    db: &'a Db,
     store: &'a Store,
     practice: PracticeId,
 }

@@ -23,8 +23,8 @@ const PG_PREPARED_STATEMENT_CLASHES: [&str; 2] = ["42P05", "26000"];
 /// between our connections. The driver names its prepared statements per connection
 /// (`sqlx_s_1`, …): on a shared session the second connection to prepare one is refused
 /// (42P05), and a connection handed another session finds its statement missing (26000).
-/// That is PgBouncer in transaction (or statement) mode before 1.21, which cannot carry
-/// prepared statements; `None` for any other error.
+/// That is PgBouncer in transaction (or statement) mode without `database_pooler` set;
+/// `None` for any other error.
 pub fn pooler_hint(err: &DbErr) -> Option<&'static str> {
     let Some(Sqlx::Database(db)) = sqlx_error(err) else {
         return None;
@@ -38,10 +38,10 @@ pub fn pooler_hint(err: &DbErr) -> Option<&'static str> {
 
 /// Why a pooler that shares server sessions breaks us, and what to do instead.
 pub const POOLER_ADVICE: &str = "a connection pooler is sharing server sessions between \
-     connections (PgBouncer in transaction mode before 1.21 cannot carry prepared statements): \
-     connect to PostgreSQL directly, run PgBouncer in session mode with a pool at least \
-     `database_max_connections` per instance, or use PgBouncer 1.21 or later with \
-     `max_prepared_statements` set";
+     connections (PgBouncer in transaction mode), which the driver's named prepared \
+     statements cannot survive: set `database_pooler = \"transaction\"` \
+     (PORTCULLIS_DATABASE_POOLER=transaction), run PgBouncer in session mode with a pool at \
+     least `database_max_connections` per instance, or connect to PostgreSQL directly";
 
 /// What [`shares_server_sessions`] reports: a pooler that hands one server session to several
 /// of our connections.

@@ -37,6 +37,13 @@ fn bad_environment_values_name_the_setting() {
         ),
         ("PORTCULLIS_WEBHOOK_TIMEOUT", "5m", "webhook_timeout"),
         ("PORTCULLIS_WEBHOOK_RETRY_BASE", "2h", "webhook_retry_base"),
+        ("PORTCULLIS_DATABASE_POOLER", "statement", "database_pooler"),
+        // A SQLite file has no pooler in front of it.
+        (
+            "PORTCULLIS_DATABASE_POOLER",
+            "transaction",
+            "database_pooler",
+        ),
     ];
     for (key, value, setting) in cases {
         let mut command = portcullis(dir.path(), &db);
