@@ -523,12 +523,14 @@ pub async fn link_account(
     if username.is_empty() {
         return Err(StoreError::Refused("`username` is empty".to_owned()));
     }
+    // Read before the write transaction, which must not wait for a second connection while
+    // it holds the practice's lock.
+    let who = store.person(person).await?;
     let tx = store.begin_write().await?;
     let ctx = store.planning_context(&tx).await?;
     if !ctx.portals.contains_key(portal) {
         return Err(StoreError::NotFound("practice portal"));
     }
-    let who = store.person(person).await?;
     let listed = store.latest_listed(&tx, portal, username).await?;
     let record = Account {
         portal: portal.to_owned(),

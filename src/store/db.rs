@@ -15,6 +15,16 @@
 //! of its own: the pooler keeps a transaction on one session, so both exchanges land there.
 //! That costs a `BEGIN` and a `COMMIT` per statement, and the server plans every statement
 //! afresh: use it only behind such a pooler.
+//!
+//! Two rules keep it sound:
+//! - A write transaction reads through itself (`&tx.tx`), never through the pool: a read on
+//!   the pool would need a second server session while the transaction holds one and the
+//!   practice's lock, and with every session held by writers waiting for that lock it would
+//!   wait until the pooler gives up.
+//! - No custom PostgreSQL types (enums, domains, extension types). The driver looks up an
+//!   unknown type's OID between a statement's parse and its bind, over the simple query
+//!   protocol, which discards the unnamed statement it is about to bind. Every type the schema
+//!   uses is built in.
 
 use sea_orm::prelude::async_trait::async_trait;
 use sea_orm::{
@@ -39,8 +49,9 @@ impl Db {
         }
     }
 
-    /// The pool itself, for what needs the driver (checks made over the simple query
-    /// protocol, the migrator's read-only status).
+    /// The pool itself, for `store/mod.rs`'s checks that prepare no statement (the ping, the
+    /// shared-session probe over the simple query protocol) and SQLite's migrations. An
+    /// architecture test keeps everything else on [`Db`].
     pub(super) fn pool(&self) -> &DatabaseConnection {
         &self.pool
     }

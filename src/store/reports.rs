@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use entities::{lifecycle_event, portal_account, task};
-use sea_orm::{ColumnTrait, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
 use uuid::Uuid;
 
 use super::tasks::TaskRecord;
@@ -87,12 +87,28 @@ impl TenantStore<'_> {
 
     /// Every active portal account.
     pub async fn access_rows(&self) -> Result<Vec<AccessRow>, StoreError> {
+        self.access_rows_in(self.db).await
+    }
+
+    /// [`Self::access_rows`] inside a write transaction (why: see
+    /// [`TenantStore::display_names_in_tx`]).
+    pub(crate) async fn access_rows_in_tx(
+        &self,
+        tx: &super::WriteTx,
+    ) -> Result<Vec<AccessRow>, StoreError> {
+        self.access_rows_in(&tx.tx).await
+    }
+
+    async fn access_rows_in(
+        &self,
+        db: &impl ConnectionTrait,
+    ) -> Result<Vec<AccessRow>, StoreError> {
         Ok(portal_account::Entity::find()
             .filter(portal_account::Column::PracticeId.eq(self.practice.as_uuid()))
             .filter(portal_account::Column::Status.eq(AccountStatus::Active))
             .order_by_asc(portal_account::Column::PortalSlug)
             .order_by_asc(portal_account::Column::PersonId)
-            .all(self.db)
+            .all(db)
             .await?
             .into_iter()
             .map(|a| AccessRow {

@@ -4,7 +4,10 @@
 use chrono::{DateTime, Utc};
 use entities::{scim_user, task};
 use sea_orm::sea_query::{Condition, Expr, ExprTrait};
-use sea_orm::{ColumnTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect,
+};
 use serde_json::Value;
 use uuid::Uuid;
 
@@ -195,6 +198,26 @@ impl TenantStore<'_> {
         &self,
         people: &[Uuid],
     ) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
+        self.display_names_in(self.db, people).await
+    }
+
+    /// [`Self::display_names`] inside a write transaction. A read on the pool while the
+    /// transaction holds the practice's lock would need a second connection (behind
+    /// PgBouncer, a second server session) while holding the first: with every connection
+    /// held by writers waiting for that lock, it would wait for good.
+    pub(crate) async fn display_names_in_tx(
+        &self,
+        tx: &super::WriteTx,
+        people: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
+        self.display_names_in(&tx.tx, people).await
+    }
+
+    async fn display_names_in(
+        &self,
+        db: &impl ConnectionTrait,
+        people: &[Uuid],
+    ) -> Result<std::collections::HashMap<Uuid, String>, StoreError> {
         let mut names = std::collections::HashMap::new();
         for chunk in people.chunks(500) {
             let found: Vec<(Uuid, String, Value)> = scim_user::Entity::find()
@@ -205,7 +228,7 @@ impl TenantStore<'_> {
                 .filter(scim_user::Column::PracticeId.eq(self.practice.as_uuid()))
                 .filter(Expr::col(scim_user::Column::Id).is_in(chunk.iter().copied()))
                 .into_tuple()
-                .all(self.db)
+                .all(db)
                 .await?;
             for (id, user_name, attributes) in found {
                 names.insert(id, display_name(&attributes, &user_name));

@@ -474,3 +474,35 @@ fn admin_api_bodies_and_queries_name_the_field() {
         found.join("\n")
     );
 }
+
+/// Every statement reaches the database through `store::db::Db`, which gives each one a
+/// transaction behind a transaction-mode pooler; the driver's pool itself (`Db::pool`) serves
+/// only `store/mod.rs`'s checks that prepare nothing (ping, SQLite's migrations, the shared-
+/// session probe).
+#[test]
+fn statements_reach_the_pool_only_through_db() {
+    let mut found = Vec::new();
+    for file in rust_files(&src()).into_iter().filter(|f| !is_test_file(f)) {
+        let shown = file.strip_prefix(src()).unwrap().display().to_string();
+        if shown == "store/mod.rs" || shown == "store/db.rs" {
+            continue;
+        }
+        let text = std::fs::read_to_string(&file).unwrap();
+        for (number, line) in code_lines(&text) {
+            for needle in [
+                ".pool()",
+                "Database::connect",
+                "get_postgres_connection_pool",
+            ] {
+                if line.contains(needle) {
+                    found.push(format!("src/{shown}:{number}: {}", line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "go through the store's `Db` (src/store/db.rs):\n{}",
+        found.join("\n")
+    );
+}

@@ -19,7 +19,7 @@ use crate::domain::task::{EventKind, TaskKind};
 use crate::store::calendar_tasks::CalendarTask;
 use crate::store::duties::PortalDuty;
 use crate::store::outbox::NewEvent;
-use crate::store::{Practice, StoreError, TenantStore};
+use crate::store::{Practice, StoreError, TenantStore, WriteTx};
 
 /// Accounts named in a task's instructions; the rest are counted.
 const LISTED: usize = 25;
@@ -66,7 +66,7 @@ pub(super) async fn open_due(
             portal: duty.portal.clone(),
             kind: TaskKind::Recertify,
             cause: EventKind::Duty,
-            action: instructions(store, &duty, tz).await?,
+            action: instructions(store, &tx, &duty, tz).await?,
             due_at: duty.due_at,
             next_alert_at: first_alert_at(&policy, &window, now, tz),
             duty_key: Some(duty.key.clone()),
@@ -109,17 +109,18 @@ pub(super) async fn open_due(
 /// What the administrator is asked to do, with the accounts to recertify.
 async fn instructions(
     store: &TenantStore<'_>,
+    tx: &WriteTx,
     duty: &PortalDuty,
     tz: chrono_tz::Tz,
 ) -> Result<String, StoreError> {
     let accounts: Vec<_> = store
-        .access_rows()
+        .access_rows_in_tx(tx)
         .await?
         .into_iter()
         .filter(|a| a.portal == duty.portal)
         .collect();
     let people: Vec<Uuid> = accounts.iter().map(|a| a.person_id).collect();
-    let names = store.display_names(&people).await?;
+    let names = store.display_names_in_tx(tx, &people).await?;
     let listed: Vec<String> = accounts
         .iter()
         .take(LISTED)

@@ -152,7 +152,7 @@ async fn sweep_practice(
         };
         let batch = store.tasks_due_in(&tx, now, BATCH).await?;
         let people: Vec<Uuid> = batch.iter().filter_map(|t| t.person_id).collect();
-        let names = store.display_names(&people).await?;
+        let names = store.display_names_in_tx(&tx, &people).await?;
         for row in &batch {
             let person = row
                 .person_id
